@@ -1,0 +1,32 @@
+/**
+ * The environment a consumer Lambda receives: the one agreement between the
+ * infrastructure (lib/, which sets these) and the runtime kit (lambdas/, which reads
+ * them). The local runner sets the same names, resolved to the emulator's resources.
+ */
+export const ConsumerEnv = {
+  /** The consumer's name in the pipeline definition, e.g. `crm-sync`. */
+  ConsumerName: 'FANOUT_CONSUMER_NAME',
+  /** URL of the consumer's own queue (for ChangeMessageVisibility backoff). */
+  QueueUrl: 'FANOUT_QUEUE_URL',
+  /** URL of the consumer's dead-letter queue (permanent failures go straight there). */
+  DeadLetterQueueUrl: 'FANOUT_DLQ_URL',
+  /** Name of the DynamoDB idempotency table. */
+  IdempotencyTableName: 'FANOUT_IDEMPOTENCY_TABLE_NAME',
+  /** How long an idempotency record lives, in seconds (longer than the longest redelivery path). */
+  IdempotencyExpirySeconds: 'FANOUT_IDEMPOTENCY_EXPIRY_SECONDS',
+  /** Name of the Glue schema registry holding the contracts. */
+  SchemaRegistryName: 'FANOUT_SCHEMA_REGISTRY_NAME',
+  /** `dynamodb` or `http`. */
+  DownstreamKind: 'FANOUT_DOWNSTREAM_KIND',
+  /** With the DynamoDB downstream: the table effects are written to. */
+  DownstreamTableName: 'FANOUT_DOWNSTREAM_TABLE_NAME',
+  /** With the HTTP downstream: the base URL of the real API. */
+  DownstreamUrl: 'FANOUT_DOWNSTREAM_URL',
+  /** With the HTTP downstream: per-request timeout in milliseconds. */
+  DownstreamTimeoutMs: 'FANOUT_DOWNSTREAM_TIMEOUT_MS',
+  /** `true` when the queue is FIFO (ordering per message group matters). */
+  Fifo: 'FANOUT_FIFO',
+} as const;
+
+/** One of the environment variable names above. */
+export type ConsumerEnvName = (typeof ConsumerEnv)[keyof typeof ConsumerEnv];

@@ -1,0 +1,342 @@
+/**
+ * The one typed description of a Fanout pipeline: its topics, event types and consumers.
+ *
+ * It is plain data (no CDK types) so that the CDK app, the local runner and the CLI
+ * (cost, runbook) all read the same thing. {@link resolvePipeline} checks it and applies
+ * every default once; everything downstream works on the {@link ResolvedPipeline}.
+ */
+import { CompatibilityMode, isCompatibilityMode } from '../contracts/compatibility-mode';
+import { FanoutError } from '../contracts/errors';
+import { loadContractVersions, type ContractVersion } from '../contracts/schema-files';
+
+/** A topic events are published to. */
+export interface TopicDefinition {
+  /** Logical name, e.g. `user-events`. */
+  readonly name: string;
+  /** FIFO topic (ordered per message group, exactly-once within the dedup window). @default false */
+  readonly fifo?: boolean;
+  /** FIFO only: days SNS keeps published messages for replay (SNS message archiving). @default none (no archive) */
+  readonly archiveRetentionDays?: number;
+}
+
+/** An event type and its contract. */
+export interface EventTypeDefinition {
+  /** e.g. `user.signed-up`; also the Glue schema name. */
+  readonly name: string;
+  /** The topic it is published to. */
+  readonly topic: string;
+  /** Folder in schemas/ with its versions. @default the event type's name */
+  readonly contract?: string;
+  /** How new contract versions must relate to earlier ones. @default BACKWARD */
+  readonly compatibility?: CompatibilityMode;
+  /** Expected peak rate, events per second (sizes alarms and the cost estimate). */
+  readonly peakEventsPerSecond: number;
+  /** End-to-end latency objective at p95, seconds. */
+  readonly latencySlaP95Seconds: number;
+}
+
+/** Which SNS messages a consumer's subscription delivers. */
+export interface FilterDefinition {
+  /** Where SNS looks: message attributes or the JSON body. */
+  readonly scope: 'MessageAttributes' | 'MessageBody';
+  /** An SNS filter policy. With MessageBody scope, keys are envelope fields (e.g. `data`). */
+  readonly policy: Record<string, unknown>;
+}
+
+/** Where a consumer applies its effects. */
+export type DownstreamDefinition =
+  | {
+      /** A DynamoDB table the stack creates: works standalone, effects can be inspected. */
+      readonly kind: 'dynamodb';
+    }
+  | {
+      /** A real HTTP API: 4xx is permanent, 5xx and timeouts are transient. */
+      readonly kind: 'http';
+      /** Base URL of the API. */
+      readonly url: string;
+      /** Per-request timeout, milliseconds. @default 3000 */
+      readonly timeoutMs?: number;
+    };
+
+/** A consumer: one SQS queue subscribed to one topic, drained by one Lambda. */
+export interface ConsumerDefinition {
+  /** e.g. `crm-sync`. */
+  readonly name: string;
+  /** What it does, in a sentence (goes into the runbook). */
+  readonly description: string;
+  readonly topic: string;
+  /** The event types it handles. The filter policy selects among the topic's events. */
+  readonly eventTypes: readonly string[];
+  /**
+   * Narrows delivery further. When absent, an attribute policy on `type` selecting
+   * exactly {@link eventTypes} is used.
+   * @default attribute filter on the event types
+   */
+  readonly filter?: FilterDefinition;
+  /** Records per Lambda invocation. @default 10 */
+  readonly batchSize?: number;
+  /** How long Lambda waits to fill a batch, seconds. Not allowed on FIFO. @default 0 */
+  readonly batchingWindowSeconds?: number;
+  /** Most concurrent invocations for this queue (2 to 1000). @default 2 */
+  readonly maxConcurrency?: number;
+  /** Receives before a message moves to the DLQ. @default 5 */
+  readonly maxReceiveCount?: number;
+  /** Function timeout, seconds. @default 30 */
+  readonly timeoutSeconds?: number;
+  /** Function memory, MiB. @default 256 */
+  readonly memoryMiB?: number;
+  /**
+   * The queue's visibility timeout, seconds. Must be at least 6 x the function timeout
+   * plus the batching window (AWS's advice for SQS event sources) and at most 12 hours.
+   * @default 6 x timeoutSeconds + batchingWindowSeconds
+   */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Handler entry, relative to the project root, e.g. `lambdas/consumers/crm-sync/handler.ts`. */
+  readonly entry: string;
+  /** @default DynamoDB downstream */
+  readonly downstream?: DownstreamDefinition;
+}
+
+/** A whole pipeline. */
+export interface PipelineDefinition {
+  /** Prefix of stack and registry names, e.g. `fanout-sample`. */
+  readonly name: string;
+  readonly topics: readonly TopicDefinition[];
+  readonly eventTypes: readonly EventTypeDefinition[];
+  readonly consumers: readonly ConsumerDefinition[];
+}
+
+/** Defaults, applied once by {@link resolvePipeline}. */
+export const PIPELINE_DEFAULTS = {
+  compatibility: CompatibilityMode.Backward,
+  batchSize: 10,
+  batchingWindowSeconds: 0,
+  maxConcurrency: 2,
+  maxReceiveCount: 5,
+  timeoutSeconds: 30,
+  memoryMiB: 256,
+  httpTimeoutMs: 3000,
+  /** How long a DLQ keeps messages: the SQS maximum, so nothing ages out before an operator looks. */
+  dlqRetentionDays: 14,
+} as const;
+
+/** SQS caps a queue's visibility timeout at 12 hours. */
+export const MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 60 * 60;
+
+/** A topic with defaults applied. */
+export interface ResolvedTopic {
+  readonly name: string;
+  readonly fifo: boolean;
+  readonly archiveRetentionDays?: number;
+}
+
+/** An event type with defaults applied and its contract versions loaded. */
+export interface ResolvedEventType {
+  readonly name: string;
+  readonly topic: string;
+  readonly contract: string;
+  readonly compatibility: CompatibilityMode;
+  readonly peakEventsPerSecond: number;
+  readonly latencySlaP95Seconds: number;
+  /** Every version, oldest first; the last is the one producers write. */
+  readonly versions: readonly ContractVersion[];
+}
+
+/** A consumer with defaults applied and derived settings computed. */
+export interface ResolvedConsumer {
+  readonly name: string;
+  readonly description: string;
+  readonly topic: string;
+  readonly fifo: boolean;
+  readonly eventTypes: readonly string[];
+  readonly filter: FilterDefinition;
+  readonly batchSize: number;
+  readonly batchingWindowSeconds: number;
+  readonly maxConcurrency: number;
+  readonly maxReceiveCount: number;
+  readonly timeoutSeconds: number;
+  readonly memoryMiB: number;
+  /** At least 6 x function timeout + batching window, as AWS advises for SQS event sources. */
+  readonly visibilityTimeoutSeconds: number;
+  readonly entry: string;
+  readonly downstream: Required<DownstreamDefinition> | { readonly kind: 'dynamodb' };
+  /** Sum of the peak rates of its event types, events per second (an upper bound). */
+  readonly peakEventsPerSecond: number;
+  /** The tightest latency objective among its event types, seconds. */
+  readonly latencySlaP95Seconds: number;
+}
+
+/** A checked pipeline, every default applied. */
+export interface ResolvedPipeline {
+  readonly name: string;
+  readonly topics: readonly ResolvedTopic[];
+  readonly eventTypes: readonly ResolvedEventType[];
+  readonly consumers: readonly ResolvedConsumer[];
+}
+
+/** The definition is wrong; the message names the field. */
+export class PipelineDefinitionError extends FanoutError {
+  /** Path of the offending field, e.g. `consumers[1].batchSize`. */
+  readonly field: string;
+  constructor(field: string, message: string, options?: { cause?: unknown }) {
+    super(`invalid pipeline definition: ${field}: ${message}`, options);
+    this.name = 'PipelineDefinitionError';
+    this.field = field;
+  }
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
+const EVENT_TYPE_NAME = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
+
+function fail(field: string, message: string, cause?: unknown): never {
+  throw new PipelineDefinitionError(field, message, cause === undefined ? undefined : { cause });
+}
+
+function checkInteger(field: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    fail(field, `must be an integer from ${min} to ${max}, got ${value}`);
+  }
+}
+
+function checkUnique(kind: string, names: readonly string[]): void {
+  const seen = new Set<string>();
+  names.forEach((name, index) => {
+    if (seen.has(name)) fail(`${kind}[${index}].name`, `duplicate name "${name}"`);
+    seen.add(name);
+  });
+}
+
+/**
+ * Checks a definition and applies every default.
+ * @param schemasDir where the contract folders are
+ * @throws PipelineDefinitionError naming the first wrong field
+ */
+export function resolvePipeline(definition: PipelineDefinition, schemasDir: string): ResolvedPipeline {
+  if (!NAME.test(definition.name)) fail('name', `"${definition.name}" must be lower-case letters, digits and dashes`);
+  checkUnique('topics', definition.topics.map((t) => t.name));
+  checkUnique('eventTypes', definition.eventTypes.map((e) => e.name));
+  checkUnique('consumers', definition.consumers.map((c) => c.name));
+
+  const topics: ResolvedTopic[] = definition.topics.map((topic, i) => {
+    const field = `topics[${i}]`;
+    if (!NAME.test(topic.name)) fail(`${field}.name`, `"${topic.name}" must be lower-case letters, digits and dashes`);
+    const fifo = topic.fifo ?? false;
+    if (topic.archiveRetentionDays !== undefined) {
+      if (!fifo) fail(`${field}.archiveRetentionDays`, 'message archiving is only available on FIFO topics');
+      checkInteger(`${field}.archiveRetentionDays`, topic.archiveRetentionDays, 1, 365);
+    }
+    return { name: topic.name, fifo, ...(topic.archiveRetentionDays !== undefined && { archiveRetentionDays: topic.archiveRetentionDays }) };
+  });
+  const topicByName = new Map(topics.map((t) => [t.name, t]));
+
+  const eventTypes: ResolvedEventType[] = definition.eventTypes.map((eventType, i) => {
+    const field = `eventTypes[${i}]`;
+    if (!EVENT_TYPE_NAME.test(eventType.name)) fail(`${field}.name`, `"${eventType.name}" must look like "entity.happened"`);
+    if (!topicByName.has(eventType.topic)) fail(`${field}.topic`, `unknown topic "${eventType.topic}"`);
+    const compatibility = eventType.compatibility ?? PIPELINE_DEFAULTS.compatibility;
+    if (!isCompatibilityMode(compatibility)) fail(`${field}.compatibility`, `unknown compatibility mode "${String(compatibility)}"`);
+    if (!(eventType.peakEventsPerSecond > 0)) fail(`${field}.peakEventsPerSecond`, 'must be a positive number');
+    if (!(eventType.latencySlaP95Seconds > 0)) fail(`${field}.latencySlaP95Seconds`, 'must be a positive number');
+    const contract = eventType.contract ?? eventType.name;
+    let versions: ContractVersion[];
+    try {
+      versions = loadContractVersions(schemasDir, contract);
+    } catch (cause) {
+      fail(`${field}.contract`, (cause as Error).message, cause);
+    }
+    return {
+      name: eventType.name,
+      topic: eventType.topic,
+      contract,
+      compatibility,
+      peakEventsPerSecond: eventType.peakEventsPerSecond,
+      latencySlaP95Seconds: eventType.latencySlaP95Seconds,
+      versions,
+    };
+  });
+  const eventTypeByName = new Map(eventTypes.map((e) => [e.name, e]));
+
+  const consumers: ResolvedConsumer[] = definition.consumers.map((consumer, i) => {
+    const field = `consumers[${i}]`;
+    if (!NAME.test(consumer.name)) fail(`${field}.name`, `"${consumer.name}" must be lower-case letters, digits and dashes`);
+    const topic = topicByName.get(consumer.topic) ?? fail(`${field}.topic`, `unknown topic "${consumer.topic}"`);
+    if (consumer.eventTypes.length === 0) fail(`${field}.eventTypes`, 'must name at least one event type');
+    const handled = consumer.eventTypes.map((name, j) => {
+      const eventType = eventTypeByName.get(name) ?? fail(`${field}.eventTypes[${j}]`, `unknown event type "${name}"`);
+      if (eventType.topic !== topic.name) {
+        fail(`${field}.eventTypes[${j}]`, `event type "${name}" is published to "${eventType.topic}", not "${topic.name}"`);
+      }
+      return eventType;
+    });
+    const batchSize = consumer.batchSize ?? PIPELINE_DEFAULTS.batchSize;
+    const batchingWindowSeconds = consumer.batchingWindowSeconds ?? PIPELINE_DEFAULTS.batchingWindowSeconds;
+    checkInteger(`${field}.batchSize`, batchSize, 1, topic.fifo ? 10 : 10_000);
+    checkInteger(`${field}.batchingWindowSeconds`, batchingWindowSeconds, 0, 300);
+    if (topic.fifo && batchingWindowSeconds > 0) fail(`${field}.batchingWindowSeconds`, 'a batching window is not supported on FIFO queues');
+    if (batchSize > 10 && batchingWindowSeconds === 0) {
+      fail(`${field}.batchSize`, `a batch size above 10 (got ${batchSize}) needs a batching window of at least 1 second`);
+    }
+    const maxConcurrency = consumer.maxConcurrency ?? PIPELINE_DEFAULTS.maxConcurrency;
+    checkInteger(`${field}.maxConcurrency`, maxConcurrency, 2, 1000);
+    const maxReceiveCount = consumer.maxReceiveCount ?? PIPELINE_DEFAULTS.maxReceiveCount;
+    checkInteger(`${field}.maxReceiveCount`, maxReceiveCount, 1, 1000);
+    const timeoutSeconds = consumer.timeoutSeconds ?? PIPELINE_DEFAULTS.timeoutSeconds;
+    checkInteger(`${field}.timeoutSeconds`, timeoutSeconds, 1, 900);
+    const memoryMiB = consumer.memoryMiB ?? PIPELINE_DEFAULTS.memoryMiB;
+    checkInteger(`${field}.memoryMiB`, memoryMiB, 128, 10_240);
+    const minimumVisibility = 6 * timeoutSeconds + batchingWindowSeconds;
+    const visibilityTimeoutSeconds = consumer.visibilityTimeoutSeconds ?? minimumVisibility;
+    if (!Number.isInteger(visibilityTimeoutSeconds) || visibilityTimeoutSeconds > MAX_VISIBILITY_TIMEOUT_SECONDS) {
+      fail(`${field}.visibilityTimeoutSeconds`, `${visibilityTimeoutSeconds}s would exceed SQS's 12 h (43200 s) limit`);
+    }
+    if (visibilityTimeoutSeconds < minimumVisibility) {
+      fail(
+        `${field}.visibilityTimeoutSeconds`,
+        `${visibilityTimeoutSeconds}s is less than 6 x the function timeout + the batching window (${minimumVisibility}s): messages would be redelivered while still being processed`,
+      );
+    }
+    if (!consumer.entry || !/\.(ts|js|mjs)$/.test(consumer.entry)) fail(`${field}.entry`, `"${consumer.entry}" must be a .ts or .js handler file`);
+    const filter: FilterDefinition = consumer.filter ?? { scope: 'MessageAttributes', policy: { type: [...consumer.eventTypes] } };
+    if (filter.scope !== 'MessageAttributes' && filter.scope !== 'MessageBody') {
+      fail(`${field}.filter.scope`, `must be MessageAttributes or MessageBody, got "${String(filter.scope)}"`);
+    }
+    if (typeof filter.policy !== 'object' || filter.policy === null || Object.keys(filter.policy).length === 0) {
+      fail(`${field}.filter.policy`, 'must be a non-empty SNS filter policy object');
+    }
+    const downstreamDefinition = consumer.downstream ?? { kind: 'dynamodb' as const };
+    let downstream: ResolvedConsumer['downstream'];
+    if (downstreamDefinition.kind === 'http') {
+      try {
+        new URL(downstreamDefinition.url);
+      } catch (cause) {
+        fail(`${field}.downstream.url`, `"${downstreamDefinition.url}" is not a URL`, cause);
+      }
+      downstream = { kind: 'http', url: downstreamDefinition.url, timeoutMs: downstreamDefinition.timeoutMs ?? PIPELINE_DEFAULTS.httpTimeoutMs };
+    } else if (downstreamDefinition.kind === 'dynamodb') {
+      downstream = { kind: 'dynamodb' };
+    } else {
+      fail(`${field}.downstream.kind`, `must be "dynamodb" or "http", got "${String((downstreamDefinition as { kind: unknown }).kind)}"`);
+    }
+    return {
+      name: consumer.name,
+      description: consumer.description,
+      topic: topic.name,
+      fifo: topic.fifo,
+      eventTypes: [...consumer.eventTypes],
+      filter,
+      batchSize,
+      batchingWindowSeconds,
+      maxConcurrency,
+      maxReceiveCount,
+      timeoutSeconds,
+      memoryMiB,
+      visibilityTimeoutSeconds,
+      entry: consumer.entry,
+      downstream,
+      peakEventsPerSecond: handled.reduce((sum, e) => sum + e.peakEventsPerSecond, 0),
+      latencySlaP95Seconds: Math.min(...handled.map((e) => e.latencySlaP95Seconds)),
+    };
+  });
+
+  return { name: definition.name, topics, eventTypes, consumers };
+}

@@ -1,0 +1,46 @@
+/**
+ * The pipeline Fanout ships with: a web app's user sign-ups synced in real time to a
+ * CRM, an email marketing tool and billing.
+ */
+import type { PipelineDefinition } from './pipeline-definition';
+
+/** The sample pipeline's definition. */
+export const samplePipeline: PipelineDefinition = {
+  name: 'fanout-sample',
+  topics: [
+    { name: 'user-events' },
+    // Billing changes must apply in order per account, and can be replayed for 7 days.
+    { name: 'billing-events', fifo: true, archiveRetentionDays: 7 },
+  ],
+  eventTypes: [
+    { name: 'user.signed-up', topic: 'user-events', peakEventsPerSecond: 50, latencySlaP95Seconds: 60 },
+    { name: 'user.profile-updated', topic: 'user-events', peakEventsPerSecond: 20, latencySlaP95Seconds: 120 },
+    { name: 'subscription.changed', topic: 'billing-events', peakEventsPerSecond: 5, latencySlaP95Seconds: 60 },
+  ],
+  consumers: [
+    {
+      name: 'crm-sync',
+      description: 'Upserts every user into the CRM as a contact; never applies an older profile change over a newer one.',
+      topic: 'user-events',
+      eventTypes: ['user.signed-up', 'user.profile-updated'],
+      entry: 'lambdas/consumers/crm-sync/handler.ts',
+    },
+    {
+      name: 'email-marketing',
+      description: 'Adds users who opted in to marketing as subscribers of the email marketing tool.',
+      topic: 'user-events',
+      eventTypes: ['user.signed-up'],
+      // Selected on the body, so v1 events (which have no consent flag) are never sent.
+      filter: { scope: 'MessageBody', policy: { type: ['user.signed-up'], data: { marketingOptIn: [true] } } },
+      entry: 'lambdas/consumers/email-marketing/handler.ts',
+    },
+    {
+      name: 'billing-sync',
+      description: 'Applies subscription changes to the billing system in order, per account.',
+      topic: 'billing-events',
+      eventTypes: ['subscription.changed'],
+      batchSize: 10,
+      entry: 'lambdas/consumers/billing-sync/handler.ts',
+    },
+  ],
+};

@@ -1,0 +1,36 @@
+import { defineConfig } from 'vitest/config';
+
+// Three kinds of test, each its own project so they can be run alone
+// (`npx vitest run --project unit`): unit (no network), infra (synthesized templates
+// and cdk-nag), integration (real SDK clients against one moto server that the global
+// set-up starts on a free port and stops at the end).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts'],
+          // Synthesizing bundles every consumer with esbuild: slow on 2 cores.
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/emulator-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
