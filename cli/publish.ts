@@ -1,0 +1,167 @@
+/**
+ * `fanout publish <type> --data <file|->`: validates one event against its contract and
+ * publishes it through the publisher client, for people and scripts. Prints the event
+ * id on stdout (the rest goes to stderr), so `id=$(fanout publish ...)` works.
+ *
+ * Topic ARNs come from the stack outputs; contracts from the Glue registry the stack
+ * names (or schemas/ with --contracts-from-files, e.g. before anything is registered).
+ */
+import { readFileSync } from 'node:fs';
+import { GlueClient } from '@aws-sdk/client-glue';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { Command } from 'commander';
+import { FileContractResolver, type ContractResolver } from '../contracts/contract-resolver';
+import { ContractViolationError, UnknownContractError } from '../contracts/errors';
+import { GlueContractResolver } from '../contracts/glue-registry';
+import type { ResolvedPipeline } from '../lib/pipeline-definition';
+import { OutputKey } from '../lib/stack-outputs';
+import { PublisherConfigError } from '../client/errors';
+import { publisherForPipeline, type PublishedEvent } from '../client/publisher';
+import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
+import { CliError, SCHEMAS_DIR, loadPipeline, loadStackOutputs, requireOutput, type OutputsOptions } from './context';
+
+/** The `source` of events published from the CLI, unless --source says otherwise. */
+export const CLI_SOURCE = 'urn:fanout:cli';
+
+/** Options of `fanout publish`. */
+export interface PublishCommandOptions extends OutputsOptions {
+  /** A JSON file with the event's data, or `-` for stdin. */
+  readonly data: string;
+  /** @default the data's `id` or first `...Id` string field */
+  readonly subject?: string;
+  readonly correlationId?: string;
+  readonly id?: string;
+  /** @default {@link CLI_SOURCE} */
+  readonly source?: string;
+  /** Validate against schemas/ instead of the Glue registry. */
+  readonly contractsFromFiles?: boolean;
+  readonly json?: boolean;
+}
+
+/** What the command needs from outside; tests pass emulator clients and their own io. */
+export interface PublishCommandDeps {
+  readonly sns: SNSClient;
+  readonly glue: GlueClient;
+  readonly io: CommandIo;
+  readonly pipeline?: ResolvedPipeline;
+  /** @default reads process.stdin to the end */
+  readonly readStdin?: () => Promise<string>;
+}
+
+async function readProcessStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readData(source: string, deps: PublishCommandDeps): Promise<unknown> {
+  let text: string;
+  try {
+    text = source === '-' ? await (deps.readStdin ?? readProcessStdin)() : readFileSync(source, 'utf8');
+  } catch (cause) {
+    throw new CliError(`cannot read --data ${source}: ${(cause as Error).message}`, ExitCode.Usage, { cause });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new CliError(`--data ${source === '-' ? '(stdin)' : source} is not JSON: ${(cause as Error).message}`, ExitCode.Usage, { cause });
+  }
+}
+
+// Entities are named by an id field in every contract (userId, accountId): a sensible
+// default subject for a person typing a command, and --subject overrides it.
+function defaultSubject(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  const entry = Object.entries(data).find(([key, value]) => (key === 'id' || key.endsWith('Id')) && typeof value === 'string' && value !== '');
+  return entry?.[1] as string | undefined;
+}
+
+/**
+ * Runs `fanout publish`.
+ * @returns 0 when published, 1 when the contract rejected it or SNS did not take it, 2 on bad input or set-up
+ */
+export async function publishCommand(eventType: string, options: PublishCommandOptions, deps: PublishCommandDeps): Promise<number> {
+  const json = options.json ?? false;
+  return runCommand(deps.io, json, async () => {
+    const pipeline = deps.pipeline ?? loadPipeline();
+    const definition = pipeline.eventTypes.find((e) => e.name === eventType);
+    if (!definition) {
+      throw new CliError(`unknown event type "${eventType}"; the pipeline has: ${pipeline.eventTypes.map((e) => e.name).join(', ')}`);
+    }
+    if (!options.data) throw new CliError('--data <file|-> is required');
+    const data = await readData(options.data, deps);
+    const subject = options.subject ?? defaultSubject(data);
+    if (!subject) throw new CliError('--subject is required: the data has no `id` or `...Id` field to take it from');
+
+    const outputs = await loadStackOutputs(pipeline, options);
+    const contracts: ContractResolver = options.contractsFromFiles
+      ? new FileContractResolver(SCHEMAS_DIR, Object.fromEntries(pipeline.eventTypes.map((e) => [e.name, e.contract])))
+      : new GlueContractResolver({ glue: deps.glue, registryName: requireOutput(outputs, OutputKey.schemaRegistryName()) });
+    let publisher;
+    try {
+      publisher = publisherForPipeline(pipeline, outputs, { sns: deps.sns, contracts, source: options.source ?? CLI_SOURCE });
+    } catch (cause) {
+      if (cause instanceof PublisherConfigError) throw new CliError(cause.message, ExitCode.Usage, { cause });
+      throw cause;
+    }
+
+    let published: PublishedEvent;
+    try {
+      published = await publisher.publish(eventType as never, data as never, {
+        subject,
+        ...(options.correlationId !== undefined && { correlationId: options.correlationId }),
+        ...(options.id !== undefined && { id: options.id }),
+      });
+    } catch (error) {
+      if (error instanceof ContractViolationError) {
+        if (json) deps.io.out(JSON.stringify({ error: error.message, name: error.name, violations: error.violations }, null, 2));
+        else {
+          deps.io.err(`fanout: rejected, nothing was sent: ${eventType} data breaks its contract:`);
+          for (const v of error.violations) deps.io.err(`  ${v.path || '/'}: ${v.message} (${v.rule})`);
+        }
+        return ExitCode.Problem;
+      }
+      if (error instanceof UnknownContractError && !options.contractsFromFiles) {
+        throw new UnknownContractError(`${error.message}; register the contracts first (fanout contracts register) or pass --contracts-from-files`, { cause: error });
+      }
+      throw error;
+    }
+    if (json) deps.io.out(JSON.stringify(published, null, 2));
+    else {
+      deps.io.out(published.id);
+      deps.io.err(`published ${published.type} v${published.version} to ${published.topicArn} (SNS message id ${published.messageId})`);
+    }
+    return ExitCode.Ok;
+  });
+}
+
+/** Registers `fanout publish`. `makeDeps` is for tests. */
+export function register(program: Command, makeDeps: () => PublishCommandDeps = defaultDeps): void {
+  program
+    .command('publish')
+    .description('Validate one event against its contract and publish it (CloudEvents envelope, message attributes, FIFO group = subject). Prints the event id.')
+    .argument('<type>', 'event type, e.g. user.signed-up')
+    .requiredOption('--data <file|->', "the event's data: a JSON file, or - for stdin")
+    .option('--subject <subject>', 'the entity the event is about (the FIFO message group); default: the data\'s "id" or first "...Id" field')
+    .option('--correlation-id <id>', 'correlation id carried downstream (default: the event id)')
+    .option('--id <id>', 'event id, the idempotency key (default: a new UUID); reuse it to retry a publish safely')
+    .option('--source <uri>', `the producer (default: ${CLI_SOURCE})`)
+    .option('--contracts-from-files', 'validate against schemas/ instead of the Glue registry')
+    .option('--outputs-file <file>', 'stack outputs JSON (cdk deploy --outputs-file; the local runner writes .fanout/outputs.json); else FANOUT_OUTPUTS_FILE, else CloudFormation')
+    .option('--stack <name>', 'stack name (default: the pipeline name)')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExit codes: 0 published, 1 rejected by the contract or not taken by SNS, 2 bad input or set-up.\nHonours AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL.')
+    .action(async (eventType: string, options: PublishCommandOptions) => {
+      const deps = makeDeps();
+      try {
+        process.exitCode = await publishCommand(eventType, options, deps);
+      } finally {
+        deps.sns.destroy();
+        deps.glue.destroy();
+      }
+    });
+}
+
+function defaultDeps(): PublishCommandDeps {
+  return { sns: new SNSClient({}), glue: new GlueClient({}), io: processIo };
+}
