@@ -1,0 +1,469 @@
+/**
+ * The monthly cost of a synthesized pipeline, from its resolved definition: what each
+ * AWS service bills for the requests, compute, storage and monitoring the pipeline
+ * makes at a given volume, and the cheaper settings that stay safe at that volume.
+ *
+ * Pure: no AWS SDK, no clock. Prices come from the one dated table in
+ * ./cost-prices; every modelling assumption is a named, documented field of
+ * {@link CostAssumptions} so an estimate can be questioned line by line.
+ */
+import type { ResolvedConsumer, ResolvedPipeline } from '../lib/pipeline-definition';
+import { FanoutError } from '../contracts/errors';
+import { PRICES, PRICES_AS_OF, PRICES_REGION, type PriceTable } from './cost-prices';
+
+/** Hours in a billing month, as AWS prices monthly resources (365 x 24 / 12). */
+export const MONTH_HOURS = 730;
+/** Seconds in a billing month. */
+export const MONTH_SECONDS = MONTH_HOURS * 3600;
+/** SQS and SNS bill each started 64 KB chunk of a payload as one request. */
+export const BILLING_CHUNK_BYTES = 64 * 1024;
+/** SQS batch actions (DeleteMessageBatch, SendMessageBatch) take at most 10 entries. */
+export const SQS_BATCH_ENTRIES = 10;
+const GIB = 1024 ** 3;
+
+/** The services the estimate breaks down by. */
+export const CostService = {
+  Sns: 'SNS',
+  Sqs: 'SQS',
+  Lambda: 'Lambda',
+  DynamoDb: 'DynamoDB',
+  XRay: 'X-Ray',
+  Kms: 'KMS',
+  CloudWatch: 'CloudWatch',
+  Glue: 'Glue',
+} as const;
+
+/** One of {@link CostService}. */
+export type CostServiceName = (typeof CostService)[keyof typeof CostService];
+
+/** X-Ray sampling: the first `reservoirPerSecond` requests each second, then `fixedRate` of the rest. */
+export interface TraceSampling {
+  readonly reservoirPerSecond: number;
+  readonly fixedRate: number;
+}
+
+/** The idempotency table's capacity mode. */
+export type IdempotencyCapacity =
+  | { readonly mode: 'on-demand' }
+  | { readonly mode: 'provisioned'; readonly writeUnits: number; readonly readUnits: number };
+
+/** Deployment settings the cost depends on that are not in the pipeline definition. */
+export interface CostSettings {
+  /** @default Lambda's active-tracing default: 1 request a second plus 5% of the rest */
+  readonly traceSampling: TraceSampling;
+  /** SQS/SNS KmsDataKeyReusePeriodSeconds. @default 300 (the AWS default) */
+  readonly kmsDataKeyReusePeriodSeconds: number;
+  /** @default on-demand, as the stack creates it */
+  readonly idempotencyCapacity: IdempotencyCapacity;
+  /** Batching window per consumer name, overriding the definition (what-if). @default none */
+  readonly batchingWindowSeconds: Readonly<Record<string, number>>;
+  /** Customer-managed KMS keys. @default one per topic (its queues and DLQs use the topic's key) */
+  readonly kmsKeys?: number;
+  /** CloudWatch dashboards. @default 1 */
+  readonly dashboards: number;
+}
+
+/** What the model assumes about traffic and code; each one is a number to question. */
+export interface CostAssumptions {
+  /** Envelope + attributes, bytes. @default 1024 */
+  readonly eventBytes: number;
+  /** Lambda time per record (parse, validate, idempotency, downstream), ms. @default 25 */
+  readonly recordMilliseconds: number;
+  /** Lambda time per invocation outside the records (batch set-up, metrics flush), ms. @default 5 */
+  readonly invocationOverheadMilliseconds: number;
+  /** Share of deliveries that fail transiently once and are retried. @default 0.01 */
+  readonly transientFailureRate: number;
+  /** Share of deliveries that fail permanently and go to the DLQ. @default 0.001 */
+  readonly permanentFailureRate: number;
+  /** Concurrent long polls a Lambda SQS event source mapping keeps open on an idle queue. @default 5 */
+  readonly pollersPerQueue: number;
+  /** Wait time of those long polls, seconds. @default 20 */
+  readonly longPollSeconds: number;
+  /**
+   * Without a batching window a receive returns what arrived during about one receive
+   * round trip; records per batch ≈ rate x this, at least 1. @default 0.05
+   */
+  readonly noWindowGatherSeconds: number;
+  /** Log bytes per record (Powertools JSON lines), ingested into CloudWatch Logs. @default 500 */
+  readonly logBytesPerRecord: number;
+  /** Log bytes per invocation (START, END, REPORT, EMF blob). @default 600 */
+  readonly logBytesPerInvocation: number;
+  /** EMF metric names x dimension sets per consumer (Processed, Duplicate, Stale, PermanentFailure, TransientFailure, EndToEndLatency). @default 6 */
+  readonly customMetricsPerConsumer: number;
+  /** Idempotency writes per attempt: Powertools puts INPROGRESS, then updates COMPLETED (or deletes on failure). @default 2 */
+  readonly idempotencyWritesPerAttempt: number;
+  /** Writes per record on a DynamoDB downstream: the state item and the effect-log item. @default 2 */
+  readonly downstreamWritesPerRecord: number;
+  /** Provisioned capacity is sized so the contracts' peak uses this share of it. @default 0.7 */
+  readonly provisionedTargetUtilization: number;
+}
+
+/** Defaults of {@link CostSettings}. */
+export const DEFAULT_COST_SETTINGS: CostSettings = {
+  traceSampling: { reservoirPerSecond: 1, fixedRate: 0.05 },
+  kmsDataKeyReusePeriodSeconds: 300,
+  idempotencyCapacity: { mode: 'on-demand' },
+  batchingWindowSeconds: {},
+  dashboards: 1,
+};
+
+/** Defaults of {@link CostAssumptions}. */
+export const DEFAULT_COST_ASSUMPTIONS: CostAssumptions = {
+  eventBytes: 1024,
+  recordMilliseconds: 25,
+  invocationOverheadMilliseconds: 5,
+  transientFailureRate: 0.01,
+  permanentFailureRate: 0.001,
+  pollersPerQueue: 5,
+  longPollSeconds: 20,
+  noWindowGatherSeconds: 0.05,
+  logBytesPerRecord: 500,
+  logBytesPerInvocation: 600,
+  customMetricsPerConsumer: 6,
+  idempotencyWritesPerAttempt: 2,
+  downstreamWritesPerRecord: 2,
+  provisionedTargetUtilization: 0.7,
+};
+
+/** The volume to price: the contracts' peak rates all month long, or N events a day. */
+export type CostVolume = { readonly kind: 'peak' } | { readonly kind: 'per-day'; readonly eventsPerDay: number };
+
+/** What to estimate. */
+export interface CostInput {
+  readonly pipeline: ResolvedPipeline;
+  readonly volume: CostVolume;
+  /** Alarm metrics the stack creates (from the alarm catalog; a metric-math alarm counts each metric). */
+  readonly alarmMetrics: number;
+  readonly settings?: Partial<CostSettings>;
+  readonly assumptions?: Partial<CostAssumptions>;
+  /** @default PRICES */
+  readonly prices?: PriceTable;
+}
+
+/** One billed quantity. */
+export interface CostLine {
+  readonly service: CostServiceName;
+  /** What is billed, e.g. `crm-sync: receives`. */
+  readonly item: string;
+  readonly quantity: number;
+  /** Unit of `quantity`, e.g. `requests`, `GB-s`. */
+  readonly unit: string;
+  /** Price per `per` units, USD. */
+  readonly priceUsd: number;
+  /** How many units `priceUsd` is for (1, 10,000, 1,000,000). */
+  readonly per: number;
+  readonly monthlyUsd: number;
+}
+
+/** Monthly traffic of one consumer, as the model derives it. */
+export interface ConsumerTraffic {
+  readonly consumer: string;
+  /** Messages delivered to its queue (an upper bound: filters are assumed to pass everything). */
+  readonly messages: number;
+  /** Deliveries including transient retries. */
+  readonly attempts: number;
+  /** Records per Lambda invocation. */
+  readonly recordsPerBatch: number;
+  readonly invocations: number;
+  /** Long polls that return nothing. */
+  readonly emptyReceives: number;
+}
+
+/** A whole estimate. */
+export interface CostEstimate {
+  readonly pricesAsOf: string;
+  readonly region: string;
+  readonly volume: CostVolume & { readonly eventsPerMonth: number; readonly eventsPerDay: number };
+  readonly lines: readonly CostLine[];
+  /** Per service, largest first. */
+  readonly services: readonly { readonly service: CostServiceName; readonly monthlyUsd: number }[];
+  readonly totalMonthlyUsd: number;
+  readonly traffic: readonly ConsumerTraffic[];
+  readonly settings: CostSettings;
+  readonly assumptions: CostAssumptions;
+}
+
+/** A cheaper setting, with what it saves at the estimated volume. */
+export interface CostRecommendation {
+  readonly id: string;
+  /** What to change, in words, e.g. `crm-sync: batching window 0 s → 6 s`. */
+  readonly change: string;
+  /** Why it stays safe (or what it costs in latency/observability). */
+  readonly safety: string;
+  /** Monthly USD saved (negative: it would cost more). */
+  readonly monthlySavingsUsd: number;
+  /** True when it saves money at this volume. */
+  readonly recommended: boolean;
+}
+
+/** The cost input is not usable (e.g. a negative volume). */
+export class CostInputError extends FanoutError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CostInputError';
+  }
+}
+
+function chunks(bytes: number): number {
+  return Math.max(1, Math.ceil(bytes / BILLING_CHUNK_BYTES));
+}
+
+/** Requests a second that X-Ray records under a sampling rule, at `rate` requests a second. */
+export function sampledPerSecond(rate: number, sampling: TraceSampling): number {
+  return Math.min(rate, sampling.reservoirPerSecond) + sampling.fixedRate * Math.max(0, rate - sampling.reservoirPerSecond);
+}
+
+/** Monthly events per event type at the volume. */
+function eventsPerType(pipeline: ResolvedPipeline, volume: CostVolume): Map<string, number> {
+  const totalPeak = pipeline.eventTypes.reduce((sum, e) => sum + e.peakEventsPerSecond, 0);
+  return new Map(
+    pipeline.eventTypes.map((e) => [
+      e.name,
+      volume.kind === 'peak'
+        ? e.peakEventsPerSecond * MONTH_SECONDS
+        : // N a day, shared among the event types in the proportion of their peak rates.
+          volume.eventsPerDay * (e.peakEventsPerSecond / totalPeak) * (MONTH_SECONDS / 86_400),
+    ]),
+  );
+}
+
+function consumerTraffic(consumer: ResolvedConsumer, events: Map<string, number>, settings: CostSettings, a: CostAssumptions): ConsumerTraffic {
+  const messages = consumer.eventTypes.reduce((sum, type) => sum + (events.get(type) ?? 0), 0);
+  const attempts = messages * (1 + a.transientFailureRate);
+  const rate = attempts / MONTH_SECONDS;
+  const window = settings.batchingWindowSeconds[consumer.name] ?? consumer.batchingWindowSeconds;
+  const gather = window > 0 ? window : a.noWindowGatherSeconds;
+  const recordsPerBatch = Math.min(consumer.batchSize, Math.max(1, rate * gather));
+  const invocations = attempts / recordsPerBatch;
+  // Each poller's 20 s long poll comes back empty when no message reaches it in that
+  // time; with arrivals spread over the pollers that happens with probability
+  // exp(-rate x wait / pollers) (Poisson arrivals).
+  const pollsPerMonth = a.pollersPerQueue * (MONTH_SECONDS / a.longPollSeconds);
+  const emptyReceives = pollsPerMonth * Math.exp((-rate * a.longPollSeconds) / a.pollersPerQueue);
+  return { consumer: consumer.name, messages, attempts, recordsPerBatch, invocations, emptyReceives };
+}
+
+/**
+ * Estimates the monthly cost of the pipeline at the volume.
+ * @throws CostInputError when the volume or an assumption is out of range
+ */
+export function estimateCost(input: CostInput): CostEstimate {
+  const settings: CostSettings = { ...DEFAULT_COST_SETTINGS, ...input.settings };
+  const a: CostAssumptions = { ...DEFAULT_COST_ASSUMPTIONS, ...input.assumptions };
+  const p = input.prices ?? PRICES;
+  const { pipeline, volume } = input;
+  if (volume.kind === 'per-day' && !(volume.eventsPerDay >= 0 && Number.isFinite(volume.eventsPerDay))) {
+    throw new CostInputError(`events per day must be a non-negative number, got ${volume.eventsPerDay}`);
+  }
+  if (!(settings.kmsDataKeyReusePeriodSeconds >= 60 && settings.kmsDataKeyReusePeriodSeconds <= 86_400)) {
+    throw new CostInputError(`the KMS data key reuse period must be 60 to 86400 seconds, got ${settings.kmsDataKeyReusePeriodSeconds}`);
+  }
+  if (!(input.alarmMetrics >= 0)) throw new CostInputError(`alarm metrics must be a non-negative number, got ${input.alarmMetrics}`);
+
+  const events = eventsPerType(pipeline, volume);
+  const eventsPerMonth = [...events.values()].reduce((s, n) => s + n, 0);
+  const lines: CostLine[] = [];
+  const add = (service: CostServiceName, item: string, quantity: number, unit: string, priceUsd: number, per: number) => {
+    lines.push({ service, item, quantity, unit, priceUsd, per, monthlyUsd: (quantity / per) * priceUsd });
+  };
+  const M = 1_000_000;
+  const eventChunks = chunks(a.eventBytes);
+  const eventGb = a.eventBytes / GIB;
+  const traffic = pipeline.consumers.map((c) => consumerTraffic(c, events, settings, a));
+  const trafficOf = new Map(traffic.map((t) => [t.consumer, t]));
+  const reusePeriods = MONTH_SECONDS / settings.kmsDataKeyReusePeriodSeconds;
+
+  // SNS: every message published (PublishBatch bills each message), per 64 KB chunk.
+  for (const topic of pipeline.topics) {
+    const published = pipeline.eventTypes.filter((e) => e.topic === topic.name).reduce((s, e) => s + (events.get(e.name) ?? 0), 0);
+    const delivered = pipeline.consumers.filter((c) => c.topic === topic.name).reduce((s, c) => s + trafficOf.get(c.name)!.messages, 0);
+    if (topic.fifo) {
+      add(CostService.Sns, `${topic.name}: publishes (FIFO)`, published * eventChunks, 'requests', p.sns.fifoPublishPerMillion, M);
+      add(CostService.Sns, `${topic.name}: payload published (FIFO)`, published * eventGb, 'GB', p.sns.fifoPublishPayloadPerGb, 1);
+      add(CostService.Sns, `${topic.name}: deliveries to SQS (FIFO)`, delivered, 'messages', p.sns.fifoDeliveryPerMillion, M);
+      add(CostService.Sns, `${topic.name}: payload delivered (FIFO)`, delivered * eventGb, 'GB', p.sns.fifoDeliveryPayloadPerGb, 1);
+    } else {
+      add(CostService.Sns, `${topic.name}: publishes`, published * eventChunks, 'requests', p.sns.standardPublishPerMillion, M);
+      add(CostService.Sns, `${topic.name}: deliveries to SQS (free)`, delivered, 'messages', p.sns.standardSqsDeliveryPerMillion, M);
+    }
+  }
+
+  let idempotencyWrites = 0;
+  for (const consumer of pipeline.consumers) {
+    const t = trafficOf.get(consumer.name)!;
+    const sqsPrice = consumer.fifo ? p.sqs.fifoRequestsPerMillion : p.sqs.standardRequestsPerMillion;
+    const n = consumer.name;
+    // SQS: SNS's SendMessage into the queue is a request billed to the queue's owner.
+    add(CostService.Sqs, `${n}: sends by SNS`, t.messages * eventChunks, 'requests', sqsPrice, M);
+    add(CostService.Sqs, `${n}: receives (${round(t.recordsPerBatch, 2)} records each)`, t.invocations * chunks(t.recordsPerBatch * a.eventBytes), 'requests', sqsPrice, M);
+    add(CostService.Sqs, `${n}: empty long polls of the Lambda pollers`, t.emptyReceives, 'requests', sqsPrice, M);
+    add(CostService.Sqs, `${n}: deletes (DeleteMessageBatch)`, t.invocations * Math.ceil(t.recordsPerBatch / SQS_BATCH_ENTRIES), 'requests', sqsPrice, M);
+    add(CostService.Sqs, `${n}: visibility changes (transient backoff)`, t.messages * a.transientFailureRate, 'requests', sqsPrice, M);
+    add(CostService.Sqs, `${n}: sends to the DLQ (permanent failures)`, t.messages * a.permanentFailureRate * eventChunks, 'requests', sqsPrice, M);
+
+    // Lambda: one invocation per batch; duration billed per ms at the configured memory (arm64).
+    const durationSeconds = (a.invocationOverheadMilliseconds + t.recordsPerBatch * a.recordMilliseconds) / 1000;
+    add(CostService.Lambda, `${n}: invocations`, t.invocations, 'requests', p.lambda.requestsPerMillion, M);
+    add(CostService.Lambda, `${n}: duration (${consumer.memoryMiB} MiB, arm64)`, t.invocations * durationSeconds * (consumer.memoryMiB / 1024), 'GB-s', p.lambda.arm64PerGbSecond, 1);
+
+    idempotencyWrites += t.attempts * a.idempotencyWritesPerAttempt;
+    if (consumer.downstream.kind === 'dynamodb') {
+      add(CostService.DynamoDb, `${n}: downstream table writes (on-demand)`, t.messages * a.downstreamWritesPerRecord, 'write units', p.dynamodb.onDemandWritePerMillion, M);
+    }
+
+    const traces = sampledPerSecond(t.invocations / MONTH_SECONDS, settings.traceSampling) * MONTH_SECONDS;
+    add(CostService.XRay, `${n}: traces of invocations`, traces, 'traces', p.xray.tracesRecordedPerMillion, M);
+
+    // SQS SSE-KMS: per reuse period with traffic, each producing principal calls
+    // GenerateDataKey and Decrypt, each consuming one Decrypt: B/D x (2P + C), with
+    // P = SNS, C = the function's role. No more periods than messages.
+    const queueKms = Math.min(reusePeriods, t.messages) * (2 * 1 + 1);
+    // The DLQ: the function's role produces (permanent failures); nobody reads until a redrive.
+    const dlqKms = Math.min(reusePeriods, t.messages * a.permanentFailureRate) * 2;
+    add(CostService.Kms, `${n}: queue and DLQ data keys`, queueKms + dlqKms, 'requests', p.kms.requestsPer10k, 10_000);
+
+    const logBytes = t.attempts * a.logBytesPerRecord + t.invocations * a.logBytesPerInvocation;
+    add(CostService.CloudWatch, `${n}: log ingestion`, logBytes / GIB, 'GB', p.cloudwatch.logsIngestPerGb, 1);
+  }
+
+  if (settings.idempotencyCapacity.mode === 'on-demand') {
+    add(CostService.DynamoDb, 'idempotency table writes (on-demand)', idempotencyWrites, 'write units', p.dynamodb.onDemandWritePerMillion, M);
+    // Powertools reads nothing on the happy path: a duplicate is detected by the
+    // conditional put, which returns the stored record (ReturnValuesOnConditionCheckFailure).
+    add(CostService.DynamoDb, 'idempotency table reads (on-demand)', 0, 'read units', p.dynamodb.onDemandReadPerMillion, M);
+  } else {
+    const { writeUnits, readUnits } = settings.idempotencyCapacity;
+    add(CostService.DynamoDb, `idempotency table: ${writeUnits} provisioned WCU`, writeUnits * MONTH_HOURS, 'WCU-hours', p.dynamodb.provisionedWcuHour, 1);
+    add(CostService.DynamoDb, `idempotency table: ${readUnits} provisioned RCU`, readUnits * MONTH_HOURS, 'RCU-hours', p.dynamodb.provisionedRcuHour, 1);
+  }
+
+  for (const topic of pipeline.topics) {
+    const published = pipeline.eventTypes.filter((e) => e.topic === topic.name).reduce((s, e) => s + (events.get(e.name) ?? 0), 0);
+    const traces = sampledPerSecond(published / MONTH_SECONDS, settings.traceSampling) * MONTH_SECONDS;
+    add(CostService.XRay, `${topic.name}: traces of publishes (SNS active tracing)`, traces, 'traces', p.xray.tracesRecordedPerMillion, M);
+    // SNS SSE: the publisher's principal gets a data key per reuse period with traffic.
+    add(CostService.Kms, `${topic.name}: topic data keys`, Math.min(reusePeriods, published), 'requests', p.kms.requestsPer10k, 10_000);
+  }
+  const keys = settings.kmsKeys ?? pipeline.topics.length;
+  add(CostService.Kms, 'customer-managed keys', keys, 'keys', p.kms.keyMonth, 1);
+
+  add(CostService.CloudWatch, 'alarms (standard resolution)', input.alarmMetrics, 'alarm metrics', p.cloudwatch.alarmMetricMonth, 1);
+  add(CostService.CloudWatch, 'dashboard', settings.dashboards, 'dashboards', p.cloudwatch.dashboardMonth, 1);
+  add(CostService.CloudWatch, 'custom metrics (EMF)', pipeline.consumers.length * a.customMetricsPerConsumer, 'metrics', p.cloudwatch.customMetricMonth, 1);
+  add(CostService.Glue, 'schema registry (no charge)', pipeline.eventTypes.reduce((s, e) => s + e.versions.length, 0), 'schema versions', p.glue.schemaRegistry, 1);
+
+  const byService = new Map<CostServiceName, number>();
+  for (const line of lines) byService.set(line.service, (byService.get(line.service) ?? 0) + line.monthlyUsd);
+  const services = [...byService.entries()].map(([service, monthlyUsd]) => ({ service, monthlyUsd })).sort((x, y) => y.monthlyUsd - x.monthlyUsd);
+  return {
+    pricesAsOf: PRICES_AS_OF,
+    region: PRICES_REGION,
+    volume: { ...volume, eventsPerMonth, eventsPerDay: (eventsPerMonth / MONTH_SECONDS) * 86_400 },
+    lines,
+    services,
+    totalMonthlyUsd: lines.reduce((s, l) => s + l.monthlyUsd, 0),
+    traffic,
+    settings,
+    assumptions: a,
+  };
+}
+
+/** The total of one service in an estimate (0 when absent). */
+export function serviceTotal(estimate: CostEstimate, service: CostServiceName): number {
+  return estimate.services.find((s) => s.service === service)?.monthlyUsd ?? 0;
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** The sampling rule {@link recommendCheaperSettings} proposes: no reservoir, 1% of requests. */
+export const RECOMMENDED_TRACE_SAMPLING: TraceSampling = { reservoirPerSecond: 0, fixedRate: 0.01 };
+/** The KMS data key reuse period it proposes, seconds (AWS allows up to 86,400). */
+export const RECOMMENDED_KMS_REUSE_SECONDS = 3600;
+
+/**
+ * The batching window it proposes for a consumer: a tenth of its latency objective,
+ * 1 to 20 seconds, so waiting for a fuller batch spends at most 10% of the SLA.
+ */
+export function recommendedBatchingWindowSeconds(consumer: ResolvedConsumer): number {
+  return Math.min(20, Math.max(1, Math.floor(consumer.latencySlaP95Seconds / 10)));
+}
+
+/**
+ * Provisioned capacity that carries the contracts' peak at the target utilization:
+ * write units for every idempotency write a second at peak, one read unit.
+ */
+export function provisionedIdempotencyCapacity(pipeline: ResolvedPipeline, assumptions: Partial<CostAssumptions> = {}): { writeUnits: number; readUnits: number } {
+  const a = { ...DEFAULT_COST_ASSUMPTIONS, ...assumptions };
+  const peakWrites = pipeline.consumers.reduce((s, c) => s + c.peakEventsPerSecond * (1 + a.transientFailureRate) * a.idempotencyWritesPerAttempt, 0);
+  return { writeUnits: Math.max(1, Math.ceil(peakWrites / a.provisionedTargetUtilization)), readUnits: 1 };
+}
+
+/**
+ * Cheaper settings that stay safe at the estimate's volume, each priced by
+ * re-estimating with only that setting changed: a batching window per consumer
+ * (standard queues only), trace sampling, the KMS data key reuse period, and
+ * provisioned vs on-demand capacity for the idempotency table. Ones that would cost
+ * more are returned with `recommended: false` so the reader sees they were weighed.
+ */
+export function recommendCheaperSettings(input: CostInput, baseline: CostEstimate = estimateCost(input)): CostRecommendation[] {
+  const withSettings = (settings: Partial<CostSettings>) =>
+    estimateCost({ ...input, settings: { ...baseline.settings, ...settings } }).totalMonthlyUsd;
+  const saving = (total: number) => baseline.totalMonthlyUsd - total;
+  const out: CostRecommendation[] = [];
+  const push = (r: Omit<CostRecommendation, 'recommended'>) => out.push({ ...r, recommended: r.monthlySavingsUsd > 0.005 });
+
+  for (const consumer of input.pipeline.consumers) {
+    const current = baseline.settings.batchingWindowSeconds[consumer.name] ?? consumer.batchingWindowSeconds;
+    if (consumer.fifo || current > 0) continue;
+    const proposed = recommendedBatchingWindowSeconds(consumer);
+    const total = withSettings({ batchingWindowSeconds: { ...baseline.settings.batchingWindowSeconds, [consumer.name]: proposed } });
+    push({
+      id: `batching-window:${consumer.name}`,
+      change: `${consumer.name}: batching window ${current} s → ${proposed} s (batchingWindowSeconds: ${proposed})`,
+      safety: `adds at most ${proposed} s of latency, within 10% of its ${consumer.latencySlaP95Seconds} s p95 objective; fewer, fuller invocations and receives (the queue's visibility timeout grows by ${proposed} s with it)`,
+      monthlySavingsUsd: saving(total),
+    });
+  }
+
+  const sampling = baseline.settings.traceSampling;
+  if (sampling.reservoirPerSecond !== RECOMMENDED_TRACE_SAMPLING.reservoirPerSecond || sampling.fixedRate !== RECOMMENDED_TRACE_SAMPLING.fixedRate) {
+    const total = withSettings({ traceSampling: RECOMMENDED_TRACE_SAMPLING });
+    push({
+      id: 'trace-sampling',
+      change: `X-Ray sampling ${sampling.reservoirPerSecond}/s + ${pct(sampling.fixedRate)} → ${RECOMMENDED_TRACE_SAMPLING.reservoirPerSecond}/s + ${pct(RECOMMENDED_TRACE_SAMPLING.fixedRate)} (an X-Ray sampling rule for the publisher; the decision travels in the trace header)`,
+      safety: 'still a steady sample of traces for latency analysis; every failure stays findable by its correlation id in the logs and in the DLQ',
+      monthlySavingsUsd: saving(total),
+    });
+  }
+
+  const reuse = baseline.settings.kmsDataKeyReusePeriodSeconds;
+  if (reuse < RECOMMENDED_KMS_REUSE_SECONDS) {
+    const total = withSettings({ kmsDataKeyReusePeriodSeconds: RECOMMENDED_KMS_REUSE_SECONDS });
+    push({
+      id: 'kms-data-key-reuse',
+      change: `KMS data key reuse period ${reuse} s → ${RECOMMENDED_KMS_REUSE_SECONDS} s (KmsDataKeyReusePeriodSeconds on queues and topics)`,
+      safety: 'messages stay encrypted with the customer-managed key; a data key is cached by SQS/SNS for up to an hour instead of five minutes',
+      monthlySavingsUsd: saving(total),
+    });
+  }
+
+  const capacity = baseline.settings.idempotencyCapacity;
+  if (capacity.mode === 'on-demand') {
+    const provisioned = provisionedIdempotencyCapacity(input.pipeline, input.assumptions);
+    const total = withSettings({ idempotencyCapacity: { mode: 'provisioned', ...provisioned } });
+    push({
+      id: 'idempotency-capacity',
+      change: `idempotency table on-demand → provisioned ${provisioned.writeUnits} WCU / ${provisioned.readUnits} RCU (the contracts' peak at ${pct(baseline.assumptions.provisionedTargetUtilization)} utilization, with auto scaling)`,
+      safety: 'sized for the contracts\' peak rates; a burst above them is throttled and retried by the kit (transient), so keep the alarms on age of oldest message',
+      monthlySavingsUsd: saving(total),
+    });
+  }
+  return out.sort((x, y) => y.monthlySavingsUsd - x.monthlySavingsUsd);
+}
+
+function pct(rate: number): string {
+  return `${round(rate * 100, 2)}%`;
+}
