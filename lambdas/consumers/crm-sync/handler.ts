@@ -1,6 +1,12 @@
-// Placeholder until the consumer kit lands: acknowledges nothing, so no message is lost.
-import type { SQSEvent, SQSBatchResponse } from 'aws-lambda';
+/**
+ * crm-sync's Lambda handler: a thin adapter wiring the kit, the contacts port and the
+ * domain handlers, once per container.
+ */
+import { createContactsPort } from '../../downstream/contacts';
+import { createConsumerRuntime } from '../../kit/runtime';
+import { crmSyncHandlers } from './sync-contact';
 
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => ({
-  batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })),
-});
+const runtime = createConsumerRuntime();
+
+/** The SQS batch handler (ReportBatchItemFailures). */
+export const handler = runtime.handler(crmSyncHandlers(createContactsPort(process.env, runtime.clients)));

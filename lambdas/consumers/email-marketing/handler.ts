@@ -1,6 +1,12 @@
-// Placeholder until the consumer kit lands: acknowledges nothing, so no message is lost.
-import type { SQSEvent, SQSBatchResponse } from 'aws-lambda';
+/**
+ * email-marketing's Lambda handler: a thin adapter wiring the kit, the subscribers port
+ * and the domain handlers, once per container.
+ */
+import { createSubscribersPort } from '../../downstream/subscribers';
+import { createConsumerRuntime } from '../../kit/runtime';
+import { emailMarketingHandlers } from './add-subscriber';
 
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => ({
-  batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })),
-});
+const runtime = createConsumerRuntime();
+
+/** The SQS batch handler (ReportBatchItemFailures). */
+export const handler = runtime.handler(emailMarketingHandlers(createSubscribersPort(process.env, runtime.clients)));

@@ -1,0 +1,155 @@
+/**
+ * Cold start of the consumer bundles: size (KB) and import time against a bare handler.
+ *
+ * Each consumer is bundled with esbuild directly, with the options the stack gives
+ * NodejsFunction (read from lib/constructs/consumer.ts CONSUMER_BUNDLING: ESM, minified,
+ * target node22, mainFields module,main, the createRequire banner, no externals, so
+ * the AWS SDK is inside), next to a bare handler bundled the same way. Import time is
+ * measured in a fresh Node process per run (what a cold start pays before the first
+ * invocation: parsing and evaluating the module, which builds clients, the persistence
+ * layer and the resolver at module scope), alternating bare and consumer in the same
+ * run; medians over RUNS runs and the ratio are printed.
+ *
+ * Run alone: `npx tsx bench/cold-start.ts` (or `npm run bench cold-start`).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build, type Metafile } from 'esbuild';
+import { CONSUMER_BUNDLING } from '../lib/constructs/consumer';
+import { ConsumerEnv } from '../contracts/consumer-environment';
+import { samplePipeline } from '../lib/sample-pipeline';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const RUNS = Number(process.env.BENCH_RUNS ?? 9);
+const TARGET_KB = 450;
+
+// Dummy values: importing a handler builds its runtime from the environment but calls nothing.
+const HANDLER_ENV = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  [ConsumerEnv.ConsumerName]: 'bench',
+  [ConsumerEnv.QueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench',
+  [ConsumerEnv.DeadLetterQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-dlq',
+  [ConsumerEnv.IdempotencyTableName]: 'bench-idempotency',
+  [ConsumerEnv.IdempotencyExpirySeconds]: '1296000',
+  [ConsumerEnv.SchemaRegistryName]: 'bench-contracts',
+  [ConsumerEnv.DownstreamKind]: 'dynamodb',
+  [ConsumerEnv.DownstreamTableName]: 'bench-downstream',
+  [ConsumerEnv.Fifo]: 'false',
+  POWERTOOLS_SERVICE_NAME: 'bench',
+  POWERTOOLS_METRICS_NAMESPACE: 'Fanout/bench',
+};
+
+const BARE_HANDLER = `export const handler = async (event) => ({ batchItemFailures: [] });\n`;
+
+interface Bundle {
+  readonly name: string;
+  readonly file: string;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  readonly metafile: Metafile;
+}
+
+async function bundle(name: string, entry: string, outDir: string): Promise<Bundle> {
+  const outfile = join(outDir, name, 'index.mjs');
+  const result = await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: CONSUMER_BUNDLING.format === 'esm' ? 'esm' : 'cjs',
+    target: CONSUMER_BUNDLING.target ?? 'node22',
+    minify: CONSUMER_BUNDLING.minify ?? false,
+    mainFields: [...(CONSUMER_BUNDLING.mainFields ?? [])],
+    external: [...(CONSUMER_BUNDLING.externalModules ?? [])],
+    banner: CONSUMER_BUNDLING.banner ? { js: CONSUMER_BUNDLING.banner } : {},
+    metafile: true,
+    logLevel: 'error',
+  });
+  const code = readFileSync(outfile);
+  return { name, file: outfile, bytes: code.length, gzipBytes: gzipSync(code).length, metafile: result.metafile! };
+}
+
+/** Milliseconds to import `file` in a fresh Node process. */
+function importTimeMs(file: string): number {
+  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, ...HANDLER_ENV, NODE_OPTIONS: '' },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`importing ${file} failed: ${result.stderr}`);
+  return Number(result.stdout);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The biggest packages in a bundle, KB. */
+function topPackages(metafile: Metafile, count: number): string {
+  const output = Object.values(metafile.outputs)[0]!;
+  const byPackage = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const at = path.lastIndexOf('node_modules/');
+    const parts = at >= 0 ? path.slice(at + 'node_modules/'.length).split('/') : ['(fanout) ' + path.split('/')[0]];
+    const name = parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+    byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+  }
+  return [...byPackage.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, bytes]) => `${name} ${(bytes / 1024).toFixed(1)}`)
+    .join(', ');
+}
+
+const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+
+async function main(): Promise<void> {
+  const outDir = mkdtempSync(join(tmpdir(), 'fanout-cold-start-'));
+  try {
+    const bareEntry = join(outDir, 'bare-handler.mjs');
+    writeFileSync(bareEntry, BARE_HANDLER);
+    const bare = await bundle('bare', bareEntry, outDir);
+    const consumers: Bundle[] = [];
+    for (const consumer of samplePipeline.consumers) {
+      consumers.push(await bundle(consumer.name, join(ROOT, consumer.entry), outDir));
+    }
+
+    const times = new Map<string, number[]>([[bare.name, []], ...consumers.map((c) => [c.name, []] as [string, number[]])]);
+    // Warm the file cache once, so the first measured run is not a disk read.
+    for (const b of [bare, ...consumers]) importTimeMs(b.file);
+    for (let run = 0; run < RUNS; run += 1) {
+      for (const b of [bare, ...consumers]) times.get(b.name)!.push(importTimeMs(b.file));
+    }
+
+    const bareMs = median(times.get(bare.name)!);
+    console.log(`Consumer bundles: esbuild ${CONSUMER_BUNDLING.format ?? 'cjs'}, minify=${CONSUMER_BUNDLING.minify}, target ${CONSUMER_BUNDLING.target}, mainFields ${(CONSUMER_BUNDLING.mainFields ?? []).join(',')}, externals [${(CONSUMER_BUNDLING.externalModules ?? []).join(',')}]`);
+    console.log(`Import time: median of ${RUNS} fresh-process imports each, Node ${process.version} (Lambda runs node22)\n`);
+    console.log(['bundle'.padEnd(16), 'size KB'.padStart(8), 'gzip KB'.padStart(8), `<= ${TARGET_KB} KB`.padStart(9), 'import ms'.padStart(10), 'x bare'.padStart(7)].join(' '));
+    for (const b of [bare, ...consumers]) {
+      const ms = median(times.get(b.name)!);
+      console.log(
+        [
+          b.name.padEnd(16),
+          kb(b.bytes).padStart(8),
+          kb(b.gzipBytes).padStart(8),
+          (b === bare ? '' : b.bytes <= TARGET_KB * 1024 ? 'yes' : 'NO').padStart(9),
+          ms.toFixed(1).padStart(10),
+          (ms / bareMs).toFixed(1).padStart(7),
+        ].join(' '),
+      );
+    }
+    console.log(`\nLargest parts of ${consumers[0]!.name} (KB): ${topPackages(consumers[0]!.metafile, 14)}`);
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,67 @@
+/**
+ * Chaos for the local demo: makes the DynamoDB downstream fail transiently for a while,
+ * so retries with backoff, alarms and the DLQ can be watched at work.
+ *
+ * Off unless {@link ChaosEnv.TransientFailureRate} is set. The stack never sets these
+ * variables; only the local runner (or a person) does, e.g.
+ * `FANOUT_CHAOS_TRANSIENT_FAILURE_RATE=0.3 FANOUT_CHAOS_TRANSIENT_FAILURE_UNTIL=2026-11-28T10:05:00Z`:
+ * 30 % of downstream writes fail with a ChaosInjectedError (transient) until 10:05.
+ * The HTTP adapter ignores them: a real API fails on its own.
+ */
+import { ChaosInjectedError, DownstreamConfigurationError } from './errors';
+
+/** The chaos environment variables. */
+export const ChaosEnv = {
+  /** Probability (0 to 1) that one downstream write fails transiently. Unset: no chaos. */
+  TransientFailureRate: 'FANOUT_CHAOS_TRANSIENT_FAILURE_RATE',
+  /** Start of the failure window (ISO 8601). @default unbounded */
+  TransientFailureFrom: 'FANOUT_CHAOS_TRANSIENT_FAILURE_FROM',
+  /** End of the failure window (ISO 8601), exclusive. @default unbounded */
+  TransientFailureUntil: 'FANOUT_CHAOS_TRANSIENT_FAILURE_UNTIL',
+} as const;
+
+/** When and how often to fail. */
+export interface ChaosSettings {
+  /** 0 to 1. */
+  readonly transientFailureRate: number;
+  /** Epoch ms; failures only from then. */
+  readonly fromMs?: number;
+  /** Epoch ms; failures only before then. */
+  readonly untilMs?: number;
+}
+
+function parseTime(env: Readonly<Record<string, string | undefined>>, name: string): number | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new DownstreamConfigurationError(`${name} must be an ISO 8601 time, got "${value}"`);
+  return ms;
+}
+
+/**
+ * The chaos settings, or undefined when chaos is off (the default).
+ * @throws DownstreamConfigurationError when a variable is set to something unusable
+ */
+export function readChaosSettings(env: Readonly<Record<string, string | undefined>>): ChaosSettings | undefined {
+  const rateValue = env[ChaosEnv.TransientFailureRate]?.trim();
+  if (!rateValue) return undefined;
+  const rate = Number(rateValue);
+  if (!(rate >= 0 && rate <= 1)) {
+    throw new DownstreamConfigurationError(`${ChaosEnv.TransientFailureRate} must be a number from 0 to 1, got "${rateValue}"`);
+  }
+  const fromMs = parseTime(env, ChaosEnv.TransientFailureFrom);
+  const untilMs = parseTime(env, ChaosEnv.TransientFailureUntil);
+  return { transientFailureRate: rate, ...(fromMs !== undefined && { fromMs }), ...(untilMs !== undefined && { untilMs }) };
+}
+
+/**
+ * Throws a {@link ChaosInjectedError} when chaos is on, `nowMs` is inside the window and the dice say so.
+ */
+export function injectChaos(settings: ChaosSettings | undefined, nowMs: number, random: () => number = Math.random): void {
+  if (!settings) return;
+  if (settings.fromMs !== undefined && nowMs < settings.fromMs) return;
+  if (settings.untilMs !== undefined && nowMs >= settings.untilMs) return;
+  if (random() < settings.transientFailureRate) {
+    throw new ChaosInjectedError(`chaos: injected transient downstream failure (rate ${settings.transientFailureRate})`);
+  }
+}

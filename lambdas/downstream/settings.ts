@@ -1,0 +1,56 @@
+/**
+ * Which downstream a consumer talks to, from its environment (FANOUT_DOWNSTREAM_*, set
+ * by the stack), built once per container. Each port's factory picks its adapter from it.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConsumerEnv } from '../../contracts/consumer-environment';
+import { readChaosSettings } from './chaos';
+import { DynamoDbEffectStore } from './dynamodb-effects';
+import { DownstreamConfigurationError } from './errors';
+import { HttpApi } from './http-api';
+
+/** The clients a downstream adapter may use (created and traced by the kit's runtime). */
+export interface DownstreamClients {
+  readonly dynamodb: DynamoDBClient;
+}
+
+/** The downstream a consumer writes to. */
+export type Downstream = { readonly kind: 'dynamodb'; readonly store: DynamoDbEffectStore } | { readonly kind: 'http'; readonly api: HttpApi };
+
+/** Per-request timeout when FANOUT_DOWNSTREAM_TIMEOUT_MS is unset, milliseconds. */
+export const DEFAULT_HTTP_TIMEOUT_MS = 3000;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new DownstreamConfigurationError(`environment variable ${name} is not set`);
+  return value;
+}
+
+/**
+ * The downstream the environment names.
+ * @throws DownstreamConfigurationError naming the missing or invalid variable
+ */
+export function createDownstream(env: Env, clients: DownstreamClients): Downstream {
+  const kind = env[ConsumerEnv.DownstreamKind]?.trim() || 'dynamodb';
+  if (kind === 'dynamodb') {
+    const chaos = readChaosSettings(env);
+    return { kind, store: new DynamoDbEffectStore(clients.dynamodb, required(env, ConsumerEnv.DownstreamTableName), chaos ? { chaos } : {}) };
+  }
+  if (kind === 'http') {
+    const baseUrl = required(env, ConsumerEnv.DownstreamUrl);
+    try {
+      new URL(baseUrl);
+    } catch (cause) {
+      throw new DownstreamConfigurationError(`${ConsumerEnv.DownstreamUrl} is not a URL: "${baseUrl}"`, { cause });
+    }
+    const timeoutValue = env[ConsumerEnv.DownstreamTimeoutMs]?.trim();
+    const timeoutMs = timeoutValue ? Number(timeoutValue) : DEFAULT_HTTP_TIMEOUT_MS;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
+      throw new DownstreamConfigurationError(`${ConsumerEnv.DownstreamTimeoutMs} must be a positive whole number of milliseconds, got "${timeoutValue}"`);
+    }
+    return { kind, api: new HttpApi({ baseUrl, timeoutMs }) };
+  }
+  throw new DownstreamConfigurationError(`${ConsumerEnv.DownstreamKind} must be "dynamodb" or "http", got "${kind}"`);
+}

@@ -1,0 +1,67 @@
+/**
+ * Apply-once per event: Powertools idempotency on DynamoDB, keyed on the envelope `id`
+ * (never the SQS message id, which differs per queue and changes on redrive),
+ * namespaced by consumer so consumers sharing the table never see each other's keys.
+ */
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Context } from 'aws-lambda';
+import type { Outcome } from './consumer';
+
+/** What running work through the gate did. */
+export interface GateResult {
+  /** The outcome of the first (and only) application of the event. */
+  readonly outcome: Outcome;
+  /** True when the event had already been applied, so `work` did not run now. */
+  readonly duplicate: boolean;
+}
+
+/** Runs a piece of work at most once per event id. */
+export interface IdempotencyGate {
+  /** Lets in-progress records expire with the invocation, so a crashed try does not block retries. */
+  registerContext(context: Context): void;
+  /**
+   * Runs `work` unless `eventId` was already applied successfully.
+   * When `work` throws, nothing is recorded and a later try runs it again.
+   * @throws IdempotencyAlreadyInProgressError (transient) while another invocation applies the same event
+   */
+  once(eventId: string, work: () => Promise<Outcome>): Promise<GateResult>;
+}
+
+/** Options of {@link createIdempotencyGate}. */
+export interface IdempotencyGateOptions {
+  readonly persistenceStore: BasePersistenceLayer;
+  /** The consumer's name: part of every key. */
+  readonly consumer: string;
+  /** How long a record of an applied event is kept, seconds: longer than the longest redelivery path. */
+  readonly expiresAfterSeconds: number;
+}
+
+interface Work {
+  ran: boolean;
+  readonly run: () => Promise<Outcome>;
+}
+
+/** An {@link IdempotencyGate} backed by Powertools' `makeIdempotent`. */
+export function createIdempotencyGate(options: IdempotencyGateOptions): IdempotencyGate {
+  const config = new IdempotencyConfig({ expiresAfterSeconds: options.expiresAfterSeconds });
+  // Only argument 0 (consumer + event id) is hashed into the key; argument 1 carries the
+  // work and a flag telling a first application from a replayed result.
+  const applyOnce = makeIdempotent(
+    async (_key: { readonly consumer: string; readonly eventId: string }, work: Work): Promise<Outcome> => {
+      work.ran = true;
+      return work.run();
+    },
+    { persistenceStore: options.persistenceStore, config, dataIndexArgument: 0 },
+  );
+  return {
+    registerContext(context) {
+      config.registerLambdaContext(context);
+    },
+    async once(eventId, run) {
+      const work: Work = { ran: false, run };
+      const outcome = await applyOnce({ consumer: options.consumer, eventId }, work);
+      return { outcome, duplicate: !work.ran };
+    },
+  };
+}
