@@ -4,11 +4,21 @@
  * so output is flushed and tests can call the same functions.
  */
 import type { Command } from 'commander';
+import { register as registerPublish } from './publish';
+import { register as registerContractsRegister } from './contracts-register';
+import { register as registerContractsCompat } from './contracts-compat';
+import { register as registerContractsCheck } from './contracts-check';
+import { register as registerDlq } from './dlq';
+import { register as registerRedrive } from './redrive';
+import { register as registerReplay } from './replay';
+import { register as registerStatus } from './status';
+import { register as registerCost } from './cost';
+import { register as registerRunbook } from './runbook';
 
 /** A module that adds one command (or sub-command group) to the program. */
 export type CommandRegistrar = (program: Command) => void;
 
-const registrars: CommandRegistrar[] = [];
+const registrars: CommandRegistrar[] = [registerPublish, registerContractsRegister, registerContractsCompat, registerContractsCheck, registerDlq, registerRedrive, registerReplay, registerStatus, registerCost, registerRunbook];
 
 /** Adds every command to the program. */
 export function registerCommands(program: Command): void {
