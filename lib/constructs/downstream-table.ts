@@ -1,0 +1,75 @@
+/**
+ * The DynamoDB table a consumer with the DynamoDB downstream applies its effects to.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+
+/** Properties of a {@link DownstreamTable}. */
+export interface DownstreamTableProps {
+  /**
+   * What happens to the table when the stack is deleted. It holds what the consumer
+   * applied (entity state and the effect log), so it is kept.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Partition key: `contact#<userId>` for a state item, `effect#<envelope id>` for an effect-log item. */
+export const DOWNSTREAM_PARTITION_KEY = 'pk';
+/** Sort key: `state` or `effect`. */
+export const DOWNSTREAM_SORT_KEY = 'sk';
+
+/**
+ * The item actions the DynamoDB downstream adapter needs: read an entity's state,
+ * write it conditionally (never an older change over a newer one), and count
+ * applications in the effect log (`UpdateItem ... ADD applications :one`).
+ * ConditionCheckItem lets it do both in one transaction.
+ */
+export const DOWNSTREAM_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+] as const;
+
+/**
+ * One table per consumer standing in for its real downstream system, so the pipeline
+ * works standalone and its effects can be inspected: partition key `pk`, sort key
+ * `sk` (both strings), on-demand, point-in-time recovery, AWS managed encryption.
+ */
+export class DownstreamTable extends Construct {
+  /** The table. */
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: DownstreamTableProps = {}) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: DOWNSTREAM_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: DOWNSTREAM_SORT_KEY, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy,
+    });
+  }
+
+  /** The table's name. */
+  get tableName(): string {
+    return this.table.tableName;
+  }
+
+  /** Lets `grantee` apply effects ({@link DOWNSTREAM_ACTIONS} on this table only). */
+  grantApplyEffects(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grant(grantee, ...DOWNSTREAM_ACTIONS);
+  }
+
+  /** Lets `grantee` read the state and the effect log (an operator, a report). */
+  grantReadEffects(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grantReadData(grantee);
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * A pipeline's alarms, the one SNS topic they notify, and its dashboard.
+ */
+import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { MetricSource, type AlarmSpec } from '../alarm-catalog';
+import { InfrastructureError } from './infrastructure-error';
+
+/** A consumer's resources, as monitoring sees them. */
+export interface MonitoredConsumer {
+  readonly name: string;
+  readonly queue: sqs.IQueue;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly subscriptionDeadLetterQueue: sqs.IQueue;
+  readonly function: lambda.IFunction;
+  /** Drawn on the age graph. */
+  readonly latencySlaP95Seconds: number;
+  /** Drawn on the duration graph. */
+  readonly timeout: Duration;
+}
+
+/** A topic, as monitoring sees it. */
+export interface MonitoredTopic {
+  readonly name: string;
+  readonly topic: sns.ITopic;
+}
+
+/** Properties of a {@link PipelineMonitoring}. */
+export interface PipelineMonitoringProps {
+  /** The pipeline's name: names the alarm topic and the dashboard. */
+  readonly pipelineName: string;
+  /** The alarms to create, from {@link alarmCatalog}. */
+  readonly alarms: readonly AlarmSpec[];
+  readonly consumers: readonly MonitoredConsumer[];
+  readonly topics: readonly MonitoredTopic[];
+  /** @default the pipeline's name */
+  readonly dashboardName?: string;
+  /** What happens to the alarm topic's key when the stack is deleted. @default RemovalPolicy.RETAIN (the CDK default for keys) */
+  readonly keyRemovalPolicy?: RemovalPolicy;
+  /** The namespace the consumers' kit writes its EMF metrics to. @default `Fanout/<pipelineName>` */
+  readonly metricsNamespace?: string;
+}
+
+/**
+ * The kit's latency metric. The dashboard finds the kit's other metrics by search, so
+ * this is the one name of lambdas/ that lib/ repeats (lib/ does not import lambdas/).
+ */
+export const KIT_LATENCY_METRIC = 'EndToEndLatency';
+
+/**
+ * Builds one CloudWatch alarm per catalog entry, all acting (on ALARM and on OK) on one
+ * alarm topic, and one dashboard with the whole pipeline.
+ *
+ * The alarm topic is encrypted with its own customer-managed key, because the AWS
+ * managed SNS key does not let CloudWatch publish; the key policy lets CloudWatch in
+ * this account use it, and the topic accepts TLS only.
+ */
+export class PipelineMonitoring extends Construct {
+  /** Every alarm notifies this topic: subscribe on-call to it. */
+  readonly alarmTopic: sns.Topic;
+  /** Encrypts the alarm topic. */
+  readonly alarmTopicKey: kms.Key;
+  /** The alarms, by catalog id. */
+  readonly alarms: ReadonlyMap<string, cloudwatch.Alarm>;
+  /** The dashboard. */
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
+    super(scope, id);
+    const dashboardName = props.dashboardName ?? props.pipelineName;
+    const metricsNamespace = props.metricsNamespace ?? `Fanout/${props.pipelineName}`;
+    const stack = Stack.of(this);
+
+    this.alarmTopicKey = new kms.Key(this, 'AlarmTopicKey', {
+      description: `Encrypts the alarm topic of pipeline ${props.pipelineName}`,
+      enableKeyRotation: true,
+      ...(props.keyRemovalPolicy !== undefined && { removalPolicy: props.keyRemovalPolicy }),
+    });
+    this.alarmTopicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `${props.pipelineName} alarms`,
+      masterKey: this.alarmTopicKey,
+      enforceSSL: true,
+    });
+    // The TLS-only policy replaces SNS's default topic policy, so CloudWatch (a service
+    // principal, which IAM policies in the account do not cover) is let in explicitly.
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+
+    const consumers = new Map(props.consumers.map((c) => [c.name, c]));
+    const topics = new Map(props.topics.map((t) => [t.name, t]));
+    const metricFor = (spec: AlarmSpec): cloudwatch.Metric => {
+      const options = {
+        statistic: spec.metric.statistic,
+        period: Duration.seconds(spec.metric.periodSeconds),
+      };
+      if (spec.metric.source === MetricSource.Topic) {
+        const topic = topics.get(spec.subject.name) ?? missing(spec);
+        return new cloudwatch.Metric({
+          namespace: spec.metric.namespace,
+          metricName: spec.metric.metricName,
+          dimensionsMap: { TopicName: topic.topic.topicName },
+          ...options,
+        });
+      }
+      const consumer = consumers.get(spec.subject.name) ?? missing(spec);
+      if (spec.metric.source === MetricSource.Function) {
+        return new cloudwatch.Metric({
+          namespace: spec.metric.namespace,
+          metricName: spec.metric.metricName,
+          dimensionsMap: { FunctionName: consumer.function.functionName },
+          ...options,
+        });
+      }
+      const queue =
+        spec.metric.source === MetricSource.Queue
+          ? consumer.queue
+          : spec.metric.source === MetricSource.DeadLetterQueue
+            ? consumer.deadLetterQueue
+            : consumer.subscriptionDeadLetterQueue;
+      return new cloudwatch.Metric({
+        namespace: spec.metric.namespace,
+        metricName: spec.metric.metricName,
+        dimensionsMap: { QueueName: queue.queueName },
+        ...options,
+      });
+    };
+
+    const alarmAction = new actions.SnsAction(this.alarmTopic);
+    const alarms = new Map<string, cloudwatch.Alarm>();
+    for (const spec of props.alarms) {
+      const alarm = new cloudwatch.Alarm(this, `Alarm-${spec.id}`, {
+        alarmName: spec.alarmName,
+        alarmDescription: spec.description,
+        metric: metricFor(spec),
+        threshold: spec.threshold,
+        comparisonOperator: spec.comparison as cloudwatch.ComparisonOperator,
+        evaluationPeriods: spec.evaluationPeriods,
+        datapointsToAlarm: spec.datapointsToAlarm,
+        treatMissingData: spec.treatMissingData as cloudwatch.TreatMissingData,
+      });
+      alarm.addAlarmAction(alarmAction);
+      // Recovery is news too: whoever was paged learns it is over.
+      alarm.addOkAction(alarmAction);
+      alarms.set(spec.id, alarm);
+    }
+    this.alarms = alarms;
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName,
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown: `# ${props.pipelineName}\nEvents flow from the topics through one queue per consumer to its function. Every alarm links to its runbook section.`,
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...alarms.values()], width: 24, height: 6 }),
+    );
+    for (const topic of props.topics) {
+      const topicMetric = (metricName: string) =>
+        new cloudwatch.Metric({
+          namespace: 'AWS/SNS',
+          metricName,
+          dimensionsMap: { TopicName: topic.topic.topicName },
+          statistic: 'Sum',
+          period: Duration.minutes(1),
+          label: metricName,
+        });
+      this.dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: `Topic ${topic.name}: published, delivered, failed`,
+          left: [topicMetric('NumberOfMessagesPublished'), topicMetric('NumberOfNotificationsDelivered')],
+          right: [topicMetric('NumberOfNotificationsFailed'), topicMetric('NumberOfNotificationsFilteredOut')],
+          width: 24,
+        }),
+      );
+    }
+    for (const consumer of props.consumers) {
+      const sqsMetric = (queue: sqs.IQueue, metricName: string, label: string) =>
+        new cloudwatch.Metric({
+          namespace: 'AWS/SQS',
+          metricName,
+          dimensionsMap: { QueueName: queue.queueName },
+          statistic: 'Maximum',
+          period: Duration.minutes(1),
+          label,
+        });
+      const fn = consumer.function;
+      this.dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: `${consumer.name}: backlog`,
+          left: [
+            sqsMetric(consumer.queue, 'ApproximateNumberOfMessagesVisible', 'waiting'),
+            sqsMetric(consumer.queue, 'ApproximateNumberOfMessagesNotVisible', 'in flight'),
+          ],
+          width: 6,
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${consumer.name}: oldest message age (s)`,
+          left: [sqsMetric(consumer.queue, 'ApproximateAgeOfOldestMessage', 'oldest')],
+          leftAnnotations: [{ value: consumer.latencySlaP95Seconds, label: 'latency objective', color: '#d62728' }],
+          width: 6,
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${consumer.name}: dead-letter queues`,
+          left: [
+            sqsMetric(consumer.deadLetterQueue, 'ApproximateNumberOfMessagesVisible', 'DLQ'),
+            sqsMetric(consumer.subscriptionDeadLetterQueue, 'ApproximateNumberOfMessagesVisible', 'subscription DLQ'),
+          ],
+          width: 6,
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${consumer.name}: function`,
+          left: [
+            fn.metricInvocations({ period: Duration.minutes(1), label: 'invocations' }),
+            fn.metricErrors({ period: Duration.minutes(1), label: 'errors' }),
+            fn.metricThrottles({ period: Duration.minutes(1), label: 'throttles' }),
+          ],
+          right: [fn.metricDuration({ statistic: 'p99', period: Duration.minutes(5), label: 'duration p99 (ms)' })],
+          rightAnnotations: [{ value: consumer.timeout.toMilliseconds(), label: 'timeout', color: '#d62728' }],
+          width: 6,
+        }),
+      );
+      // The kit's EMF metrics (Powertools: one `service` dimension, the consumer's name),
+      // found by search so the dashboard follows the kit without listing its metric names.
+      const kitSearch = (filter: string, statistic: string, label: string) =>
+        new cloudwatch.MathExpression({
+          expression: `SEARCH('{"${metricsNamespace}",service} service="${consumer.name}" ${filter}', '${statistic}', 60)`,
+          label,
+          period: Duration.minutes(1),
+          usingMetrics: {},
+        });
+      this.dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: `${consumer.name}: outcomes per minute (processed, duplicate, stale, failures)`,
+          left: [kitSearch(`NOT MetricName="${KIT_LATENCY_METRIC}"`, 'Sum', '')],
+          width: 12,
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${consumer.name}: end-to-end latency p95 (ms)`,
+          left: [kitSearch(`MetricName="${KIT_LATENCY_METRIC}"`, 'p95', '')],
+          leftAnnotations: [{ value: consumer.latencySlaP95Seconds * 1000, label: 'latency objective', color: '#d62728' }],
+          width: 12,
+        }),
+      );
+    }
+  }
+
+  /** Lets `grantee` subscribe endpoints to the alarm topic. */
+  grantSubscribeToAlarms(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['sns:Subscribe'], resourceArns: [this.alarmTopic.topicArn] });
+  }
+}
+
+function missing(spec: AlarmSpec): never {
+  throw new InfrastructureError(`alarm ${spec.id}: no ${spec.subject.kind} named "${spec.subject.name}" to monitor`);
+}

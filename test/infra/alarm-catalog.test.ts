@@ -1,0 +1,122 @@
+/**
+ * The alarm catalog is pure: checked here on resolved definitions, no synth.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AlarmKind, alarmCatalog, MetricSource, runbookLink } from '../../lib/alarm-catalog';
+import { resolvePipeline, type PipelineDefinition } from '../../lib/pipeline-definition';
+import { samplePipeline } from '../../lib/sample-pipeline';
+
+const SCHEMAS = join(import.meta.dirname, '../../schemas');
+const sample = resolvePipeline(samplePipeline, SCHEMAS);
+
+describe('alarmCatalog', () => {
+  it('gives each consumer the seven alarms and each topic one, in a stable order', () => {
+    const specs = alarmCatalog(sample);
+    const consumerKinds = [
+      AlarmKind.DlqDepth,
+      AlarmKind.OldestMessageAge,
+      AlarmKind.QueueDepth,
+      AlarmKind.FunctionErrors,
+      AlarmKind.FunctionThrottles,
+      AlarmKind.FunctionDuration,
+      AlarmKind.SubscriptionDlqDepth,
+    ];
+    expect(specs.map((s) => s.id)).toEqual([
+      ...['crm-sync', 'email-marketing', 'billing-sync'].flatMap((c) => consumerKinds.map((k) => `${c}-${k}`)),
+      'user-events-notifications-failed',
+      'billing-events-notifications-failed',
+    ]);
+    expect(alarmCatalog(sample)).toEqual(specs);
+  });
+
+  it('ids, alarm names and runbook anchors are unique and URL-safe', () => {
+    const specs = alarmCatalog(sample);
+    for (const key of ['id', 'alarmName', 'runbookAnchor'] as const) {
+      expect(new Set(specs.map((s) => s[key])).size).toBe(specs.length);
+    }
+    for (const spec of specs) {
+      expect(spec.runbookAnchor).toMatch(/^[a-z0-9-]+$/);
+      expect(spec.alarmName).toBe(`fanout-sample-${spec.id}`);
+    }
+  });
+
+  it('every description is the meaning followed by the runbook link', () => {
+    for (const spec of alarmCatalog(sample)) {
+      expect(spec.description).toBe(`${spec.meaning} Runbook: RUNBOOK.md#${spec.runbookAnchor}`);
+      expect(spec.description.endsWith(runbookLink(spec.runbookAnchor))).toBe(true);
+      // CloudWatch caps AlarmDescription at 1024 characters.
+      expect(spec.description.length).toBeLessThanOrEqual(1024);
+      expect(spec.meaning.length).toBeGreaterThan(40);
+      expect(spec.actions.length).toBeGreaterThan(0);
+      expect(spec.title.startsWith(`${spec.subject.name}: `)).toBe(true);
+    }
+  });
+
+  it('watches the right metric of the right resource', () => {
+    const byId = new Map(alarmCatalog(sample).map((s) => [s.id, s]));
+    expect(byId.get('crm-sync-dlq-depth')!.metric).toEqual({
+      source: MetricSource.DeadLetterQueue,
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      statistic: 'Maximum',
+      periodSeconds: 60,
+    });
+    expect(byId.get('crm-sync-subscription-dlq-depth')!.metric.source).toBe(MetricSource.SubscriptionDeadLetterQueue);
+    expect(byId.get('crm-sync-oldest-message-age')!.metric).toMatchObject({ source: MetricSource.Queue, metricName: 'ApproximateAgeOfOldestMessage' });
+    expect(byId.get('crm-sync-queue-depth')!.metric).toMatchObject({ source: MetricSource.Queue, metricName: 'ApproximateNumberOfMessagesVisible' });
+    expect(byId.get('crm-sync-function-errors')!.metric).toMatchObject({ source: MetricSource.Function, namespace: 'AWS/Lambda', metricName: 'Errors', statistic: 'Sum' });
+    expect(byId.get('crm-sync-function-throttles')!.metric).toMatchObject({ source: MetricSource.Function, metricName: 'Throttles', statistic: 'Sum' });
+    expect(byId.get('crm-sync-function-duration')!.metric).toMatchObject({ source: MetricSource.Function, metricName: 'Duration', statistic: 'p99' });
+    expect(byId.get('user-events-notifications-failed')!).toMatchObject({
+      subject: { kind: 'topic', name: 'user-events' },
+      metric: { source: MetricSource.Topic, namespace: 'AWS/SNS', metricName: 'NumberOfNotificationsFailed', statistic: 'Sum' },
+      threshold: 1,
+      comparison: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
+  it('derives thresholds from the definition: SLA, peak x SLA rounded up, 80% of the timeout', () => {
+    const definition: PipelineDefinition = {
+      name: 'thresholds',
+      topics: [{ name: 'events' }],
+      eventTypes: [
+        { name: 'user.signed-up', topic: 'events', peakEventsPerSecond: 0.1, latencySlaP95Seconds: 45 },
+        { name: 'user.profile-updated', topic: 'events', peakEventsPerSecond: 0.2, latencySlaP95Seconds: 10 },
+      ],
+      consumers: [
+        {
+          name: 'both',
+          description: 'Handles both event types, with its own timeout.',
+          topic: 'events',
+          eventTypes: ['user.signed-up', 'user.profile-updated'],
+          timeoutSeconds: 7,
+          maxConcurrency: 9,
+          entry: 'lambdas/consumers/crm-sync/handler.ts',
+        },
+        {
+          name: 'signups',
+          description: 'Handles sign-ups only.',
+          topic: 'events',
+          eventTypes: ['user.signed-up'],
+          maxReceiveCount: 3,
+          entry: 'lambdas/consumers/crm-sync/handler.ts',
+        },
+      ],
+    };
+    const specs = alarmCatalog(resolvePipeline(definition, SCHEMAS));
+    const spec = (consumer: string, kind: string) => specs.find((s) => s.id === `${consumer}-${kind}`)!;
+    // The tightest SLA of its two event types.
+    expect(spec('both', AlarmKind.OldestMessageAge)).toMatchObject({ threshold: 10, comparison: 'GreaterThanThreshold', thresholdUnit: 'seconds' });
+    expect(spec('signups', AlarmKind.OldestMessageAge).threshold).toBe(45);
+    // (0.1 + 0.2)/s x 10 s is 3 (not 4 from floating-point noise); 0.1/s x 45 s = 4.5, rounded up to 5.
+    expect(spec('both', AlarmKind.QueueDepth)).toMatchObject({ threshold: 3, comparison: 'GreaterThanThreshold' });
+    expect(spec('signups', AlarmKind.QueueDepth).threshold).toBe(5);
+    // 80% of 7 s; 80% of the default 30 s.
+    expect(spec('both', AlarmKind.FunctionDuration)).toMatchObject({ threshold: 5600, thresholdUnit: 'milliseconds' });
+    expect(spec('signups', AlarmKind.FunctionDuration).threshold).toBe(24_000);
+    expect(spec('both', AlarmKind.FunctionThrottles).meaning).toContain('caps concurrency at 9');
+    expect(spec('both', AlarmKind.DlqDepth).meaning).toContain('failed 5 times');
+    expect(spec('signups', AlarmKind.DlqDepth).meaning).toContain('failed 3 times');
+  });
+});

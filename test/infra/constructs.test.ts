@@ -1,0 +1,199 @@
+/**
+ * The constructs on their own, outside the pipeline stack: their defaults, their
+ * grant methods and the wiring mistakes they refuse.
+ */
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConsumerEnv } from '../../contracts/consumer-environment';
+import { Consumer, CONSUMER_BUNDLING, ESM_REQUIRE_SHIM, type ConsumerProps } from '../../lib/constructs/consumer';
+import { ContractRegistry } from '../../lib/constructs/contract-registry';
+import { DownstreamTable } from '../../lib/constructs/downstream-table';
+import { EventTopic } from '../../lib/constructs/event-topic';
+import { IdempotencyTable } from '../../lib/constructs/idempotency-table';
+import { InfrastructureError } from '../../lib/constructs/infrastructure-error';
+import { PipelineMonitoring } from '../../lib/constructs/monitoring';
+import { PROJECT_ROOT } from '../../lib/fanout-stack';
+import { arnOf, jsonSet, refOf, resourcesByAction } from './synth';
+
+interface Fixture {
+  readonly stack: Stack;
+  readonly topic: EventTopic;
+  readonly fifoTopic: EventTopic;
+  readonly contracts: ContractRegistry;
+  readonly idempotency: IdempotencyTable;
+  readonly downstream: DownstreamTable;
+  readonly consumer: Consumer;
+  readonly monitoring: PipelineMonitoring;
+  readonly operator: iam.Role;
+  readonly publisher: iam.Role;
+}
+
+function newStack(): Stack {
+  // Bundling skipped: these tests look at the template, not the code.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+  return new Stack(app, 'Constructs', { env: { account: '111122223333', region: 'eu-central-1' } });
+}
+
+function baseConsumerProps(f: Omit<Fixture, 'consumer' | 'monitoring' | 'operator' | 'publisher' | 'stack'>): ConsumerProps {
+  return {
+    consumerName: 'minimal',
+    pipelineName: 'demo',
+    topic: f.topic,
+    eventTypes: ['user.signed-up'],
+    filter: { scope: 'MessageAttributes', policy: { type: ['user.signed-up'] } },
+    entry: `${PROJECT_ROOT}/lambdas/consumers/crm-sync/handler.ts`,
+    projectRoot: PROJECT_ROOT,
+    contracts: f.contracts,
+    idempotencyTable: f.idempotency,
+    downstream: { kind: 'dynamodb', table: f.downstream },
+  };
+}
+
+let f: Fixture;
+let template: Template;
+let json: any;
+const id = (construct: IConstruct) => f.stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+const statementsOf = (role: iam.Role) =>
+  Object.values(json.Resources as Record<string, any>)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles) === JSON.stringify([refOf(id(role))]))
+    .flatMap((r) => r.Properties.PolicyDocument.Statement as any[])
+    .map((s) => ({ actions: [s.Action].flat(), resources: [s.Resource].flat() }));
+
+beforeAll(() => {
+  const stack = newStack();
+  const topic = new EventTopic(stack, 'Topic', { topicName: 'demo-events' });
+  const fifoTopic = new EventTopic(stack, 'FifoTopic', { topicName: 'demo-ordered', fifo: true });
+  const contracts = new ContractRegistry(stack, 'Contracts', {
+    registryName: 'demo-contracts',
+    contracts: [
+      { eventType: 'user.signed-up', compatibility: 'BACKWARD', versionDefinitions: ['{"type":"object"}'] },
+      { eventType: 'user.deleted', compatibility: 'NONE', versionDefinitions: ['{"type":"object"}'] },
+    ],
+  });
+  const idempotency = new IdempotencyTable(stack, 'Idempotency');
+  const downstream = new DownstreamTable(stack, 'Downstream');
+  const consumer = new Consumer(stack, 'Minimal', baseConsumerProps({ topic, fifoTopic, contracts, idempotency, downstream }));
+  const monitoring = new PipelineMonitoring(stack, 'Monitoring', { pipelineName: 'demo', alarms: [], consumers: [], topics: [] });
+  const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+  const publisher = new iam.Role(stack, 'Publisher', { assumedBy: new iam.AccountRootPrincipal() });
+  consumer.grantRedrive(operator);
+  downstream.grantReadEffects(operator);
+  monitoring.grantSubscribeToAlarms(operator);
+  topic.grantPublish(publisher);
+  f = { stack, topic, fifoTopic, contracts, idempotency, downstream, consumer, monitoring, operator, publisher };
+  template = Template.fromStack(stack);
+  json = template.toJSON();
+});
+
+describe('Consumer defaults (applied once, from PIPELINE_DEFAULTS)', () => {
+  it('batch 10, window 0, concurrency 2 on the event source mapping', () => {
+    expect(json.Resources[id(f.consumer.eventSourceMapping)].Properties).toMatchObject({
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 0,
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+  });
+
+  it('30 s timeout, 256 MiB, 6 x 30 s visibility, 5 receives, logs kept a month, 15-day idempotency', () => {
+    expect(json.Resources[id(f.consumer.function)].Properties).toMatchObject({ Timeout: 30, MemorySize: 256 });
+    expect(json.Resources[id(f.consumer.queue)].Properties).toMatchObject({ VisibilityTimeout: 180, RedrivePolicy: { maxReceiveCount: 5 } });
+    expect(json.Resources[id(f.consumer.logGroup)].Properties.RetentionInDays).toBe(30);
+    expect(f.consumer.environment[ConsumerEnv.IdempotencyExpirySeconds]).toBe('1296000');
+    expect(f.consumer.environment.POWERTOOLS_METRICS_NAMESPACE).toBe('Fanout/demo');
+  });
+
+  it('bundles as agreed: ESM, minified, node22, SDK inside, module entry points first, require shim', () => {
+    expect(CONSUMER_BUNDLING).toEqual({
+      format: 'esm',
+      minify: true,
+      target: 'node22',
+      externalModules: [],
+      mainFields: ['module', 'main'],
+      banner: ESM_REQUIRE_SHIM,
+    });
+    expect(ESM_REQUIRE_SHIM).toMatch(/createRequire.*from 'node:module';const require = .*\(import\.meta\.url\);$/);
+  });
+
+  it('names its queues after the pipeline and the consumer', () => {
+    expect(json.Resources[id(f.consumer.queue)].Properties.QueueName).toBe('demo-minimal');
+    expect(json.Resources[id(f.consumer.deadLetterQueue)].Properties.QueueName).toBe('demo-minimal-dlq');
+    expect(json.Resources[id(f.consumer.subscriptionDeadLetterQueue)].Properties.QueueName).toBe('demo-minimal-subscription-dlq');
+  });
+
+  it('the idempotency table is deleted with the stack, the downstream table kept', () => {
+    expect(json.Resources[id(f.idempotency.table)].DeletionPolicy).toBe('Delete');
+    expect(json.Resources[id(f.downstream.table)].DeletionPolicy).toBe('Retain');
+  });
+});
+
+describe('grant methods', () => {
+  it('grantRedrive: read and move the DLQs, send to the queue, use the key, nothing else', () => {
+    const byAction = resourcesByAction(statementsOf(f.operator));
+    const dlqs = jsonSet(arnOf(id(f.consumer.deadLetterQueue)), arnOf(id(f.consumer.subscriptionDeadLetterQueue)));
+    const queue = jsonSet(arnOf(id(f.consumer.queue)));
+    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks', 'sqs:CancelMessageMoveTask']) {
+      expect(byAction.get(action), action).toEqual(dlqs);
+    }
+    expect(byAction.get('sqs:SendMessage')).toEqual(queue);
+    expect(byAction.get('sqs:GetQueueAttributes')).toEqual([...dlqs, ...queue].sort());
+    expect(byAction.get('kms:Decrypt')).toEqual(jsonSet(arnOf(id(f.topic.key))));
+    expect(byAction.get('kms:GenerateDataKey')).toEqual(jsonSet(arnOf(id(f.topic.key))));
+  });
+
+  it('grantReadEffects and grantSubscribeToAlarms scope to their own resource', () => {
+    const byAction = resourcesByAction(statementsOf(f.operator));
+    expect(byAction.get('dynamodb:Query')).toContain(JSON.stringify(arnOf(id(f.downstream.table))));
+    expect(byAction.get('dynamodb:Query')!.filter((r) => r.includes('Fn::GetAtt'))).toEqual(jsonSet(arnOf(id(f.downstream.table))));
+    expect(byAction.get('dynamodb:PutItem')).toBeUndefined();
+    expect(byAction.get('sns:Subscribe')).toEqual(jsonSet(refOf(id(f.monitoring.alarmTopic))));
+  });
+
+  it('grantPublish: publish to the topic and use its key', () => {
+    const byAction = resourcesByAction(statementsOf(f.publisher));
+    expect(byAction.get('sns:Publish')).toEqual(jsonSet(refOf(id(f.topic.topic))));
+    expect(byAction.get('kms:Decrypt')).toEqual(jsonSet(arnOf(id(f.topic.key))));
+  });
+
+  it('grantReadSchemas: only the named event types', () => {
+    const role = statementsOf(f.consumer.role);
+    const glue = resourcesByAction(role).get('glue:GetSchemaVersion');
+    expect(glue).toEqual(jsonSet(arnOf(id(f.contracts.registry)), arnOf(id(f.contracts.schemas.get('user.signed-up')!))));
+  });
+});
+
+describe('wiring mistakes the constructs refuse', () => {
+  it('a batching window on a FIFO consumer', () => {
+    const stack = newStack();
+    const fifoTopic = new EventTopic(stack, 'FifoTopic', { topicName: 'demo-ordered', fifo: true });
+    const contracts = new ContractRegistry(stack, 'Contracts', {
+      registryName: 'demo-contracts',
+      contracts: [{ eventType: 'user.signed-up', compatibility: 'BACKWARD', versionDefinitions: ['{}'] }],
+    });
+    const props = baseConsumerProps({
+      topic: fifoTopic,
+      fifoTopic,
+      contracts,
+      idempotency: new IdempotencyTable(stack, 'Idempotency'),
+      downstream: new DownstreamTable(stack, 'Downstream'),
+    });
+    // No window given: none is set on a FIFO queue.
+    const ordered = new Consumer(stack, 'Ordered', props);
+    expect(ordered.fifo).toBe(true);
+    expect(() => new Consumer(stack, 'Windowed', { ...props, consumerName: 'windowed', batchingWindow: Duration.seconds(5) })).toThrow(
+      /consumer windowed: a batching window is not supported on FIFO queues/,
+    );
+  });
+
+  it('a contract with no version, and a schema ARN for an unknown event type', () => {
+    const stack = newStack();
+    expect(() => new ContractRegistry(stack, 'Empty', { registryName: 'r', contracts: [{ eventType: 'a.b', compatibility: 'NONE', versionDefinitions: [] }] })).toThrow(
+      InfrastructureError,
+    );
+    const registry = new ContractRegistry(stack, 'One', { registryName: 'r', contracts: [{ eventType: 'a.b', compatibility: 'NONE', versionDefinitions: ['{}'] }] });
+    expect(() => registry.schemaArn('c.d')).toThrow(/no contract for event type "c.d" in registry r/);
+  });
+});
