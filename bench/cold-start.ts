@@ -2,15 +2,20 @@
  * Cold start of the consumer bundles: size (KB) and import time against a bare handler.
  *
  * Each consumer is bundled with esbuild directly, with the options the stack gives
- * NodejsFunction (read from lib/constructs/consumer.ts CONSUMER_BUNDLING: ESM, minified,
- * target node22, mainFields module,main, the createRequire banner, no externals, so
- * the AWS SDK is inside), next to a bare handler bundled the same way. Import time is
- * measured in a fresh Node process per run (what a cold start pays before the first
- * invocation: parsing and evaluating the module, which builds clients, the persistence
- * layer and the resolver at module scope), alternating bare and consumer in the same
- * run; medians over RUNS runs and the ratio are printed.
+ * NodejsFunction (lib/consumer-bundling.ts: CONSUMER_BUNDLING, translated by
+ * consumerEsbuildOptions: ESM, minified, target node22, mainFields module,main, the
+ * createRequire banner, no externals, so the AWS SDK is inside, and the size levers:
+ * aliases and no legal comments), next to a bare handler bundled the same way and, for
+ * comparison, the same consumer bundled without the levers (CONSUMER_BUNDLING minus its
+ * esbuildArgs: what it was before them). Import time is measured in a fresh Node process
+ * per run (what a cold start pays before the first invocation: parsing and evaluating the
+ * module, which builds clients, the persistence layer and the resolver at module scope),
+ * alternating all bundles in the same run; medians over RUNS runs and the ratio to the
+ * bare handler are printed. Then what each lever saves on its own (the bundle rebuilt
+ * without it), and the bundle's largest parts by package.
  *
- * Run alone: `npx tsx bench/cold-start.ts` (or `npm run bench cold-start`).
+ * Run alone: `npx tsx bench/cold-start.ts` (or `npm run bench cold-start`); BENCH_RUNS=n
+ * for more runs.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +24,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { CONSUMER_BUNDLING } from '../lib/constructs/consumer';
+import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { CONSUMER_BUNDLE_ALIASES, CONSUMER_BUNDLING, consumerEsbuildOptions } from '../lib/consumer-bundling';
 import { ConsumerEnv } from '../contracts/consumer-environment';
 import { samplePipeline } from '../lib/sample-pipeline';
 
@@ -55,19 +61,26 @@ interface Bundle {
   readonly metafile: Metafile;
 }
 
-async function bundle(name: string, entry: string, outDir: string): Promise<Bundle> {
+/** CONSUMER_BUNDLING without its size levers (aliases, legal comments): the bundling before them. */
+const WITHOUT_LEVERS: BundlingOptions = { ...CONSUMER_BUNDLING, esbuildArgs: {} };
+
+/** CONSUMER_BUNDLING with one lever taken out, to see what that lever saves. */
+function withoutLever(lever: string): BundlingOptions {
+  const args = CONSUMER_BUNDLING.esbuildArgs ?? {};
+  if (lever === '--legal-comments') {
+    const { '--legal-comments': _dropped, ...rest } = args;
+    return { ...CONSUMER_BUNDLING, esbuildArgs: rest };
+  }
+  const aliases = (args['--alias'] as string[] | undefined) ?? [];
+  return { ...CONSUMER_BUNDLING, esbuildArgs: { ...args, '--alias': aliases.filter((entry) => !entry.startsWith(`${lever}=`)) } };
+}
+
+async function bundle(name: string, entry: string, outDir: string, bundling: BundlingOptions = CONSUMER_BUNDLING): Promise<Bundle> {
   const outfile = join(outDir, name, 'index.mjs');
   const result = await build({
+    ...consumerEsbuildOptions(ROOT, bundling),
     entryPoints: [entry],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: CONSUMER_BUNDLING.format === 'esm' ? 'esm' : 'cjs',
-    target: CONSUMER_BUNDLING.target ?? 'node22',
-    minify: CONSUMER_BUNDLING.minify ?? false,
-    mainFields: [...(CONSUMER_BUNDLING.mainFields ?? [])],
-    external: [...(CONSUMER_BUNDLING.externalModules ?? [])],
-    banner: CONSUMER_BUNDLING.banner ? { js: CONSUMER_BUNDLING.banner } : {},
     metafile: true,
     logLevel: 'error',
   });
@@ -102,11 +115,9 @@ function topPackages(metafile: Metafile, count: number): string {
     const name = parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
     byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
   }
-  return [...byPackage.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, count)
-    .map(([name, bytes]) => `${name} ${(bytes / 1024).toFixed(1)}`)
-    .join(', ');
+  const sorted = [...byPackage.entries()].sort((a, b) => b[1] - a[1]);
+  const rest = sorted.slice(count).reduce((sum, [, bytes]) => sum + bytes, 0);
+  return [...sorted.slice(0, count).map(([name, bytes]) => `${name} ${(bytes / 1024).toFixed(1)}`), `${sorted.length - count} others ${(rest / 1024).toFixed(1)}`].join(', ');
 }
 
 const kb = (bytes: number) => (bytes / 1024).toFixed(1);
@@ -118,26 +129,31 @@ async function main(): Promise<void> {
     writeFileSync(bareEntry, BARE_HANDLER);
     const bare = await bundle('bare', bareEntry, outDir);
     const consumers: Bundle[] = [];
+    const before: Bundle[] = [];
     for (const consumer of samplePipeline.consumers) {
       consumers.push(await bundle(consumer.name, join(ROOT, consumer.entry), outDir));
+      before.push(await bundle(`${consumer.name} (before)`, join(ROOT, consumer.entry), outDir, WITHOUT_LEVERS));
     }
+    const all = [bare, ...consumers, ...before];
 
-    const times = new Map<string, number[]>([[bare.name, []], ...consumers.map((c) => [c.name, []] as [string, number[]])]);
+    const times = new Map<string, number[]>(all.map((b) => [b.name, []]));
     // Warm the file cache once, so the first measured run is not a disk read.
-    for (const b of [bare, ...consumers]) importTimeMs(b.file);
+    for (const b of all) importTimeMs(b.file);
     for (let run = 0; run < RUNS; run += 1) {
-      for (const b of [bare, ...consumers]) times.get(b.name)!.push(importTimeMs(b.file));
+      for (const b of all) times.get(b.name)!.push(importTimeMs(b.file));
     }
 
     const bareMs = median(times.get(bare.name)!);
+    const args = CONSUMER_BUNDLING.esbuildArgs ?? {};
     console.log(`Consumer bundles: esbuild ${CONSUMER_BUNDLING.format ?? 'cjs'}, minify=${CONSUMER_BUNDLING.minify}, target ${CONSUMER_BUNDLING.target}, mainFields ${(CONSUMER_BUNDLING.mainFields ?? []).join(',')}, externals [${(CONSUMER_BUNDLING.externalModules ?? []).join(',')}]`);
-    console.log(`Import time: median of ${RUNS} fresh-process imports each, Node ${process.version} (Lambda runs node22)\n`);
-    console.log(['bundle'.padEnd(16), 'size KB'.padStart(8), 'gzip KB'.padStart(8), `<= ${TARGET_KB} KB`.padStart(9), 'import ms'.padStart(10), 'x bare'.padStart(7)].join(' '));
-    for (const b of [bare, ...consumers]) {
+    console.log(`Levers: aliases ${Object.keys(CONSUMER_BUNDLE_ALIASES).join(', ')}; legal comments ${String(args['--legal-comments'] ?? 'eof')}. "(before)": the same bundling without them.`);
+    console.log(`Import time: median of ${RUNS} fresh-process imports each, all bundles alternating in one run, Node ${process.version} (Lambda runs node22)\n`);
+    console.log(['bundle'.padEnd(26), 'size KB'.padStart(8), 'gzip KB'.padStart(8), `<= ${TARGET_KB} KB`.padStart(9), 'import ms'.padStart(10), 'x bare'.padStart(7)].join(' '));
+    for (const b of all) {
       const ms = median(times.get(b.name)!);
       console.log(
         [
-          b.name.padEnd(16),
+          b.name.padEnd(26),
           kb(b.bytes).padStart(8),
           kb(b.gzipBytes).padStart(8),
           (b === bare ? '' : b.bytes <= TARGET_KB * 1024 ? 'yes' : 'NO').padStart(9),
@@ -146,7 +162,15 @@ async function main(): Promise<void> {
         ].join(' '),
       );
     }
-    console.log(`\nLargest parts of ${consumers[0]!.name} (KB): ${topPackages(consumers[0]!.metafile, 14)}`);
+
+    const first = samplePipeline.consumers[0]!;
+    const reference = consumers[0]!;
+    console.log(`\nWhat each lever saves on ${first.name} (bundle rebuilt without it, KB):`);
+    for (const lever of [...Object.keys(CONSUMER_BUNDLE_ALIASES), '--legal-comments']) {
+      const without = await bundle(`${first.name} without ${lever.replaceAll('/', '_')}`, join(ROOT, first.entry), outDir, withoutLever(lever));
+      console.log(`  ${lever.padEnd(36)} ${kb(without.bytes - reference.bytes).padStart(7)}`);
+    }
+    console.log(`\nLargest parts of ${reference.name} (KB): ${topPackages(reference.metafile, 24)}`);
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }

@@ -52,7 +52,9 @@ export interface ConsumerRuntimeOptions {
   readonly backoff?: BackoffOptions;
   /**
    * Passed to every AWS client (endpoint, region, credentials), for tests and tools.
-   * @default from the environment (AWS_REGION, AWS_ENDPOINT_URL, the credential chain)
+   * @default from the environment (AWS_REGION, AWS_ENDPOINT_URL, and credentials: in a
+   * consumer bundle from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN only, see
+   * environment-credentials.ts; imported directly, as tests and tools do, the SDK's full chain)
    */
   readonly clientConfig?: AwsClientConfig;
 }

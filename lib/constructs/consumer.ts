@@ -11,6 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
+import { CONSUMER_BUNDLING } from '../consumer-bundling';
 import { PIPELINE_DEFAULTS, type FilterDefinition } from '../pipeline-definition';
 import type { ContractRegistry } from './contract-registry';
 import type { DownstreamTable } from './downstream-table';
@@ -107,24 +108,9 @@ export function consumerQueueNames(pipelineName: string, consumerName: string, f
   } as const;
 }
 
-/**
- * Banner of every bundle: esbuild's ESM output has no `require`, which CommonJS
- * dependencies bundled into it still call, so one is made from `import.meta.url`.
- */
-export const ESM_REQUIRE_SHIM = "import { createRequire as __fanoutCreateRequire } from 'node:module';const require = __fanoutCreateRequire(import.meta.url);";
-
-/** The bundling every consumer gets (see DESIGN.md: the code tested locally is the code that runs). */
-export const CONSUMER_BUNDLING: nodejs.BundlingOptions = {
-  format: nodejs.OutputFormat.ESM,
-  minify: true,
-  target: 'node22',
-  // The AWS SDK is bundled rather than taken from the runtime: the versions the kit is
-  // tested with locally are the ones that run in Lambda.
-  externalModules: [],
-  // Prefer the ESM build of dependencies that ship both, so tree-shaking works.
-  mainFields: ['module', 'main'],
-  banner: ESM_REQUIRE_SHIM,
-};
+// The bundling is defined once, in lib/consumer-bundling.ts (the bench and the bundling
+// tests build with the same object); re-exported here, where the function is made.
+export { CONSUMER_BUNDLING, ESM_REQUIRE_SHIM } from '../consumer-bundling';
 
 /** The SQS actions a function needs on its own queue as an event source (and for backoff). */
 export const QUEUE_CONSUME_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'] as const;

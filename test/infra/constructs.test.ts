@@ -114,6 +114,15 @@ describe('Consumer defaults (applied once, from PIPELINE_DEFAULTS)', () => {
       externalModules: [],
       mainFields: ['module', 'main'],
       banner: ESM_REQUIRE_SHIM,
+      // The size levers (lib/consumer-bundling.ts; test/infra/consumer-bundling.test.ts checks each).
+      esbuildArgs: {
+        '--alias': [
+          '@aws-sdk/credential-provider-node=./lambdas/kit/environment-credentials.ts',
+          '@smithy/core/event-streams=./lambdas/kit/event-streams-unsupported.ts',
+          'semver=./lambdas/kit/semver-gte.ts',
+        ],
+        '--legal-comments': 'none',
+      },
     });
     expect(ESM_REQUIRE_SHIM).toMatch(/createRequire.*from 'node:module';const require = .*\(import\.meta\.url\);$/);
   });
