@@ -89,6 +89,8 @@ export async function freePort(): Promise<number> {
 export interface Emulator {
   /** e.g. `http://127.0.0.1:49152`; give it to SDK clients as `endpoint` or `AWS_ENDPOINT_URL`. */
   readonly endpoint: string;
+  /** The emulator's process id, when this process started it (for leak checks). */
+  readonly pid?: number;
   /** Clears all state (`POST /moto-api/reset`). */
   reset(): Promise<void>;
   /** Stops the process and waits for it to exit. Safe to call twice. */
@@ -176,6 +178,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   options.log?.(`emulator (moto ${MOTO_VERSION}) listening on ${endpoint}`);
   return {
     endpoint,
+    ...(child.pid !== undefined && { pid: child.pid }),
     async reset() {
       const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
       if (!response.ok) throw new EmulatorError(`reset failed: HTTP ${response.status}`);

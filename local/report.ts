@@ -1,0 +1,247 @@
+/**
+ * The end-of-run report: per consumer, what should have happened (from the
+ * subscriptions' filter policies over what was published) against what did (from what
+ * the downstream recorded and what sits in the dead-letter queue), and the end-to-end
+ * latency. Pure: the observations are gathered elsewhere (observe.ts).
+ *
+ * Per consumer, every expected event ends in exactly one of: applied (an effect-log
+ * item), stale skipped (the ordering guard refused it: nothing to write), dead-lettered,
+ * or lost. So `expected = applied + staleSkipped + deadLettered + lost` when nothing
+ * was applied that should not have been.
+ */
+import { matchesFilterPolicy, type FilterPolicyScope } from './filter-policy';
+import type { PublicationRecord } from './demo-workload';
+
+/** What the template says about one consumer (resolved to local names). */
+export interface ConsumerTarget {
+  readonly name: string;
+  /** The topic its subscription listens to. */
+  readonly topicArn: string;
+  readonly filterPolicy?: Record<string, unknown>;
+  readonly filterPolicyScope: FilterPolicyScope;
+}
+
+/** One effect-log item of a downstream table. */
+export interface EffectRecord {
+  readonly applications: number;
+  /** When it was first applied, epoch ms. */
+  readonly appliedAtMs: number;
+}
+
+/** One message found in a dead-letter queue. */
+export interface DeadLetter {
+  /** The error name and message the consumer recorded; undefined when it carries none (moved by the queue's redrive policy). */
+  readonly reason?: string;
+  readonly errorName?: string;
+}
+
+/** What was observed of one consumer during and after the run. */
+export interface ConsumerObservations {
+  /** Effect-log items by event id, for this run's events. */
+  readonly effects: ReadonlyMap<string, EffectRecord>;
+  /** DLQ messages by event id, for this run's events. */
+  readonly deadLetters: ReadonlyMap<string, DeadLetter>;
+  /** DLQ messages that could not be read (e.g. FIFO groups held by others). */
+  readonly unreadDeadLetters: number;
+  /** Events the consumer reported skipping as stale (its logs). */
+  readonly staleIds: ReadonlySet<string>;
+  /** Deliveries the consumer absorbed as duplicates (its Duplicate metric). */
+  readonly duplicatesSuppressed: number;
+  /** Deliveries that were retries (ApproximateReceiveCount > 1, seen by the poller). */
+  readonly retried: number;
+}
+
+/** The ids behind any count that is not as it should be. */
+export interface ConsumerProblems {
+  /** Expected, and neither applied, stale skipped nor dead-lettered. */
+  readonly lost: readonly string[];
+  /** Applied although the filter policy does not select them. */
+  readonly unexpected: readonly string[];
+  /** Applied more than once. */
+  readonly duplicateEffects: readonly string[];
+  /** Schema-invalid events that are not in the DLQ, or are there without a reason. */
+  readonly invalidNotDeadLettered: readonly string[];
+  /** Valid events that ended in the DLQ, with why. */
+  readonly validDeadLettered: readonly { readonly id: string; readonly reason: string }[];
+  /** Both applied and reported stale, or applied and dead-lettered. */
+  readonly contradictory: readonly string[];
+}
+
+/** One consumer's line of the report. */
+export interface ConsumerReport {
+  readonly expected: number;
+  readonly applied: number;
+  readonly duplicatesSuppressed: number;
+  readonly staleSkipped: number;
+  readonly retried: number;
+  readonly deadLettered: number;
+  readonly lost: number;
+  readonly duplicateEffects: number;
+  /** Of `expected`, how many were schema-invalid (and so belong in the DLQ). */
+  readonly expectedInvalid: number;
+  /** Dead-lettered messages by error name. */
+  readonly deadLetterReasons: Readonly<Record<string, number>>;
+  readonly problems: ConsumerProblems;
+}
+
+/** Latency percentiles, milliseconds. */
+export interface LatencySummary {
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly samples: number;
+}
+
+/** The report `--report` writes. */
+export interface RunReport {
+  /** Publications SNS accepted (a duplicate counts twice: it was published twice). */
+  readonly published: number;
+  readonly consumers: Readonly<Record<string, ConsumerReport>>;
+  /** From each event's envelope `time` to its effect being recorded downstream. */
+  readonly latencyMs: LatencySummary;
+}
+
+/** Nearest-rank percentile of unsorted values; 0 for none. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+/** The events (by id) a consumer's subscription delivers: valid and invalid. */
+export function expectedEvents(publications: readonly PublicationRecord[], target: ConsumerTarget): { valid: Set<string>; invalid: Set<string> } {
+  const valid = new Set<string>();
+  const invalid = new Set<string>();
+  for (const publication of publications) {
+    if (publication.topicArn !== target.topicArn) continue;
+    if (!matchesFilterPolicy(target.filterPolicy, target.filterPolicyScope, publication.message)) continue;
+    (publication.event.valid ? valid : invalid).add(publication.event.id);
+  }
+  return { valid, invalid };
+}
+
+/** Reconciles one consumer's expectations with what was observed. */
+export function reconcileConsumer(publications: readonly PublicationRecord[], target: ConsumerTarget, observed: ConsumerObservations): ConsumerReport {
+  const { valid, invalid } = expectedEvents(publications, target);
+  const expected = new Set([...valid, ...invalid]);
+  const applied = [...observed.effects.keys()];
+  const handled = (id: string) => observed.effects.has(id) || observed.staleIds.has(id) || observed.deadLetters.has(id);
+  const lost = [...expected].filter((id) => !handled(id));
+  const unexpected = applied.filter((id) => !expected.has(id));
+  const duplicateEffects = applied.filter((id) => observed.effects.get(id)!.applications > 1);
+  const invalidNotDeadLettered = [...invalid].filter((id) => !observed.deadLetters.get(id)?.reason);
+  const validDeadLettered = [...valid]
+    .filter((id) => observed.deadLetters.has(id))
+    .map((id) => ({ id, reason: observed.deadLetters.get(id)!.reason ?? 'moved by the redrive policy (maxReceiveCount reached)' }));
+  const contradictory = [...expected].filter(
+    (id) => Number(observed.effects.has(id)) + Number(observed.staleIds.has(id)) + Number(observed.deadLetters.has(id)) > 1,
+  );
+  const deadLetterReasons: Record<string, number> = {};
+  for (const letter of observed.deadLetters.values()) {
+    const name = letter.errorName ?? 'redrive policy';
+    deadLetterReasons[name] = (deadLetterReasons[name] ?? 0) + 1;
+  }
+  return {
+    expected: expected.size,
+    applied: applied.length,
+    duplicatesSuppressed: observed.duplicatesSuppressed,
+    staleSkipped: [...observed.staleIds].filter((id) => expected.has(id) && !observed.effects.has(id)).length,
+    retried: observed.retried,
+    deadLettered: observed.deadLetters.size + observed.unreadDeadLetters,
+    lost: lost.length,
+    duplicateEffects: duplicateEffects.length,
+    expectedInvalid: invalid.size,
+    deadLetterReasons,
+    problems: { lost, unexpected, duplicateEffects, invalidNotDeadLettered, validDeadLettered, contradictory },
+  };
+}
+
+/** The whole report. */
+export function buildReport(
+  publications: readonly PublicationRecord[],
+  targets: readonly ConsumerTarget[],
+  observations: ReadonlyMap<string, ConsumerObservations>,
+): RunReport {
+  const consumers: Record<string, ConsumerReport> = {};
+  const latencies: number[] = [];
+  const eventTime = new Map(publications.map((p) => [p.event.id, p.eventTimeMs]));
+  for (const target of targets) {
+    const observed = observations.get(target.name)!;
+    consumers[target.name] = reconcileConsumer(publications, target, observed);
+    for (const [id, effect] of observed.effects) {
+      const time = eventTime.get(id);
+      if (time !== undefined) latencies.push(Math.max(0, effect.appliedAtMs - time));
+    }
+  }
+  return {
+    published: publications.length,
+    consumers,
+    latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), samples: latencies.length },
+  };
+}
+
+/** True when every consumer handled every expected event exactly once, as it should. */
+export function reportIsClean(report: RunReport): boolean {
+  return Object.values(report.consumers).every(
+    (c) =>
+      c.lost === 0 &&
+      c.duplicateEffects === 0 &&
+      c.problems.unexpected.length === 0 &&
+      c.problems.invalidNotDeadLettered.length === 0 &&
+      c.problems.contradictory.length === 0,
+  );
+}
+
+const COLUMNS = [
+  ['expected', 'expected'],
+  ['applied', 'applied'],
+  ['duplicatesSuppressed', 'dup. suppressed'],
+  ['staleSkipped', 'stale skipped'],
+  ['retried', 'retried'],
+  ['deadLettered', 'dead-lettered'],
+  ['lost', 'lost'],
+  ['duplicateEffects', 'dup. effects'],
+] as const;
+
+/** The report as a text table, one row per consumer, then latency. */
+export function renderReport(report: RunReport): string {
+  const names = Object.keys(report.consumers);
+  const width = Math.max('consumer'.length, ...names.map((n) => n.length));
+  const cell = (text: string, w: number) => text.padStart(w);
+  const header = ['consumer'.padEnd(width), ...COLUMNS.map(([, label]) => label)].join('  ');
+  const rule = '-'.repeat(header.length);
+  const rows = names.map((name) => {
+    const c = report.consumers[name]!;
+    return [name.padEnd(width), ...COLUMNS.map(([key, label]) => cell(String(c[key]), label.length))].join('  ');
+  });
+  const { p50, p95, p99, samples } = report.latencyMs;
+  return [
+    header,
+    rule,
+    ...rows,
+    rule,
+    `end-to-end latency (event time to effect recorded downstream, ${samples} effects): p50 ${p50} ms, p95 ${p95} ms, p99 ${p99} ms`,
+  ].join('\n');
+}
+
+/** One line per problem found, naming a few ids each; empty when the run is clean. */
+export function describeProblems(report: RunReport, maxIds = 5): string[] {
+  const lines: string[] = [];
+  const ids = (list: readonly string[]) => `${list.slice(0, maxIds).join(', ')}${list.length > maxIds ? `, ... (${list.length} in all)` : ''}`;
+  for (const [name, c] of Object.entries(report.consumers)) {
+    const p = c.problems;
+    if (p.lost.length) add(`${name}: ${p.lost.length} expected event(s) neither applied, skipped as stale nor dead-lettered: ${ids(p.lost)}`);
+    if (p.unexpected.length) add(`${name}: applied ${p.unexpected.length} event(s) its filter policy does not select: ${ids(p.unexpected)}`);
+    if (p.duplicateEffects.length) add(`${name}: ${p.duplicateEffects.length} event(s) applied more than once: ${ids(p.duplicateEffects)}`);
+    if (p.invalidNotDeadLettered.length) add(`${name}: ${p.invalidNotDeadLettered.length} invalid event(s) not in its DLQ with a reason: ${ids(p.invalidNotDeadLettered)}`);
+    if (p.contradictory.length) add(`${name}: ${p.contradictory.length} event(s) both applied and skipped or dead-lettered: ${ids(p.contradictory)}`);
+    if (p.validDeadLettered.length) {
+      add(`${name}: ${p.validDeadLettered.length} valid event(s) dead-lettered (not lost; redrive them with \`npx fanout redrive\`): ${p.validDeadLettered.slice(0, maxIds).map((v) => `${v.id} (${v.reason})`).join(', ')}`);
+    }
+  }
+  return lines;
+  function add(line: string) {
+    lines.push(line);
+  }
+}

@@ -1,0 +1,664 @@
+/**
+ * `npm start`: the whole pipeline on this machine, no AWS account, no Docker.
+ *
+ * 1. starts the emulator (moto, pinned, installed into .venv on first use), or uses
+ *    --endpoint;
+ * 2. synthesizes the CDK app and creates on the emulator what the template declares
+ *    (local/materialize.ts), writing the stack outputs to .fanout/outputs.json;
+ * 3. runs each consumer from its cdk.out asset in its own processes, polled with
+ *    Lambda's event source mapping semantics (local/consumer-fleet.ts);
+ * 4. publishes the demo workload (local/demo-workload.ts) at a paced rate, with one
+ *    downstream failing transiently for a while;
+ * 5. shows progress, waits for the queues to drain, and reports per consumer what
+ *    should have happened against what the downstream recorded (local/report.ts).
+ *
+ * Exit codes: 0 every event accounted for; 1 the run found lost or duplicated effects,
+ * or a consumer could not run; 2 set-up failed (emulator, synth, port); 130 interrupted.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConsumerEnv } from '../contracts/consumer-environment';
+import { GlueContractResolver } from '../contracts/glue-registry';
+import { FanoutError } from '../contracts/errors';
+import { publisherForPipeline } from '../client/publisher';
+import { resolvePipeline, type ResolvedPipeline } from '../lib/pipeline-definition';
+import { samplePipeline } from '../lib/sample-pipeline';
+import { OutputKey } from '../lib/stack-outputs';
+import { EmulatorError, MOTO_VERSION, PROJECT_ROOT, startEmulator, type Emulator } from './emulator';
+import { startConsumers, stopConsumers, type ChaosPlan, type RunningConsumer } from './consumer-fleet';
+import { DEMO_SOURCE, planWorkload, publishWorkload, type PublicationRecord } from './demo-workload';
+import { KitMetric } from '../lambdas/kit/telemetry';
+import { FunctionStartError } from './function-runtime';
+import { createEmulatorClients, destroyClients, materializeStack, type EmulatorClients, type MaterializedStack } from './materialize';
+import { queueDepth, readDeadLetters, readEffects } from './observe';
+import { ProgressLine } from './progress';
+import { buildReport, describeProblems, renderReport, reportIsClean, type ConsumerObservations, type RunReport } from './report';
+import { liveChildPids, spawnedPids, stopAllChildren } from './processes';
+import { synthesize } from './synth';
+import { writeHtmlReport, type DepthSample } from './html-report';
+
+/**
+ * The default publishing rate, events per second: what moto sustains for the sample
+ * pipeline on 2 cores with the consumers draining as fast as it is published. Each
+ * event costs moto about five DynamoDB calls (idempotency record, state item, effect
+ * log) on top of SNS and SQS, ~50 ms of its single thread. bench/local-throughput.ts
+ * measured 14.9 events/s end to end at 15/s offered (p95 0.4 s) and 12.7 at 30/s
+ * (p95 18 s): above the ceiling a backlog builds, and moto, which scans whole queues
+ * per call, gets slower still.
+ */
+export const DEFAULT_RATE = 15;
+
+/** The emulator's account: moto's default. */
+export const LOCAL_ACCOUNT_ID = '123456789012';
+
+/** Where the runner writes what it produces. */
+export const FANOUT_DIR = join(PROJECT_ROOT, '.fanout');
+
+/** Options of a local run. */
+export interface LocalRunOptions {
+  /** Publications in the demo workload. */
+  readonly events: number;
+  /** Events per second. */
+  readonly rate: number;
+  /** Write the JSON report here. */
+  readonly report?: string;
+  /** Write the HTML report here. */
+  readonly html?: string;
+  /** Leave the emulator and consumers running after the report, until Ctrl-C. */
+  readonly keepRunning: boolean;
+  /** Port for the emulator. @default a free one */
+  readonly port?: number;
+  /** Use this emulator instead of starting one. */
+  readonly endpoint?: string;
+  /** With --endpoint: clear the emulator's state first (moto only). */
+  readonly reset: boolean;
+  readonly region: string;
+  /** Synthesize even when nothing changed. */
+  readonly resynth: boolean;
+  /** Cloud assembly directory. */
+  readonly cdkOut: string;
+  /** How long to wait for the queues to drain after the last publication, seconds. */
+  readonly drainTimeoutSeconds: number;
+  /** Share of downstream writes that fail transiently at first (0 turns chaos off). */
+  readonly chaosRate: number;
+  /** Whose downstream fails. @default the first consumer with a DynamoDB downstream */
+  readonly chaosConsumer?: string;
+  /** Workload seed (the same plan for the same seed). */
+  readonly seed: number;
+}
+
+/** Where a run writes its lines. */
+export interface RunIo {
+  readonly out: NodeJS.WriteStream;
+  readonly err: NodeJS.WriteStream;
+}
+
+/** What a run ended with. */
+export interface LocalRunResult {
+  readonly exitCode: number;
+  readonly report?: RunReport;
+}
+
+/** An option does not fit the stack (e.g. a consumer name it does not have). */
+export class InvalidOptionError extends FanoutError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidOptionError';
+  }
+}
+
+/** The run was interrupted (Ctrl-C). */
+export class InterruptedError extends FanoutError {
+  constructor() {
+    super('interrupted');
+    this.name = 'InterruptedError';
+  }
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolveSleep) => {
+    if (signal?.aborted) return resolveSleep();
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolveSleep();
+    };
+    // The listener goes when the sleep ends, or a long run piles them up on the signal.
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolveSleep();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+function checkAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new InterruptedError();
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const shown = (path: string) => (path.startsWith(PROJECT_ROOT) ? relative(process.cwd(), path) || '.' : path);
+
+async function connectEmulator(options: LocalRunOptions, say: (line: string) => void): Promise<{ emulator: Emulator; owned: boolean }> {
+  if (!options.endpoint) {
+    // startEmulator's own "listening" line is left out: the runner says where it is.
+    const log = (line: string) => {
+      if (!line.startsWith('emulator (')) say(`emulator   ${line}`);
+    };
+    return { emulator: await startEmulator({ ...(options.port !== undefined && { port: options.port }), log }), owned: true };
+  }
+  const endpoint = options.endpoint.replace(/\/+$/, '');
+  try {
+    await fetch(endpoint, { signal: AbortSignal.timeout(3000) });
+  } catch (cause) {
+    throw new EmulatorError(`nothing answers at --endpoint ${endpoint}: start the emulator there, or omit --endpoint to start one`, { cause });
+  }
+  if (options.reset) {
+    const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+    if (!response.ok) throw new EmulatorError(`--reset: ${endpoint} did not accept POST /moto-api/reset (HTTP ${response.status}); is it moto?`);
+  }
+  return {
+    emulator: {
+      endpoint,
+      reset: async () => {
+        await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+      },
+      stop: async () => {},
+    },
+    owned: false,
+  };
+}
+
+function summarizeStack(stack: MaterializedStack): string[] {
+  const counts = new Map<string, number>();
+  let created = 0;
+  for (const resource of stack.resources.values()) {
+    if (resource.status !== 'created' && resource.status !== 'reused') continue;
+    created += 1;
+    const kind = resource.type.split('::').slice(1).join(' ');
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  const skipped = [...new Set([...stack.resources.values()].filter((r) => r.status === 'skipped').map((r) => r.type.split('::').slice(1).join('::')))];
+  const ignored = new Map<string, number>();
+  for (const note of stack.notes) {
+    const match = /ignores (queue|topic) attribute (\w+)/.exec(note);
+    const key = match ? `${match[2]} (${match[1]})` : note;
+    ignored.set(key, (ignored.get(key) ?? 0) + 1);
+  }
+  return [
+    `stack      ${created} resources on the emulator: ${[...counts].map(([kind, n]) => `${n} ${kind}`).join(', ')}`,
+    `           run locally: ${stack.functions.length} Lambda functions and their event source mappings; KMS keys get local ids`,
+    ...(skipped.length ? [`           no effect on the emulator, skipped: ${skipped.join(', ')}`] : []),
+    ...(ignored.size ? [`           set but not emulated by moto: ${[...ignored].map(([what, n]) => (n > 1 ? `${what} x${n}` : what)).join('; ')}`] : []),
+  ];
+}
+
+/** Runs the pipeline locally; see the file comment. Never calls process.exit. */
+export async function runLocal(options: LocalRunOptions, io: RunIo, signal: AbortSignal): Promise<LocalRunResult> {
+  const say = (line: string) => io.out.write(`${line}\n`);
+  const pipeline: ResolvedPipeline = resolvePipeline(samplePipeline, join(PROJECT_ROOT, 'schemas'));
+  let emulator: Emulator | undefined;
+  let ownedEmulator = false;
+  let connecting: Promise<void> | undefined;
+  let clients: EmulatorClients | undefined;
+  let consumers: RunningConsumer[] = [];
+  let fatal: FunctionStartError | undefined;
+  const runAbort = new AbortController();
+  const stopRun = () => runAbort.abort(signal.reason);
+  signal.addEventListener('abort', stopRun);
+  const runSignal = runAbort.signal;
+
+  try {
+    say(`Fanout local run: ${options.events} events at ${options.rate}/s through the synthesized ${pipeline.name} stack on a local emulator`);
+    const startedAt = Date.now();
+    // Both at once; whichever fails first stops the other, and the emulator is recorded
+    // as soon as it is up so that `finally` stops it whatever happens next.
+    connecting = connectEmulator(options, say).then(
+      (connected) => {
+        emulator = connected.emulator;
+        ownedEmulator = connected.owned;
+      },
+      (error: unknown) => {
+        runAbort.abort(error);
+        throw error;
+      },
+    );
+    const [, synthesized] = await Promise.all([
+      connecting,
+      synthesize({
+        projectRoot: PROJECT_ROOT,
+        stackName: pipeline.name,
+        outDir: options.cdkOut,
+        accountId: LOCAL_ACCOUNT_ID,
+        region: options.region,
+        force: options.resynth,
+        signal: runSignal,
+      }),
+    ]);
+    if (!emulator) throw new EmulatorError('the emulator did not start');
+    say(`emulator   ${ownedEmulator ? `moto ${MOTO_VERSION}` : 'given'} at ${emulator.endpoint}`);
+    say(`synth      ${shown(synthesized.templateFile)} (${synthesized.cached ? 'reused: nothing it is built from changed' : `synthesized in ${seconds(Date.now() - startedAt)}`})`);
+    checkAborted(runSignal);
+
+    clients = createEmulatorClients(emulator.endpoint, synthesized.region);
+    const materializeStarted = Date.now();
+    const stack = await materializeStack({
+      stackName: synthesized.stackName,
+      template: synthesized.template,
+      assemblyDir: synthesized.assemblyDir,
+      region: synthesized.region,
+      accountId: synthesized.accountId,
+      clients,
+    });
+    for (const line of summarizeStack(stack)) say(line);
+    say(`           created in ${seconds(Date.now() - materializeStarted)}`);
+    const outputsFile = join(FANOUT_DIR, 'outputs.json');
+    mkdirSync(FANOUT_DIR, { recursive: true });
+    writeFileSync(outputsFile, `${JSON.stringify({ [stack.stackName]: stack.outputs }, null, 2)}\n`);
+    say(`outputs    ${shown(outputsFile)} (cdk deploy --outputs-file shape)`);
+    checkAborted(runSignal);
+
+    // Chaos: one downstream fails a share of its writes during the first third of publishing.
+    const publishSeconds = options.events / options.rate;
+    const consumerNames = stack.functions.map((f) => f.environment[ConsumerEnv.ConsumerName]);
+    if (options.chaosConsumer && !consumerNames.includes(options.chaosConsumer)) {
+      throw new InvalidOptionError(`--chaos-consumer ${options.chaosConsumer}: the stack's consumers are ${consumerNames.join(', ')}`);
+    }
+    const chaosConsumer =
+      options.chaosConsumer ?? stack.functions.find((f) => f.environment[ConsumerEnv.DownstreamKind] === 'dynamodb')?.environment[ConsumerEnv.ConsumerName];
+    const chaos: ChaosPlan | undefined =
+      options.chaosRate > 0 && chaosConsumer ? { consumer: chaosConsumer, rate: options.chaosRate, until: new Date(Date.now() + 5000 + (publishSeconds * 1000) / 3) } : undefined;
+
+    const logDir = join(FANOUT_DIR, 'logs');
+    const progress = new ProgressLine(io.out);
+    consumers = await startConsumers({
+      stack,
+      endpoint: emulator.endpoint,
+      sqs: clients.sqs,
+      logDir,
+      runtimeDir: join(FANOUT_DIR, 'runtime'),
+      ...(chaos && { chaos }),
+      onFatal: (error) => {
+        fatal ??= error;
+        runAbort.abort(error);
+      },
+      onPollError: (name, error) => progress.message(`${name}: polling failed, retrying: ${error.message}`),
+    });
+    say(`consumers  ${consumers.map((c) => c.name).join(', ')}: each from its cdk.out asset in its own processes, logs in ${shown(logDir)}/`);
+    say(`           tracing off locally (no X-Ray daemon): POWERTOOLS_TRACE_ENABLED=false`);
+    if (chaos) {
+      say(`chaos      ${chaos.consumer}'s downstream fails ${Math.round(chaos.rate * 100)}% of writes until ${chaos.until.toISOString().slice(11, 19)} UTC (FANOUT_CHAOS_TRANSIENT_FAILURE_*)`);
+    }
+    checkAborted(runSignal);
+
+    const outputs = stack.outputs;
+    const topicArnFor = (eventType: string) => {
+      const topic = pipeline.eventTypes.find((e) => e.name === eventType)!.topic;
+      return outputs[OutputKey.topicArn(topic)]!;
+    };
+    const publisher = publisherForPipeline(pipeline, outputs, {
+      sns: clients.sns,
+      contracts: new GlueContractResolver({ glue: clients.glue, registryName: outputs[OutputKey.schemaRegistryName()]! }),
+      source: DEMO_SOURCE,
+    });
+    const plan = planWorkload({ events: options.events, seed: options.seed });
+    const published: PublicationRecord[] = [];
+    let publishFailures = 0;
+    let phase = 'publishing';
+    let deadLettered = 0;
+    let backlog = 0;
+    const depthSamples: DepthSample[] = [];
+    const sampleDepths = async () => {
+      const depths = await Promise.all(
+        consumers.map(async (c) => {
+          const queue = await queueDepth(clients!.sqs, c.queueUrl);
+          const dlq = c.deadLetterQueueUrl ? await queueDepth(clients!.sqs, c.deadLetterQueueUrl) : { visible: 0, inFlight: 0, delayed: 0 };
+          return { name: c.name, queue: queue.visible + queue.inFlight + queue.delayed, dlq: dlq.visible + dlq.inFlight };
+        }),
+      );
+      backlog = depths.reduce((sum, d) => sum + d.queue, 0);
+      deadLettered = depths.reduce((sum, d) => sum + d.dlq, 0);
+      depthSamples.push({ atMs: Date.now(), depths: Object.fromEntries(depths.map((d) => [d.name, d.queue])) });
+      return depths;
+    };
+    const show = (force = false) =>
+      progress.update(
+        {
+          phase,
+          published: published.length,
+          planned: plan.length,
+          applied: consumers.reduce((sum, c) => sum + c.telemetry.metric(KitMetric.Processed), 0),
+          retried: consumers.reduce((sum, c) => sum + c.poller.stats.redelivered, 0),
+          deadLettered,
+          backlog,
+        },
+        force,
+      );
+    // Queue depths every 2 s while publishing: every GetQueueAttributes makes moto scan
+    // the queue, and moto is the bottleneck. The line itself redraws every second.
+    let monitoring = true;
+    const monitor = (async () => {
+      for (let tick = 0; monitoring; tick += 1) {
+        if (tick % 2 === 0) {
+          try {
+            await sampleDepths();
+          } catch {
+            // A missed sample only delays the next progress line.
+          }
+        }
+        show();
+        await sleep(1000, runSignal);
+        if (runSignal.aborted) return;
+      }
+    })();
+
+    const workload = await publishWorkload(plan, {
+      publisher,
+      sns: clients.sns,
+      topicArnFor,
+      rate: options.rate,
+      signal: runSignal,
+      onPublished: (record) => published.push(record),
+      onFailed: (failure) => {
+        publishFailures += 1;
+        progress.message(`could not publish ${failure.event.type} ${failure.event.id}: ${failure.reason}`);
+      },
+    });
+    checkAborted(runSignal);
+
+    // Drained: every consumer queue empty (nothing visible, in flight or delayed) and no
+    // batch running, on two samples in a row.
+    phase = 'draining';
+    monitoring = false;
+    await monitor;
+    const drainDeadline = Date.now() + options.drainTimeoutSeconds * 1000;
+    let calm = 0;
+    let drained = false;
+    while (Date.now() < drainDeadline && !runSignal.aborted) {
+      const depths = await sampleDepths();
+      const idle = consumers.every((c) => c.poller.stats.inFlightBatches === 0);
+      calm = depths.every((d) => d.queue === 0) && idle ? calm + 1 : 0;
+      show();
+      if (calm >= 2) {
+        drained = true;
+        break;
+      }
+      await sleep(1000, runSignal);
+    }
+    checkAborted(runSignal);
+    phase = drained ? 'drained' : 'timed out';
+    show(true);
+    progress.done();
+    const lastPublishedAt = workload.finishedAtMs;
+    say(drained ? `drained    ${seconds(Date.now() - lastPublishedAt)} after the last publication` : `drain      gave up after ${options.drainTimeoutSeconds} s: ${backlog} message(s) still queued`);
+
+    // The run's events only: the tables may hold earlier runs' effects (--endpoint).
+    const runIds = new Set(published.map((p) => p.event.id));
+    const observations = new Map<string, ConsumerObservations>();
+    for (const consumer of consumers) {
+      const effects = consumer.downstreamTableName ? await readEffects(clients.dynamodb, consumer.downstreamTableName, runIds) : new Map();
+      const { letters, unread } = consumer.deadLetterQueueUrl ? await readDeadLetters(clients.sqs, consumer.deadLetterQueueUrl) : { letters: new Map(), unread: 0 };
+      for (const id of [...letters.keys()]) if (!runIds.has(id)) letters.delete(id);
+      observations.set(consumer.name, {
+        effects,
+        deadLetters: letters,
+        unreadDeadLetters: unread,
+        staleIds: consumer.telemetry.staleIds,
+        duplicatesSuppressed: consumer.telemetry.metric(KitMetric.Duplicate),
+        retried: consumer.poller.stats.redelivered,
+      });
+    }
+    const report = buildReport(
+      published,
+      consumers.map((c) => c.target),
+      observations,
+    );
+    const lastEffectAt = Math.max(workload.startedAtMs, ...[...observations.values()].flatMap((o) => [...o.effects.values()].map((e) => e.appliedAtMs)));
+    const endToEndSeconds = (lastEffectAt - workload.startedAtMs) / 1000;
+    const throughput = endToEndSeconds > 0 ? report.published / endToEndSeconds : 0;
+    const fullReport = {
+      ...report,
+      run: {
+        emulator: ownedEmulator ? `moto ${MOTO_VERSION}` : 'given by --endpoint',
+        endpoint: emulator.endpoint,
+        // Every process the run started; all are stopped when it ends.
+        processes: [...(ownedEmulator && emulator.pid !== undefined ? [emulator.pid] : []), ...spawnedPids()],
+        offeredRatePerSecond: options.rate,
+        publishSeconds: Number(((workload.finishedAtMs - workload.startedAtMs) / 1000).toFixed(2)),
+        endToEndSeconds: Number(endToEndSeconds.toFixed(2)),
+        throughputEventsPerSecond: Number(throughput.toFixed(1)),
+        drained,
+        publishFailures,
+        workload: Object.fromEntries(
+          Object.entries(
+            published.reduce<Record<string, number>>((counts, p) => ({ ...counts, [p.event.kind]: (counts[p.event.kind] ?? 0) + 1 }), {}),
+          ).sort(),
+        ),
+        consumers: Object.fromEntries(
+          consumers.map((c) => [
+            c.name,
+            {
+              invocations: c.poller.stats.invocations,
+              coldStarts: c.function.stats.coldStarts,
+              crashes: c.function.stats.crashes,
+              timeouts: c.function.stats.timeouts,
+              peakConcurrentBatches: c.poller.stats.peakInFlightBatches,
+            },
+          ]),
+        ),
+      },
+    };
+
+    say('');
+    say(renderReport(report));
+    say(
+      `throughput ${report.published} events in ${endToEndSeconds.toFixed(1)} s from first publication to last effect: ${throughput.toFixed(1)} events/s ` +
+        `(offered ${options.rate}/s; the ceiling is the single-threaded emulator, not Fanout)`,
+    );
+    const crashes = consumers.filter((c) => c.function.stats.crashes + c.function.stats.timeouts > 0);
+    for (const c of crashes) say(`restarts   ${c.name}: ${c.function.stats.crashes} crash(es), ${c.function.stats.timeouts} timeout(s); its messages were redelivered (see ${shown(c.logFile)})`);
+    const problems = describeProblems(report);
+    for (const line of problems) say(`problem    ${line}`);
+    if (options.report) {
+      mkdirSync(dirname(resolve(options.report)), { recursive: true });
+      writeFileSync(options.report, `${JSON.stringify(fullReport, null, 2)}\n`);
+      say(`report     ${options.report}`);
+    }
+    if (options.html) {
+      writeHtmlReport(options.html, fullReport, published, observations, depthSamples);
+      say(`report     ${options.html}`);
+    }
+    const clean = reportIsClean(report) && drained && publishFailures === 0;
+    say(clean ? 'result     every event accounted for: applied once, skipped as stale, or dead-lettered with its reason' : 'result     the run found problems (above)');
+
+    if (options.keepRunning) {
+      const sample = JSON.stringify({ userId: 'usr_demo00001', email: 'ada@example.com', name: 'Ada Lovelace', plan: 'pro', signedUpAt: new Date().toISOString(), marketingOptIn: true });
+      say('');
+      say('The pipeline keeps running. Publish to it from another terminal:');
+      say(`  export AWS_ENDPOINT_URL=${emulator.endpoint} AWS_REGION=${stack.region} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local FANOUT_OUTPUTS_FILE=${shown(outputsFile)}`);
+      say(`  echo '${sample}' | npx fanout publish user.signed-up --data -`);
+      say('  npx fanout status; npx fanout dlq crm-sync');
+      say(`Consumer logs: ${shown(logDir)}/. Press Ctrl-C to stop everything.`);
+      await new Promise<void>((resolveWait) => {
+        if (runSignal.aborted) resolveWait();
+        runSignal.addEventListener('abort', () => resolveWait());
+      });
+      if (fatal) throw fatal;
+      // Ctrl-C is how a kept-running pipeline is meant to end: not an interruption.
+      io.err.write('\nstopping the consumers and the emulator\n');
+      return { exitCode: clean ? 0 : 1, report };
+    }
+    return { exitCode: clean ? 0 : 1, report };
+  } catch (error) {
+    const reason = fatal ?? error;
+    if (reason instanceof InterruptedError || (signal.aborted && !fatal)) {
+      io.err.write('\ninterrupted: stopping the consumers and the emulator\n');
+      return { exitCode: 130 };
+    }
+    if (reason instanceof FunctionStartError) {
+      io.err.write(`\nfanout: ${reason.message}\n`);
+      return { exitCode: 1 };
+    }
+    if (reason instanceof FanoutError) {
+      io.err.write(`\nfanout: ${reason.message}\n`);
+      return { exitCode: 2 };
+    }
+    throw reason;
+  } finally {
+    signal.removeEventListener('abort', stopRun);
+    await stopConsumers(consumers, { graceMs: signal.aborted ? 1000 : 5000 });
+    if (clients) destroyClients(clients);
+    // An emulator still starting when something else failed is stopped once it is up.
+    await connecting?.catch(() => undefined);
+    if (ownedEmulator) await emulator?.stop();
+    await stopAllChildren(1000);
+  }
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a positive whole number');
+  return parsed;
+}
+
+function positiveNumber(value: string): number {
+  const parsed = Number(value);
+  if (!(parsed > 0)) throw new InvalidArgumentError('must be a positive number');
+  return parsed;
+}
+
+function share(value: string): number {
+  const parsed = Number(value);
+  if (!(parsed >= 0 && parsed <= 1)) throw new InvalidArgumentError('must be a number from 0 to 1');
+  return parsed;
+}
+
+/** The command line of `npm start` (`tsx local/start.ts`). */
+export function startCommand(): Command {
+  return new Command('npm start --')
+    .description(
+      'Run the whole Fanout pipeline on this machine: the synthesized stack created on a local AWS emulator (moto), ' +
+        'each consumer run from its cdk.out asset, a demo workload published through it, and a report of what happened.',
+    )
+    .option('--events <n>', 'events to publish (duplicates and invalid ones included)', positiveInteger, 1000)
+    .option('--rate <per-second>', `publishing rate; the emulator sustains about ${DEFAULT_RATE}/s for three consumers`, positiveNumber, DEFAULT_RATE)
+    .option('--report <file>', 'write the report as JSON')
+    .option('--html <file>', 'write an HTML report (latency histogram, queue depth over time)')
+    .option('--keep-running', 'leave the emulator and consumers running after the report; Ctrl-C stops them', false)
+    .option('--port <port>', 'port for the emulator (default: a free one)', positiveInteger)
+    .option('--endpoint <url>', 'use an emulator already running there (moto, LocalStack) instead of starting one')
+    .option('--reset', 'with --endpoint: clear the emulator first (moto only)', false)
+    .option('--region <region>', 'region to synthesize for and emulate', 'us-east-1')
+    .option('--resynth', 'synthesize even if nothing the app is built from changed', false)
+    .option('--cdk-out <dir>', 'cloud assembly directory', join(PROJECT_ROOT, 'cdk.out'))
+    .option('--drain-timeout <seconds>', 'how long to wait for the queues to empty after the last publication', positiveInteger, 180)
+    .addOption(new Option('--chaos-rate <share>', 'share of downstream writes that fail transiently during the first third of publishing (0: off)').argParser(share).default(0.1))
+    .option('--chaos-consumer <name>', 'whose downstream fails (default: the first with a DynamoDB downstream)')
+    .option('--seed <n>', 'workload seed: the same plan for the same seed', positiveInteger, 1)
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  npm start                                   1,000 events, report on the console',
+        '  npm start -- --events 200 --report out.json a quick run, JSON report',
+        '  npm start -- --keep-running                 then publish with `npx fanout publish` (the run prints how)',
+        '  npm start -- --endpoint http://localhost:4566 --reset',
+        '',
+        'Writes .fanout/outputs.json (the stack outputs, for `npx fanout ... --outputs-file`) and consumer logs to .fanout/logs/.',
+        'Exit codes: 0 all events accounted for, 1 problems found or a consumer could not run, 2 set-up failed, 130 interrupted.',
+      ].join('\n'),
+    );
+}
+
+/**
+ * Parses the command line and runs. Ctrl-C (or SIGTERM) stops the run cleanly: every
+ * child process is stopped and nothing is left behind; a second Ctrl-C kills at once.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  // The AWS SDK warns that its 2027 releases need Node 22; on the Node 20 this project
+  // supports, that is noise in a demo's output. Its own switch turns it off.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const command = startCommand().exitOverride();
+  try {
+    command.parse(argv as string[]);
+  } catch (error) {
+    const exitCode = (error as { exitCode?: number }).exitCode ?? 2;
+    return exitCode === 0 ? 0 : 2;
+  }
+  const raw = command.opts<{
+    events: number;
+    rate: number;
+    report?: string;
+    html?: string;
+    keepRunning: boolean;
+    port?: number;
+    endpoint?: string;
+    reset: boolean;
+    region: string;
+    resynth: boolean;
+    cdkOut: string;
+    drainTimeout: number;
+    chaosRate: number;
+    chaosConsumer?: string;
+    seed: number;
+  }>();
+  if (raw.port !== undefined && raw.endpoint !== undefined) {
+    process.stderr.write('fanout: --port and --endpoint exclude each other: --port is for the emulator this run starts\n');
+    return 2;
+  }
+  const controller = new AbortController();
+  let firstInterruptAt: number | undefined;
+  const onSignal = (name: string) => {
+    // One Ctrl-C under `npm start` can arrive twice (from the terminal, and forwarded by
+    // npm): a second signal within a second is the same keypress.
+    if (firstInterruptAt === undefined) {
+      firstInterruptAt = Date.now();
+      controller.abort(new InterruptedError());
+    } else if (Date.now() - firstInterruptAt > 1000) {
+      // The 'exit' hooks SIGKILL every child process group.
+      process.stderr.write(`\n${name} again: killing everything now\n`);
+      process.exit(130);
+    }
+  };
+  const onInt = () => onSignal('Ctrl-C');
+  const onTerm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  try {
+    const { exitCode } = await runLocal(
+      {
+        events: raw.events,
+        rate: raw.rate,
+        ...(raw.report !== undefined && { report: raw.report }),
+        ...(raw.html !== undefined && { html: raw.html }),
+        keepRunning: raw.keepRunning,
+        ...(raw.port !== undefined && { port: raw.port }),
+        ...(raw.endpoint !== undefined && { endpoint: raw.endpoint }),
+        reset: raw.reset,
+        region: raw.region,
+        resynth: raw.resynth,
+        cdkOut: resolve(raw.cdkOut),
+        drainTimeoutSeconds: raw.drainTimeout,
+        chaosRate: raw.chaosRate,
+        ...(raw.chaosConsumer !== undefined && { chaosConsumer: raw.chaosConsumer }),
+        seed: raw.seed,
+      },
+      { out: process.stdout, err: process.stderr },
+      controller.signal,
+    );
+    if (liveChildPids().length > 0) process.stderr.write(`fanout: child processes still running: ${liveChildPids().join(', ')}\n`);
+    return exitCode;
+  } finally {
+    process.removeListener('SIGINT', onInt);
+    process.removeListener('SIGTERM', onTerm);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const exitCode = await main(process.argv);
+  process.exitCode = exitCode;
+  // Everything is stopped by now; should a stray handle keep the event loop alive,
+  // do not hang the terminal over it.
+  setTimeout(() => process.exit(exitCode), 2000).unref();
+}

@@ -1,0 +1,199 @@
+/**
+ * `npm start`, end to end: the real entry point, its own emulator, the synthesized
+ * stack, the consumers from cdk.out, a small workload. Asserts from the JSON report
+ * that every event was handled as it should be, checks the expected counts against the
+ * sample pipeline's filters worked out independently here, and that no process the run
+ * started outlives it. Then the faults: Ctrl-C mid-run, a port in use, a bad option.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../local/emulator';
+import { planWorkload } from '../../local/demo-workload';
+import type { RunReport } from '../../local/report';
+
+const EVENTS = 120;
+const SEED = 7;
+
+interface Run {
+  readonly child: ChildProcess;
+  /** The exit code, once the process has exited and every process writing to its output has too. */
+  readonly exited: Promise<number | null>;
+  output: () => string;
+}
+
+const runs: Run[] = [];
+
+/**
+ * Starts a run in its own process group, as a terminal would: `npm start -- <args>`, or
+ * the script's own command line (`tsx local/start.ts <args>`), whose exit code npm
+ * would hide when npm itself is interrupted.
+ */
+function start(args: string[], via: 'npm' | 'tsx' = 'npm'): Run {
+  const [command, prefix] = via === 'npm' ? ['npm', ['start', '--silent', '--']] : [join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), ['local/start.ts']];
+  const child = spawn(command, [...prefix, ...args], {
+    cwd: PROJECT_ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const closed = (stream: NodeJS.ReadableStream) => new Promise<void>((resolve) => stream.once('close', () => resolve()));
+  const exitCode = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
+  // The output closes when the last process holding it (the runner, after npm) is gone.
+  const exited = Promise.all([exitCode, closed(child.stdout!), closed(child.stderr!)]).then(([code]) => code);
+  const run = { child, exited, output: () => output };
+  runs.push(run);
+  return run;
+}
+
+afterEach(() => {
+  // A failed assertion must not leave a run behind.
+  for (const run of runs.splice(0)) {
+    try {
+      process.kill(-run.child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Processes whose command line contains `text`, e.g. the emulator's port. */
+function processesWith(text: string): number[] {
+  const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return ps.stdout
+    .split('\n')
+    .filter((line) => line.includes(text) && !line.includes('ps -eo'))
+    .map((line) => Number(line.trim().split(/\s+/)[0]));
+}
+
+describe('npm start', () => {
+  it(
+    'runs a small workload through the whole pipeline and accounts for every event exactly once',
+    async () => {
+      const reportFile = join(mkdtempSync(join(tmpdir(), 'fanout-report-')), 'report.json');
+      const run = start(['--events', String(EVENTS), '--seed', String(SEED), '--report', reportFile]);
+      const code = await run.exited;
+      expect(code, run.output()).toBe(0);
+      const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport & {
+        run: { processes: number[]; drained: boolean; publishFailures: number; consumers: Record<string, { invocations: number }> };
+      };
+
+      // What each consumer should get, from the sample pipeline's filters worked out by
+      // hand over the same plan (ids differ per run; kinds, types and data do not).
+      const plan = planWorkload({ events: EVENTS, seed: SEED });
+      const unique = (events: typeof plan) => new Set(events.map((e) => e.id)).size;
+      const userEvents = plan.filter((e) => e.type === 'user.signed-up' || e.type === 'user.profile-updated');
+      const optedIn = plan.filter((e) => e.type === 'user.signed-up' && e.data.marketingOptIn === true);
+      const billing = plan.filter((e) => e.type === 'subscription.changed');
+      const expected = {
+        'crm-sync': { all: unique(userEvents), invalid: unique(userEvents.filter((e) => !e.valid)) },
+        'email-marketing': { all: unique(optedIn), invalid: unique(optedIn.filter((e) => !e.valid)) },
+        'billing-sync': { all: unique(billing), invalid: unique(billing.filter((e) => !e.valid)) },
+      };
+
+      expect(report.published).toBe(EVENTS);
+      expect(report.run.publishFailures).toBe(0);
+      expect(report.run.drained).toBe(true);
+      expect(Object.keys(report.consumers).sort()).toEqual(Object.keys(expected).sort());
+      for (const [name, want] of Object.entries(expected)) {
+        const c = report.consumers[name]!;
+        expect(c.expected, name).toBe(want.all);
+        expect(c.expectedInvalid, name).toBe(want.invalid);
+        expect(want.invalid, `${name} gets at least one invalid event`).toBeGreaterThan(0);
+        // Every valid event applied exactly once (or, by design, skipped as older than
+        // what the downstream holds), never by a consumer that does not select it.
+        expect(c.applied + c.staleSkipped, name).toBe(want.all - want.invalid);
+        expect(c.problems.unexpected, name).toEqual([]);
+        expect(c.duplicateEffects, name).toBe(0);
+        expect(c.problems.contradictory, name).toEqual([]);
+        // Every invalid one in that consumer's DLQ, with the contract violation as reason.
+        expect(c.problems.invalidNotDeadLettered, name).toEqual([]);
+        expect(c.problems.validDeadLettered, name).toEqual([]);
+        expect(c.deadLettered, name).toBe(want.invalid);
+        expect(c.deadLetterReasons, name).toEqual({ ContractViolationError: want.invalid });
+        expect(c.lost, name).toBe(0);
+        expect(report.run.consumers[name]!.invocations, name).toBeGreaterThan(0);
+      }
+      // Duplicates were published and absorbed by idempotency, not applied twice.
+      expect(report.consumers['crm-sync']!.duplicatesSuppressed).toBeGreaterThan(0);
+      expect(report.latencyMs.samples).toBe(Object.values(report.consumers).reduce((sum, c) => sum + c.applied, 0));
+      expect(report.latencyMs.p50).toBeGreaterThan(0);
+      expect(report.latencyMs.p50).toBeLessThanOrEqual(report.latencyMs.p95);
+      expect(report.latencyMs.p95).toBeLessThanOrEqual(report.latencyMs.p99);
+
+      // No process the run started survives it: the emulator, every consumer environment.
+      expect(report.run.processes.length).toBeGreaterThan(3);
+      expect(report.run.processes.filter(alive)).toEqual([]);
+    },
+    150_000,
+  );
+
+  it(
+    'stops everything on Ctrl-C in the middle of a run, and exits 130',
+    async () => {
+      const run = start(['--events', '2000', '--rate', '20'], 'tsx');
+      await until(() => /published \d+\/2000/.test(run.output()), 90_000, 'publishing to start');
+      const port = /at http:\/\/127\.0\.0\.1:(\d+)/.exec(run.output())![1]!;
+      const emulator = processesWith(`-p ${port}`);
+      const environments = processesWith(join(PROJECT_ROOT, '.fanout', 'runtime', 'consumer-process.mjs'));
+      expect(emulator).toHaveLength(1);
+      expect(environments.length).toBeGreaterThanOrEqual(3);
+      // What a terminal does on Ctrl-C: SIGINT to the whole foreground process group.
+      process.kill(-run.child.pid!, 'SIGINT');
+      const code = await run.exited;
+      expect(code, run.output()).toBe(130);
+      expect(run.output()).toMatch(/interrupted: stopping the consumers and the emulator/);
+      expect(run.output()).not.toMatch(/killing everything now/);
+      expect([...emulator, ...environments].filter(alive)).toEqual([]);
+    },
+    150_000,
+  );
+
+  it(
+    'says so and exits 2 when the port is in use',
+    async () => {
+      const server: Server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as { port: number }).port;
+      try {
+        const run = start(['--events', '20', '--port', String(port)]);
+        const code = await run.exited;
+        expect(code, run.output()).toBe(2);
+        expect(run.output()).toMatch(new RegExp(`port ${port} is already in use: choose another with --port`));
+        expect(processesWith(join(PROJECT_ROOT, '.fanout', 'runtime', 'consumer-process.mjs')).length).toBe(0);
+      } finally {
+        server.close();
+      }
+    },
+    120_000,
+  );
+
+  it('refuses options that do not fit, with a usage exit code', async () => {
+    const run = start(['--events', 'many']);
+    expect(await run.exited).toBe(2);
+    expect(run.output()).toMatch(/--events <n>.*must be a positive whole number/);
+  });
+});
