@@ -15,7 +15,7 @@ import {
   ScanCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { CreateRegistryCommand, CreateSchemaCommand, GlueClient, RegisterSchemaVersionCommand } from '@aws-sdk/client-glue';
+import { GetSchemaVersionCommand, GlueClient } from '@aws-sdk/client-glue';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -26,6 +26,7 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { inject } from 'vitest';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
 import { createEnvelope, envelopeAttributes, type CloudEvent } from '../../contracts/envelope';
 import { loadContractVersions } from '../../contracts/schema-files';
@@ -48,28 +49,18 @@ export function emulatorClients(): Clients {
 }
 
 /**
- * Creates a Glue registry holding every contract in schemas/ (schema name = event
- * type, versions in order), as the stack and `fanout contracts register` do.
+ * The Glue registry holding every contract in schemas/ (schema name = event type,
+ * versions in order), as the stack and `fanout contracts register` create it. The
+ * integration set-up registers it once for the whole run (moto allows only 10
+ * registries), so this checks the event types are there and returns its name.
  */
 export async function createContractRegistry(glue: GlueClient, eventTypes: readonly string[]): Promise<string> {
-  const registryName = uniqueName('contracts');
-  await glue.send(new CreateRegistryCommand({ RegistryName: registryName }));
+  const registryName = inject('contractRegistryName');
   for (const eventType of eventTypes) {
-    const [first, ...rest] = loadContractVersions(SCHEMAS_DIR, eventType);
+    const versions = loadContractVersions(SCHEMAS_DIR, eventType);
     await glue.send(
-      new CreateSchemaCommand({
-        RegistryId: { RegistryName: registryName },
-        SchemaName: eventType,
-        DataFormat: 'JSON',
-        Compatibility: 'BACKWARD',
-        SchemaDefinition: first!.definition,
-      }),
+      new GetSchemaVersionCommand({ SchemaId: { RegistryName: registryName, SchemaName: eventType }, SchemaVersionNumber: { VersionNumber: versions.length } }),
     );
-    for (const version of rest) {
-      await glue.send(
-        new RegisterSchemaVersionCommand({ SchemaId: { RegistryName: registryName, SchemaName: eventType }, SchemaDefinition: version.definition }),
-      );
-    }
   }
   return registryName;
 }
