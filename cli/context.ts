@@ -10,7 +10,7 @@ import { FanoutError } from '../contracts/errors';
 import { resolvePipeline, type ResolvedPipeline } from '../lib/pipeline-definition';
 import { samplePipeline } from '../lib/sample-pipeline';
 import type { StackOutputs } from '../lib/stack-outputs';
-import { PROJECT_ROOT } from '../local/emulator';
+import { PROJECT_ROOT } from '../lib/project-root';
 
 /** A CLI command cannot do its work; `exitCode` says how bad (2: bad input or setup). */
 export class CliError extends FanoutError {

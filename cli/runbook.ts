@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { alarmCatalog } from '../lib/alarm-catalog';
 import { resolvePipeline, type PipelineDefinition } from '../lib/pipeline-definition';
 import { samplePipeline } from '../lib/sample-pipeline';
-import { PROJECT_ROOT } from '../local/emulator';
+import { PROJECT_ROOT } from '../lib/project-root';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
 import { renderRunbook, templateAlarms } from '../ops/runbook';
 import { CliError, SCHEMAS_DIR } from './context';

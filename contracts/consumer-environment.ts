@@ -26,6 +26,16 @@ export const ConsumerEnv = {
   DownstreamTimeoutMs: 'FANOUT_DOWNSTREAM_TIMEOUT_MS',
   /** `true` when the queue is FIFO (ordering per message group matters). */
   Fifo: 'FANOUT_FIFO',
+  /**
+   * Backoff ceiling of the first retry after a transient failure, seconds (an integer >= 1);
+   * it doubles per receive up to RetryMaxDelaySeconds. The kit uses 10 when unset.
+   */
+  RetryBaseDelaySeconds: 'FANOUT_RETRY_BASE_DELAY_SECONDS',
+  /**
+   * Largest backoff before a retry, seconds (an integer >= the base; the kit keeps every
+   * delay under SQS's 12 h visibility limit). The kit uses 300 when unset.
+   */
+  RetryMaxDelaySeconds: 'FANOUT_RETRY_MAX_DELAY_SECONDS',
 } as const;
 
 /** One of the environment variable names above. */

@@ -167,7 +167,12 @@ function consumerAlarms(pipeline: ResolvedPipeline, consumer: ResolvedConsumer):
       threshold: 1,
       thresholdUnit: 'messages',
       ...once,
-      meaning: `${name} gave up on at least one event: it failed permanently (bad envelope, contract violation, rejected by the downstream) or failed ${consumer.maxReceiveCount} times, and now waits in the dead-letter queue (kept 14 days).`,
+      meaning: `${name} gave up on at least one event: it failed permanently (bad envelope, contract violation, rejected by the downstream) or ${
+        consumer.fifo
+          ? // On FIFO a message held behind a failing one of its group is received with it each time without running.
+            `was received ${consumer.maxReceiveCount} times without succeeding (it failed, timed out, or was held behind a failing event of its message group)`
+          : `failed ${consumer.maxReceiveCount} times`
+      }, and now waits in the dead-letter queue (kept 14 days).`,
       actions: [
         `Read the dead-lettered messages and the failure reason the consumer logged (\`fanout dlq\`).`,
         'Fix the cause: a bad producer, a contract change, or the downstream.',

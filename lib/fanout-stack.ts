@@ -4,7 +4,6 @@
  * that matters lives in a construct.
  */
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { App, CfnOutput, Duration, Stack, Validations, type Environment, type StackProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
@@ -23,10 +22,11 @@ import {
   type PipelineDefinition,
   type ResolvedPipeline,
 } from './pipeline-definition';
+import { PROJECT_ROOT } from './project-root';
 import { OutputKey } from './stack-outputs';
 
-/** The project root: where package-lock.json, lambdas/ and schemas/ are. */
-export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+/** The project root (defined in lib/project-root.ts), re-exported for the stack's callers and tests. */
+export { PROJECT_ROOT };
 
 /**
  * The account and region used when none is configured, so that `cdk synth` works
@@ -137,13 +137,8 @@ export class FanoutStack extends Stack {
           contracts: this.contracts,
           idempotencyTable: this.idempotencyTable,
           downstream,
-          batchSize: consumer.batchSize,
-          ...(!consumer.fifo && { batchingWindow: Duration.seconds(consumer.batchingWindowSeconds) }),
-          maxConcurrency: consumer.maxConcurrency,
-          maxReceiveCount: consumer.maxReceiveCount,
-          timeout: Duration.seconds(consumer.timeoutSeconds),
-          memorySizeMiB: consumer.memoryMiB,
-          visibilityTimeout: Duration.seconds(consumer.visibilityTimeoutSeconds),
+          // The resolved consumer carries every setting, defaults applied and checked once.
+          settings: consumer,
         }),
       );
     }

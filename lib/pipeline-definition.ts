@@ -52,7 +52,7 @@ export type DownstreamDefinition =
   | {
       /** A real HTTP API: 4xx is permanent, 5xx and timeouts are transient. */
       readonly kind: 'http';
-      /** Base URL of the API. */
+      /** Base URL of the API; `https:` only (events carry personal data and must not cross the network in clear). */
       readonly url: string;
       /** Per-request timeout, milliseconds. @default 3000 */
       readonly timeoutMs?: number;
@@ -79,7 +79,12 @@ export interface ConsumerDefinition {
   readonly batchingWindowSeconds?: number;
   /** Most concurrent invocations for this queue (2 to 1000). @default 2 */
   readonly maxConcurrency?: number;
-  /** Receives before a message moves to the DLQ. @default 5 */
+  /**
+   * Receives before SQS moves a message to the DLQ. On FIFO it must be above the batch
+   * size: a message held behind a failing message of its group is received (and counted)
+   * with it every time without running.
+   * @default 5 on a standard queue; 5 + batchSize on FIFO (see {@link fifoMaxReceiveCount})
+   */
   readonly maxReceiveCount?: number;
   /** Function timeout, seconds. @default 30 */
   readonly timeoutSeconds?: number;
@@ -91,6 +96,18 @@ export interface ConsumerDefinition {
    * @default 6 x timeoutSeconds + batchingWindowSeconds
    */
   readonly visibilityTimeoutSeconds?: number;
+  /**
+   * Ceiling of the first retry's backoff after a transient failure, seconds: the n-th
+   * retry waits a random time up to min(retryMaxDelaySeconds, base x 2^(n-1)). An integer >= 1.
+   * @default 10
+   */
+  readonly retryBaseDelaySeconds?: number;
+  /**
+   * Largest backoff before a retry, seconds: an integer from retryBaseDelaySeconds to
+   * 43200 (SQS's 12 h visibility limit).
+   * @default 300
+   */
+  readonly retryMaxDelaySeconds?: number;
   /** Handler entry, relative to the project root, e.g. `lambdas/consumers/crm-sync/handler.ts`. */
   readonly entry: string;
   /** @default DynamoDB downstream */
@@ -112,13 +129,43 @@ export const PIPELINE_DEFAULTS = {
   batchSize: 10,
   batchingWindowSeconds: 0,
   maxConcurrency: 2,
+  /** On a standard queue; FIFO queues add the batch size ({@link fifoMaxReceiveCount}). */
   maxReceiveCount: 5,
   timeoutSeconds: 30,
   memoryMiB: 256,
   httpTimeoutMs: 3000,
+  /** Backoff ceiling of the first retry, seconds. */
+  retryBaseDelaySeconds: 10,
+  /** Largest backoff before a retry, seconds (with base 10: reached at the 6th retry). */
+  retryMaxDelaySeconds: 300,
   /** How long a DLQ keeps messages: the SQS maximum, so nothing ages out before an operator looks. */
   dlqRetentionDays: 14,
+  /**
+   * How long a consumer's own queue keeps messages: the SQS maximum too (SQS's default is
+   * 4 days). A paused or broken consumer's events wait there, and they must last as long
+   * as anything that has reached the DLQ does.
+   */
+  queueRetentionDays: 14,
 } as const;
+
+/**
+ * The default maxReceiveCount of a FIFO consumer: 5 + batchSize.
+ *
+ * With FIFO, the kit stops a message group at its first failure (Powertools'
+ * skipGroupOnError) and reports the rest of the group's batch as failed without running
+ * it, so each of those messages is received, and counted, again every time a message
+ * ahead of it fails. A message at position k of a batch collects up to k - 1 such
+ * receives when each message ahead of it fails once before it succeeds (the usual
+ * transient blip); 5 + batchSize keeps its own 5 tries even at the last position of a
+ * full batch. It cannot protect messages held behind a head that fails every try: they
+ * share its receive count and reach the DLQ with it, which is why `fanout dlq` words
+ * the reason of a FIFO dead letter as "failed, timed out, or was held behind a failing
+ * message of its group". Permanent failures do not hold a group: the kit sends them to
+ * the DLQ itself and the group goes on.
+ */
+export function fifoMaxReceiveCount(batchSize: number): number {
+  return PIPELINE_DEFAULTS.maxReceiveCount + batchSize;
+}
 
 /** SQS caps a queue's visibility timeout at 12 hours. */
 export const MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 60 * 60;
@@ -158,6 +205,10 @@ export interface ResolvedConsumer {
   readonly memoryMiB: number;
   /** At least 6 x function timeout + batching window, as AWS advises for SQS event sources. */
   readonly visibilityTimeoutSeconds: number;
+  /** Backoff ceiling of the first retry, seconds (the consumer's FANOUT_RETRY_BASE_DELAY_SECONDS). */
+  readonly retryBaseDelaySeconds: number;
+  /** Largest backoff before a retry, seconds (the consumer's FANOUT_RETRY_MAX_DELAY_SECONDS). */
+  readonly retryMaxDelaySeconds: number;
   readonly entry: string;
   readonly downstream: Required<DownstreamDefinition> | { readonly kind: 'dynamodb' };
   /** Sum of the peak rates of its event types, events per second (an upper bound). */
@@ -278,8 +329,14 @@ export function resolvePipeline(definition: PipelineDefinition, schemasDir: stri
     }
     const maxConcurrency = consumer.maxConcurrency ?? PIPELINE_DEFAULTS.maxConcurrency;
     checkInteger(`${field}.maxConcurrency`, maxConcurrency, 2, 1000);
-    const maxReceiveCount = consumer.maxReceiveCount ?? PIPELINE_DEFAULTS.maxReceiveCount;
+    const maxReceiveCount = consumer.maxReceiveCount ?? (topic.fifo ? fifoMaxReceiveCount(batchSize) : PIPELINE_DEFAULTS.maxReceiveCount);
     checkInteger(`${field}.maxReceiveCount`, maxReceiveCount, 1, 1000);
+    if (topic.fifo && maxReceiveCount <= batchSize) {
+      fail(
+        `${field}.maxReceiveCount`,
+        `${maxReceiveCount} must be above the batch size (${batchSize}) on FIFO: messages held behind a failing message of their group are received with it each time, and would reach the DLQ without ever running (default ${fifoMaxReceiveCount(batchSize)})`,
+      );
+    }
     const timeoutSeconds = consumer.timeoutSeconds ?? PIPELINE_DEFAULTS.timeoutSeconds;
     checkInteger(`${field}.timeoutSeconds`, timeoutSeconds, 1, 900);
     const memoryMiB = consumer.memoryMiB ?? PIPELINE_DEFAULTS.memoryMiB;
@@ -295,6 +352,11 @@ export function resolvePipeline(definition: PipelineDefinition, schemasDir: stri
         `${visibilityTimeoutSeconds}s is less than 6 x the function timeout + the batching window (${minimumVisibility}s): messages would be redelivered while still being processed`,
       );
     }
+    const retryBaseDelaySeconds = consumer.retryBaseDelaySeconds ?? PIPELINE_DEFAULTS.retryBaseDelaySeconds;
+    checkInteger(`${field}.retryBaseDelaySeconds`, retryBaseDelaySeconds, 1, MAX_VISIBILITY_TIMEOUT_SECONDS);
+    const retryMaxDelaySeconds = consumer.retryMaxDelaySeconds ?? PIPELINE_DEFAULTS.retryMaxDelaySeconds;
+    // The backoff is applied as a visibility timeout, so SQS's 12 h limit bounds it.
+    checkInteger(`${field}.retryMaxDelaySeconds`, retryMaxDelaySeconds, retryBaseDelaySeconds, MAX_VISIBILITY_TIMEOUT_SECONDS);
     if (!consumer.entry || !/\.(ts|js|mjs)$/.test(consumer.entry)) fail(`${field}.entry`, `"${consumer.entry}" must be a .ts or .js handler file`);
     const filter: FilterDefinition = consumer.filter ?? { scope: 'MessageAttributes', policy: { type: [...consumer.eventTypes] } };
     if (filter.scope !== 'MessageAttributes' && filter.scope !== 'MessageBody') {
@@ -306,11 +368,14 @@ export function resolvePipeline(definition: PipelineDefinition, schemasDir: stri
     const downstreamDefinition = consumer.downstream ?? { kind: 'dynamodb' as const };
     let downstream: ResolvedConsumer['downstream'];
     if (downstreamDefinition.kind === 'http') {
+      let url: URL;
       try {
-        new URL(downstreamDefinition.url);
+        url = new URL(downstreamDefinition.url);
       } catch (cause) {
         fail(`${field}.downstream.url`, `"${downstreamDefinition.url}" is not a URL`, cause);
       }
+      // Events carry personal data (emails, names): never in clear over the network.
+      if (url.protocol !== 'https:') fail(`${field}.downstream.url`, `"${downstreamDefinition.url}" must be an https: URL (TLS only)`);
       downstream = { kind: 'http', url: downstreamDefinition.url, timeoutMs: downstreamDefinition.timeoutMs ?? PIPELINE_DEFAULTS.httpTimeoutMs };
     } else if (downstreamDefinition.kind === 'dynamodb') {
       downstream = { kind: 'dynamodb' };
@@ -331,6 +396,8 @@ export function resolvePipeline(definition: PipelineDefinition, schemasDir: stri
       timeoutSeconds,
       memoryMiB,
       visibilityTimeoutSeconds,
+      retryBaseDelaySeconds,
+      retryMaxDelaySeconds,
       entry: consumer.entry,
       downstream,
       peakEventsPerSecond: handled.reduce((sum, e) => sum + e.peakEventsPerSecond, 0),

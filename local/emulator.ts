@@ -9,15 +9,18 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { FanoutError } from '../contracts/errors';
+import { PROJECT_ROOT } from '../lib/project-root';
 
 /** The moto release Fanout is tested against. Change it only with a full test run. */
 export const MOTO_VERSION = '5.2.5';
 
-/** The project root (where `.venv` lives). */
-export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+/**
+ * The project root (where `.venv` lives), defined once in lib/project-root.ts and
+ * re-exported for the local runner and the tests that import it from here.
+ */
+export { PROJECT_ROOT };
 
 const VENV_DIR = join(PROJECT_ROOT, '.venv');
 const MOTO_SERVER = join(VENV_DIR, 'bin', 'moto_server');

@@ -12,7 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
 import { CONSUMER_BUNDLING } from '../consumer-bundling';
-import { PIPELINE_DEFAULTS, type FilterDefinition } from '../pipeline-definition';
+import { PIPELINE_DEFAULTS, type FilterDefinition, type ResolvedConsumer } from '../pipeline-definition';
 import type { ContractRegistry } from './contract-registry';
 import type { DownstreamTable } from './downstream-table';
 import type { EventTopic } from './event-topic';
@@ -33,6 +33,26 @@ export type ConsumerDownstream =
       /** Per-request timeout. */
       readonly timeout: Duration;
     };
+
+/**
+ * A consumer's tunable settings exactly as resolvePipeline (lib/pipeline-definition.ts)
+ * resolved them. The defaults (the derived ones too: the visibility timeout, FIFO's
+ * maxReceiveCount) are applied, and the combinations checked, there and only there; the
+ * construct uses these values as they are. On a FIFO queue the batching window is 0 and
+ * is not set (Lambda accepts none on FIFO event sources).
+ */
+export type ConsumerSettings = Pick<
+  ResolvedConsumer,
+  | 'batchSize'
+  | 'batchingWindowSeconds'
+  | 'maxConcurrency'
+  | 'maxReceiveCount'
+  | 'timeoutSeconds'
+  | 'memoryMiB'
+  | 'visibilityTimeoutSeconds'
+  | 'retryBaseDelaySeconds'
+  | 'retryMaxDelaySeconds'
+>;
 
 /** Properties of a {@link Consumer}. */
 export interface ConsumerProps {
@@ -56,22 +76,10 @@ export interface ConsumerProps {
   readonly idempotencyTable: IdempotencyTable;
   /** Where effects go. */
   readonly downstream: ConsumerDownstream;
+  /** Batch size, window, concurrency, receives, timeout, memory, visibility timeout and retry backoff, as resolved. */
+  readonly settings: ConsumerSettings;
   /** What it does, in a sentence (the function's description). @default none */
   readonly description?: string;
-  /** Records per invocation. @default 10 */
-  readonly batchSize?: number;
-  /** How long Lambda waits to fill a batch; must be absent on FIFO. @default Duration.seconds(0) on standard queues */
-  readonly batchingWindow?: Duration;
-  /** Most concurrent invocations the event source mapping starts (2 to 1000). @default 2 */
-  readonly maxConcurrency?: number;
-  /** Receives before a message moves to the DLQ. @default 5 */
-  readonly maxReceiveCount?: number;
-  /** The function's timeout. @default Duration.seconds(30) */
-  readonly timeout?: Duration;
-  /** The function's memory, MiB. @default 256 */
-  readonly memorySizeMiB?: number;
-  /** The queue's visibility timeout. @default 6 x timeout + batching window (AWS's advice for SQS event sources) */
-  readonly visibilityTimeout?: Duration;
   /** How long the function's logs are kept. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /**
@@ -87,6 +95,12 @@ export interface ConsumerProps {
 
 /** How long a dead-letter queue keeps messages: the SQS maximum, so nothing ages out before an operator looks. */
 export const DLQ_RETENTION = Duration.days(PIPELINE_DEFAULTS.dlqRetentionDays);
+
+/**
+ * How long the consumer's queue keeps messages: 14 days, like the DLQ, instead of SQS's
+ * 4-day default, so a consumer paused (or failing) for longer than 4 days loses nothing.
+ */
+export const QUEUE_RETENTION = Duration.days(PIPELINE_DEFAULTS.queueRetentionDays);
 
 /** The default idempotency record lifetime: one day longer than the DLQ retention. */
 export const DEFAULT_IDEMPOTENCY_EXPIRY = Duration.days(PIPELINE_DEFAULTS.dlqRetentionDays + 1);
@@ -112,14 +126,29 @@ export function consumerQueueNames(pipelineName: string, consumerName: string, f
 // tests build with the same object); re-exported here, where the function is made.
 export { CONSUMER_BUNDLING, ESM_REQUIRE_SHIM } from '../consumer-bundling';
 
+/**
+ * What `fanout dlq` and `fanout redrive` do on a consumer's DLQs: peek (receive, then
+ * ChangeMessageVisibilityBatch to 0 so the peeked messages are visible again at once),
+ * delete what was moved, read the depth, and run or follow SQS message move tasks.
+ */
+export const DLQ_OPERATOR_ACTIONS = [
+  'sqs:ReceiveMessage',
+  'sqs:ChangeMessageVisibility',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:StartMessageMoveTask',
+  'sqs:ListMessageMoveTasks',
+  'sqs:CancelMessageMoveTask',
+] as const;
+
 /** The SQS actions a function needs on its own queue as an event source (and for backoff). */
 export const QUEUE_CONSUME_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'] as const;
 
 /**
  * Everything one consumer needs, wired safely:
- * - a queue and a dead-letter queue, both encrypted with the topic's key and TLS-only;
- *   the queue redrives to the DLQ after `maxReceiveCount` receives, the DLQ keeps
- *   messages 14 days and allows console redrive back to this queue only;
+ * - a queue and a dead-letter queue, both encrypted with the topic's key and TLS-only,
+ *   both keeping messages 14 days; the queue redrives to the DLQ after `maxReceiveCount`
+ *   receives, the DLQ allows console redrive back to this queue only;
  * - an SNS subscription with raw message delivery, the filter policy and its scope,
  *   and a subscription DLQ (same key, so SNS can encrypt into it) for messages SNS
  *   cannot deliver to the queue;
@@ -158,21 +187,11 @@ export class Consumer extends Construct {
   constructor(scope: Construct, id: string, props: ConsumerProps) {
     super(scope, id);
     const fifo = props.topic.fifo;
-    const batchSize = props.batchSize ?? PIPELINE_DEFAULTS.batchSize;
-    const batchingWindow = props.batchingWindow ?? (fifo ? undefined : Duration.seconds(PIPELINE_DEFAULTS.batchingWindowSeconds));
-    const maxConcurrency = props.maxConcurrency ?? PIPELINE_DEFAULTS.maxConcurrency;
-    const maxReceiveCount = props.maxReceiveCount ?? PIPELINE_DEFAULTS.maxReceiveCount;
-    const timeout = props.timeout ?? Duration.seconds(PIPELINE_DEFAULTS.timeoutSeconds);
-    const memorySizeMiB = props.memorySizeMiB ?? PIPELINE_DEFAULTS.memoryMiB;
-    const visibilityTimeout =
-      props.visibilityTimeout ?? Duration.seconds(6 * timeout.toSeconds() + (batchingWindow?.toSeconds() ?? 0));
+    const settings = props.settings;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const idempotencyExpiry = props.idempotencyExpiry ?? DEFAULT_IDEMPOTENCY_EXPIRY;
     const metricsNamespace = props.metricsNamespace ?? `Fanout/${props.pipelineName}`;
 
-    if (fifo && batchingWindow !== undefined) {
-      throw new InfrastructureError(`consumer ${props.consumerName}: a batching window is not supported on FIFO queues`);
-    }
     const names = consumerQueueNames(props.pipelineName, props.consumerName, fifo);
     for (const name of Object.values(names)) {
       if (name.length > MAX_QUEUE_NAME_LENGTH) {
@@ -207,8 +226,9 @@ export class Consumer extends Construct {
       queueName: names.queue,
       ...fifoProps,
       ...encryption,
-      visibilityTimeout,
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+      visibilityTimeout: Duration.seconds(settings.visibilityTimeoutSeconds),
+      retentionPeriod: QUEUE_RETENTION,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
     });
 
     this.subscriptionDeadLetterQueue = new sqs.Queue(this, 'SubscriptionDeadLetterQueue', {
@@ -277,6 +297,8 @@ export class Consumer extends Construct {
       [ConsumerEnv.DownstreamKind]: props.downstream.kind,
       ...downstreamEnvironment,
       [ConsumerEnv.Fifo]: String(fifo),
+      [ConsumerEnv.RetryBaseDelaySeconds]: String(settings.retryBaseDelaySeconds),
+      [ConsumerEnv.RetryMaxDelaySeconds]: String(settings.retryMaxDelaySeconds),
       POWERTOOLS_SERVICE_NAME: props.consumerName,
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
     };
@@ -288,8 +310,8 @@ export class Consumer extends Construct {
       depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
-      timeout,
-      memorySize: memorySizeMiB,
+      timeout: Duration.seconds(settings.timeoutSeconds),
+      memorySize: settings.memoryMiB,
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
@@ -325,23 +347,24 @@ export class Consumer extends Construct {
     this.eventSourceMapping = new lambda.EventSourceMapping(this, 'EventSourceMapping', {
       target: this.function,
       eventSourceArn: this.queue.queueArn,
-      batchSize,
-      ...(batchingWindow !== undefined && { maxBatchingWindow: batchingWindow }),
+      batchSize: settings.batchSize,
+      // Lambda refuses MaximumBatchingWindowInSeconds on a FIFO source (resolved to 0 there).
+      ...(!fifo && { maxBatchingWindow: Duration.seconds(settings.batchingWindowSeconds) }),
       reportBatchItemFailures: true,
-      maxConcurrency,
+      maxConcurrency: settings.maxConcurrency,
     });
   }
 
   /**
    * Lets `grantee` (an operator, the CLI) inspect the dead-letter queues and move their
-   * messages back: read and delete on both DLQs, message move tasks from the DLQ, send
-   * to the queue, and the key use that needs.
+   * messages back: {@link DLQ_OPERATOR_ACTIONS} on both DLQs, send to the queue, and the
+   * key use that needs.
    */
   grantRedrive(grantee: iam.IGrantable): iam.Grant {
     const dlqArns = [this.deadLetterQueue.queueArn, this.subscriptionDeadLetterQueue.queueArn];
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks', 'sqs:CancelMessageMoveTask'],
+      actions: [...DLQ_OPERATOR_ACTIONS],
       resourceArns: dlqArns,
     })
       .combine(iam.Grant.addToPrincipal({ grantee, actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resourceArns: [this.queue.queueArn] }))

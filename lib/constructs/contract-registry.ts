@@ -29,10 +29,13 @@ export interface ContractRegistryProps {
 }
 
 /**
- * The Glue actions a consumer needs to fetch a contract version at run time. GetSchema
- * lets the kit learn the latest version; nothing here can change the registry.
+ * The Glue actions a consumer needs to fetch a contract version at run time: the kit
+ * only resolves the version an envelope's `dataschema` names (GlueContractResolver's
+ * `resolve`, one GetSchemaVersion by schema name and version number). It never asks for
+ * the latest version (GetSchema), and nothing here can change the registry;
+ * test/infra/iam-actions.test.ts keeps this list equal to what the kit calls.
  */
-export const SCHEMA_READ_ACTIONS = ['glue:GetSchemaVersion', 'glue:GetSchema'] as const;
+export const SCHEMA_READ_ACTIONS = ['glue:GetSchemaVersion'] as const;
 
 /**
  * An AWS::Glue::Registry with one AWS::Glue::Schema per event type (JSON, its

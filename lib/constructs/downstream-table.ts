@@ -22,18 +22,14 @@ export const DOWNSTREAM_PARTITION_KEY = 'pk';
 export const DOWNSTREAM_SORT_KEY = 'sk';
 
 /**
- * The item actions the DynamoDB downstream adapter needs: read an entity's state,
- * write it conditionally (never an older change over a newer one), and count
- * applications in the effect log (`UpdateItem ... ADD applications :one`).
- * ConditionCheckItem lets it do both in one transaction.
+ * The item actions the DynamoDB downstream adapter (lambdas/downstream/dynamodb-effects.ts)
+ * calls, and no others: it writes an entity's state with a conditional UpdateItem (the
+ * ordering guard is its condition, so no read first) and counts applications in the
+ * effect log with `UpdateItem ... ADD applications :one`. It never reads, puts or
+ * deletes an item; test/infra/iam-actions.test.ts keeps this list equal to the
+ * commands the adapter sends.
  */
-export const DOWNSTREAM_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:ConditionCheckItem',
-] as const;
+export const DOWNSTREAM_ACTIONS = ['dynamodb:UpdateItem'] as const;
 
 /**
  * One table per consumer standing in for its real downstream system, so the pipeline

@@ -22,8 +22,12 @@ export const IDEMPOTENCY_PARTITION_KEY = 'id';
 export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
 
 /**
- * The item actions Powertools idempotency performs: a conditional put to claim a key,
- * get to read a stored result, update to complete it and delete to release it on failure.
+ * The item actions Powertools idempotency (DynamoDBPersistenceLayer, 2.x) performs, each
+ * on a path the kit takes: a conditional PutItem claims a key, UpdateItem completes it,
+ * DeleteItem releases it when the work failed (so a retry runs it again), and GetItem
+ * reads an existing record when the failed claim did not return it (Powertools' fallback
+ * to ReturnValuesOnConditionCheckFailure). test/infra/iam-actions.test.ts keeps this list
+ * equal to the commands that layer sends.
  */
 export const IDEMPOTENCY_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
 

@@ -119,4 +119,12 @@ describe('alarmCatalog', () => {
     expect(spec('both', AlarmKind.DlqDepth).meaning).toContain('failed 5 times');
     expect(spec('signups', AlarmKind.DlqDepth).meaning).toContain('failed 3 times');
   });
+
+  it('on FIFO, the DLQ alarm says a message may have been held behind a failing one of its group', () => {
+    const billing = alarmCatalog(sample).find((s) => s.id === `billing-sync-${AlarmKind.DlqDepth}`)!;
+    expect(billing.meaning).toContain('was received 15 times without succeeding (it failed, timed out, or was held behind a failing event of its message group)');
+    const crm = alarmCatalog(sample).find((s) => s.id === `crm-sync-${AlarmKind.DlqDepth}`)!;
+    expect(crm.meaning).toContain('failed 5 times');
+    expect(crm.meaning).not.toContain('message group');
+  });
 });

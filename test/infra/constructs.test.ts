@@ -2,21 +2,23 @@
  * The constructs on their own, outside the pipeline stack: their defaults, their
  * grant methods and the wiring mistakes they refuse.
  */
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
-import { Consumer, CONSUMER_BUNDLING, ESM_REQUIRE_SHIM, type ConsumerProps } from '../../lib/constructs/consumer';
+import { Consumer, CONSUMER_BUNDLING, ESM_REQUIRE_SHIM, type ConsumerProps, type ConsumerSettings } from '../../lib/constructs/consumer';
 import { ContractRegistry } from '../../lib/constructs/contract-registry';
 import { DownstreamTable } from '../../lib/constructs/downstream-table';
 import { EventTopic } from '../../lib/constructs/event-topic';
 import { IdempotencyTable } from '../../lib/constructs/idempotency-table';
 import { InfrastructureError } from '../../lib/constructs/infrastructure-error';
 import { PipelineMonitoring } from '../../lib/constructs/monitoring';
-import { PROJECT_ROOT } from '../../lib/fanout-stack';
+import { resolvePipeline, type PipelineDefinition, type ResolvedConsumer } from '../../lib/pipeline-definition';
+import { PROJECT_ROOT } from '../../lib/project-root';
 import { arnOf, jsonSet, refOf, resourcesByAction } from './synth';
 
 interface Fixture {
@@ -38,7 +40,23 @@ function newStack(): Stack {
   return new Stack(app, 'Constructs', { env: { account: '111122223333', region: 'eu-central-1' } });
 }
 
-function baseConsumerProps(f: Omit<Fixture, 'consumer' | 'monitoring' | 'operator' | 'publisher' | 'stack'>): ConsumerProps {
+/** A one-consumer definition with every setting left to its default: resolvePipeline applies them. */
+function defaultsDefinition(fifo: boolean): PipelineDefinition {
+  return {
+    name: 'demo',
+    topics: [{ name: 'events', fifo }],
+    eventTypes: [{ name: 'user.signed-up', topic: 'events', peakEventsPerSecond: 1, latencySlaP95Seconds: 60 }],
+    consumers: [{ name: 'minimal', description: 'All defaults.', topic: 'events', eventTypes: ['user.signed-up'], entry: 'lambdas/consumers/crm-sync/handler.ts' }],
+  };
+}
+
+/** The consumer's settings as resolvePipeline resolves them: the one place defaults are applied. */
+function resolvedSettings(fifo: boolean, change: Partial<PipelineDefinition['consumers'][number]> = {}): ResolvedConsumer {
+  const definition = defaultsDefinition(fifo);
+  return resolvePipeline({ ...definition, consumers: [{ ...definition.consumers[0]!, ...change }] }, join(PROJECT_ROOT, 'schemas')).consumers[0]!;
+}
+
+function baseConsumerProps(f: Omit<Fixture, 'consumer' | 'monitoring' | 'operator' | 'publisher' | 'stack'>, settings: ConsumerSettings = resolvedSettings(f.topic.fifo)): ConsumerProps {
   return {
     consumerName: 'minimal',
     pipelineName: 'demo',
@@ -50,6 +68,7 @@ function baseConsumerProps(f: Omit<Fixture, 'consumer' | 'monitoring' | 'operato
     contracts: f.contracts,
     idempotencyTable: f.idempotency,
     downstream: { kind: 'dynamodb', table: f.downstream },
+    settings,
   };
 }
 
@@ -89,7 +108,7 @@ beforeAll(() => {
   json = template.toJSON();
 });
 
-describe('Consumer defaults (applied once, from PIPELINE_DEFAULTS)', () => {
+describe('Consumer defaults (applied once, by resolvePipeline, and rendered as resolved)', () => {
   it('batch 10, window 0, concurrency 2 on the event source mapping', () => {
     expect(json.Resources[id(f.consumer.eventSourceMapping)].Properties).toMatchObject({
       BatchSize: 10,
@@ -101,6 +120,8 @@ describe('Consumer defaults (applied once, from PIPELINE_DEFAULTS)', () => {
   it('30 s timeout, 256 MiB, 6 x 30 s visibility, 5 receives, logs kept a month, 15-day idempotency', () => {
     expect(json.Resources[id(f.consumer.function)].Properties).toMatchObject({ Timeout: 30, MemorySize: 256 });
     expect(json.Resources[id(f.consumer.queue)].Properties).toMatchObject({ VisibilityTimeout: 180, RedrivePolicy: { maxReceiveCount: 5 } });
+    expect(f.consumer.environment[ConsumerEnv.RetryBaseDelaySeconds]).toBe('10');
+    expect(f.consumer.environment[ConsumerEnv.RetryMaxDelaySeconds]).toBe('300');
     expect(json.Resources[id(f.consumer.logGroup)].Properties.RetentionInDays).toBe(30);
     expect(f.consumer.environment[ConsumerEnv.IdempotencyExpirySeconds]).toBe('1296000');
     expect(f.consumer.environment.POWERTOOLS_METRICS_NAMESPACE).toBe('Fanout/demo');
@@ -127,6 +148,13 @@ describe('Consumer defaults (applied once, from PIPELINE_DEFAULTS)', () => {
     expect(ESM_REQUIRE_SHIM).toMatch(/createRequire.*from 'node:module';const require = .*\(import\.meta\.url\);$/);
   });
 
+  it('the queue keeps messages 14 days, like its DLQs: a consumer paused for more than 4 days loses nothing', () => {
+    const fourteenDays = 14 * 24 * 60 * 60;
+    for (const queue of [f.consumer.queue, f.consumer.deadLetterQueue, f.consumer.subscriptionDeadLetterQueue]) {
+      expect(json.Resources[id(queue)].Properties.MessageRetentionPeriod, queue.node.path).toBe(fourteenDays);
+    }
+  });
+
   it('names its queues after the pipeline and the consumer', () => {
     expect(json.Resources[id(f.consumer.queue)].Properties.QueueName).toBe('demo-minimal');
     expect(json.Resources[id(f.consumer.deadLetterQueue)].Properties.QueueName).toBe('demo-minimal-dlq');
@@ -144,9 +172,20 @@ describe('grant methods', () => {
     const byAction = resourcesByAction(statementsOf(f.operator));
     const dlqs = jsonSet(arnOf(id(f.consumer.deadLetterQueue)), arnOf(id(f.consumer.subscriptionDeadLetterQueue)));
     const queue = jsonSet(arnOf(id(f.consumer.queue)));
-    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks', 'sqs:CancelMessageMoveTask']) {
+    // ChangeMessageVisibility: `fanout dlq` ends its peek with ChangeMessageVisibilityBatch to 0.
+    for (const action of ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks', 'sqs:CancelMessageMoveTask']) {
       expect(byAction.get(action), action).toEqual(dlqs);
     }
+    expect([...byAction.keys()].filter((a) => a.startsWith('sqs:')).sort()).toEqual([
+      'sqs:CancelMessageMoveTask',
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:ListMessageMoveTasks',
+      'sqs:ReceiveMessage',
+      'sqs:SendMessage',
+      'sqs:StartMessageMoveTask',
+    ]);
     expect(byAction.get('sqs:SendMessage')).toEqual(queue);
     expect(byAction.get('sqs:GetQueueAttributes')).toEqual([...dlqs, ...queue].sort());
     expect(byAction.get('kms:Decrypt')).toEqual(jsonSet(arnOf(id(f.topic.key))));
@@ -167,36 +206,83 @@ describe('grant methods', () => {
     expect(byAction.get('kms:Decrypt')).toEqual(jsonSet(arnOf(id(f.topic.key))));
   });
 
-  it('grantReadSchemas: only the named event types', () => {
-    const role = statementsOf(f.consumer.role);
-    const glue = resourcesByAction(role).get('glue:GetSchemaVersion');
-    expect(glue).toEqual(jsonSet(arnOf(id(f.contracts.registry)), arnOf(id(f.contracts.schemas.get('user.signed-up')!))));
+  it('grantReadSchemas: GetSchemaVersion only, on the named event types only', () => {
+    const byAction = resourcesByAction(statementsOf(f.consumer.role));
+    expect(byAction.get('glue:GetSchemaVersion')).toEqual(jsonSet(arnOf(id(f.contracts.registry)), arnOf(id(f.contracts.schemas.get('user.signed-up')!))));
+    expect([...byAction.keys()].filter((a) => a.startsWith('glue:'))).toEqual(['glue:GetSchemaVersion']);
   });
 });
 
-describe('wiring mistakes the constructs refuse', () => {
-  it('a batching window on a FIFO consumer', () => {
-    const stack = newStack();
-    const fifoTopic = new EventTopic(stack, 'FifoTopic', { topicName: 'demo-ordered', fifo: true });
+describe('Consumer renders the resolved settings, computing none of its own', () => {
+  function consumerIn(stack: Stack, fifo: boolean, settings: ConsumerSettings): Consumer {
+    const topic = new EventTopic(stack, 'OwnTopic', { topicName: fifo ? 'demo-ordered' : 'demo-events', fifo });
     const contracts = new ContractRegistry(stack, 'Contracts', {
       registryName: 'demo-contracts',
       contracts: [{ eventType: 'user.signed-up', compatibility: 'BACKWARD', versionDefinitions: ['{}'] }],
     });
-    const props = baseConsumerProps({
-      topic: fifoTopic,
-      fifoTopic,
-      contracts,
-      idempotency: new IdempotencyTable(stack, 'Idempotency'),
-      downstream: new DownstreamTable(stack, 'Downstream'),
-    });
-    // No window given: none is set on a FIFO queue.
-    const ordered = new Consumer(stack, 'Ordered', props);
-    expect(ordered.fifo).toBe(true);
-    expect(() => new Consumer(stack, 'Windowed', { ...props, consumerName: 'windowed', batchingWindow: Duration.seconds(5) })).toThrow(
-      /consumer windowed: a batching window is not supported on FIFO queues/,
+    const props = baseConsumerProps(
+      { topic, fifoTopic: topic, contracts, idempotency: new IdempotencyTable(stack, 'Idempotency'), downstream: new DownstreamTable(stack, 'Downstream') },
+      settings,
     );
+    return new Consumer(stack, 'Under', props);
+  }
+  const rendered = (stack: Stack, consumer: Consumer) => {
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    const logicalId = (c: IConstruct) => stack.getLogicalId((c.node.defaultChild ?? c) as CfnElement);
+    return {
+      queue: resources[logicalId(consumer.queue)].Properties,
+      mapping: resources[logicalId(consumer.eventSourceMapping)].Properties,
+      function: resources[logicalId(consumer.function)].Properties,
+    };
+  };
+
+  it('FIFO: the resolved maxReceiveCount (5 + batch size) and no batching window', () => {
+    const settings = resolvedSettings(true);
+    expect(settings.maxReceiveCount).toBe(15);
+    const stack = newStack();
+    const consumer = consumerIn(stack, true, settings);
+    const { queue, mapping } = rendered(stack, consumer);
+    expect(consumer.fifo).toBe(true);
+    expect(queue.RedrivePolicy.maxReceiveCount).toBe(15);
+    expect(queue.VisibilityTimeout).toBe(settings.visibilityTimeoutSeconds);
+    // Lambda accepts no batching window on FIFO: resolvePipeline refuses one, the construct sets none.
+    expect(mapping.MaximumBatchingWindowInSeconds).toBeUndefined();
+    expect(mapping.BatchSize).toBe(10);
   });
 
+  it('standard: every setting exactly as resolved, the derived visibility timeout included', () => {
+    const settings = resolvedSettings(false, {
+      batchSize: 50,
+      batchingWindowSeconds: 4,
+      maxConcurrency: 7,
+      maxReceiveCount: 3,
+      timeoutSeconds: 20,
+      memoryMiB: 512,
+      retryBaseDelaySeconds: 2,
+      retryMaxDelaySeconds: 90,
+    });
+    // 6 x 20 s + 4 s, computed by resolvePipeline alone.
+    expect(settings.visibilityTimeoutSeconds).toBe(124);
+    const stack = newStack();
+    const consumer = consumerIn(stack, false, settings);
+    const { queue, mapping, function: fn } = rendered(stack, consumer);
+    expect(queue.VisibilityTimeout).toBe(124);
+    expect(queue.RedrivePolicy.maxReceiveCount).toBe(3);
+    expect(mapping).toMatchObject({ BatchSize: 50, MaximumBatchingWindowInSeconds: 4, ScalingConfig: { MaximumConcurrency: 7 } });
+    expect(fn).toMatchObject({ Timeout: 20, MemorySize: 512 });
+    expect(consumer.environment[ConsumerEnv.RetryBaseDelaySeconds]).toBe('2');
+    expect(consumer.environment[ConsumerEnv.RetryMaxDelaySeconds]).toBe('90');
+  });
+
+  it('a visibility timeout set in the definition is used as given, not recomputed from the timeout', () => {
+    const settings = resolvedSettings(false, { timeoutSeconds: 10, visibilityTimeoutSeconds: 900 });
+    const stack = newStack();
+    const { queue } = rendered(stack, consumerIn(stack, false, settings));
+    expect(queue.VisibilityTimeout).toBe(900);
+  });
+});
+
+describe('wiring mistakes the constructs refuse', () => {
   it('a contract with no version, and a schema ARN for an unknown event type', () => {
     const stack = newStack();
     expect(() => new ContractRegistry(stack, 'Empty', { registryName: 'r', contracts: [{ eventType: 'a.b', compatibility: 'NONE', versionDefinitions: [] }] })).toThrow(
