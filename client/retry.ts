@@ -3,6 +3,8 @@
  * long to wait before it (exponential backoff with full jitter, so that many producers
  * throttled at the same moment do not come back at the same moment).
  */
+import { isRetryableAwsError } from '../contracts/aws-errors';
+import { fullJitterDelay } from '../contracts/backoff';
 
 /** How the publisher retries. */
 export interface RetryPolicy {
@@ -18,23 +20,18 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 5000 };
 
 /**
- * The wait before retry number `retry` (1 for the first retry): a uniformly random
- * time between 0 and min(maxDelayMs, baseDelayMs x 2^(retry-1)) ("full jitter").
+ * The wait before retry number `retry` (1 for the first retry): a uniformly random whole
+ * number of milliseconds from 0 to min(maxDelayMs, baseDelayMs x 2^(retry-1)), both
+ * included ("full jitter", the convention of contracts/backoff.ts, shared with the
+ * consumer kit).
  * @param random a number in [0, 1), `Math.random` unless a test fixes it
  */
 export function fullJitterDelayMs(retry: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-  return Math.floor(random() * ceiling);
-}
-
-interface AwsErrorShape {
-  readonly name?: string;
-  readonly $retryable?: unknown;
-  readonly $metadata?: { readonly httpStatusCode?: number };
+  return fullJitterDelay(retry, { base: policy.baseDelayMs, max: policy.maxDelayMs }, random);
 }
 
 // SNS's throttling and server-side codes, for whole requests and for PublishBatch entries.
-const RETRYABLE_SNS_CODES = new Set([
+const RETRYABLE_SNS_CODES: ReadonlySet<string> = new Set([
   'Throttled',
   'ThrottledException',
   'Throttling',
@@ -58,10 +55,5 @@ export function isRetryableSnsCode(code: string | undefined): boolean {
  * throttling (invalid parameter, missing topic, access denied) is permanent.
  */
 export function isRetryableSnsError(error: unknown): boolean {
-  const e = (error ?? {}) as AwsErrorShape;
-  if (isRetryableSnsCode(e.name)) return true;
-  if (e.$retryable) return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (status === undefined) return true;
-  return status >= 500 || status === 429;
+  return isRetryableAwsError(error, RETRYABLE_SNS_CODES);
 }

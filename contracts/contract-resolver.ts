@@ -22,7 +22,7 @@ export interface ContractResolver {
    * @throws TransientError (or an SDK error) when the registry cannot be reached
    */
   resolve(eventType: string, version: number): Promise<ResolvedContract>;
-  /** The newest version of an event type: what producers write. */
+  /** The newest registered version of an event type (producers write the version they were generated against, see LATEST_VERSIONS). */
   latestVersion(eventType: string): Promise<number>;
 }
 

@@ -98,5 +98,17 @@ export interface EventVersionMap {
   };
 }
 
+/**
+ * The contract version each event type's `EventDataMap` type describes: the latest in
+ * schemas/ when these types were generated. The publisher writes this version, not the
+ * newest one registered since, so a producer keeps writing the data its code was built
+ * for until it is rebuilt (whatever the compatibility mode).
+ */
+export const LATEST_VERSIONS = {
+  "subscription.changed": 1,
+  "user.profile-updated": 1,
+  "user.signed-up": 2,
+} as const satisfies { readonly [T in keyof EventDataMap]: keyof EventVersionMap[T] };
+
 /** The name of an event type that has a contract. */
 export type EventType = keyof EventDataMap;

@@ -2,7 +2,8 @@
  * The AWS Glue Schema Registry adapter: the source of truth for contracts at run time.
  *
  * {@link GlueContractResolver} resolves contract versions for producers and consumers,
- * with a bounded, expiring cache so a warm consumer makes no Glue call per message.
+ * with a bounded cache (immutable versions never expire, the latest-version answer does)
+ * so a warm consumer makes no Glue call per message.
  * {@link registerContracts} puts the contracts of a pipeline into a registry, in order,
  * idempotently (what `fanout contracts register` runs).
  *
@@ -22,6 +23,7 @@ import {
   type GlueClient,
 } from '@aws-sdk/client-glue';
 import { dirname } from 'node:path';
+import { awsErrorName, describeAwsError, isAwsError, isRetryableAwsError } from './aws-errors';
 import type { ContractResolver, ResolvedContract } from './contract-resolver';
 import { FanoutError, PermanentError, TransientError, UnknownContractError, isPermanent } from './errors';
 import { compileValidator } from './validation';
@@ -36,11 +38,22 @@ export class InvalidContractDefinitionError extends PermanentError {
   }
 }
 
-/** Glue refused a request for a reason retrying cannot fix (access denied, invalid input). */
-export class ContractRegistryError extends PermanentError {
-  constructor(message: string, options?: { cause?: unknown }) {
+/**
+ * Glue refused a request (access denied, invalid input, a registry that is not set up as
+ * expected) for a reason that has to do with the caller's permissions or configuration,
+ * not with the message being processed: IAM or configuration drift. Deliberately neither
+ * permanent nor transient: the kit retries it with backoff (its failure metrics and alarms
+ * fire, and nothing is dead-lettered), a publisher reports it as not permanent, and the
+ * CLI prints the message and exits 1. Only "no such schema or version" is permanent
+ * ({@link UnknownContractError}).
+ */
+export class ContractRegistryError extends FanoutError {
+  /** The service's error code, e.g. `AccessDeniedException`. */
+  readonly code: string;
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ContractRegistryError';
+    this.code = code;
   }
 }
 
@@ -56,17 +69,9 @@ export class ContractRegistrationError extends PermanentError {
   }
 }
 
-interface AwsErrorShape {
-  readonly name?: string;
-  readonly message?: string;
-  readonly $fault?: 'client' | 'server';
-  readonly $retryable?: unknown;
-  readonly $metadata?: { readonly httpStatusCode?: number };
-}
-
 // Glue's throttling and "try again" answers. ConcurrentModificationException comes back
 // when two writers touch one schema at once: the second try sees the first's result.
-const RETRYABLE_GLUE_ERRORS = new Set([
+const RETRYABLE_GLUE_ERRORS: ReadonlySet<string> = new Set([
   'ThrottlingException',
   'Throttling',
   'TooManyRequestsException',
@@ -83,33 +88,40 @@ function sendAny<T>(glue: GlueClient, command: { readonly input: unknown }): Pro
 }
 
 function isNotFound(error: unknown): boolean {
-  return (error as AwsErrorShape | undefined)?.name === 'EntityNotFoundException';
+  return isAwsError(error, 'EntityNotFoundException');
 }
 
 function isAlreadyExists(error: unknown): boolean {
-  return (error as AwsErrorShape | undefined)?.name === 'AlreadyExistsException';
+  return isAwsError(error, 'AlreadyExistsException');
 }
 
 /**
  * True when a failed Glue call may pass on a later try: throttling, a 5xx, or no HTTP
- * answer at all (network error, timeout). A 4xx that is not throttling is permanent.
+ * answer at all (network error, timeout). See contracts/aws-errors.ts.
  */
 export function isRetryableGlueError(error: unknown): boolean {
-  const e = (error ?? {}) as AwsErrorShape;
-  if (e.name && RETRYABLE_GLUE_ERRORS.has(e.name)) return true;
-  if (e.$retryable) return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (status === undefined) return true;
-  return status >= 500 || status === 429;
+  return isRetryableAwsError(error, RETRYABLE_GLUE_ERRORS);
 }
 
-/** Maps a failed Glue call to a Fanout error: not found → unknown contract, retryable → transient. */
+// What a person can do about a refusal, by error code (the code, never the message text).
+const REFUSAL_HINTS: Readonly<Record<string, string>> = {
+  AccessDeniedException: "check the Glue permissions of the caller's role on the registry and its schemas",
+  UnrecognizedClientException: 'check the AWS credentials',
+};
+
+/**
+ * Maps a failed Glue call to a Fanout error: not found → unknown contract (permanent),
+ * retryable → transient, any other refusal → {@link ContractRegistryError} (not the
+ * message's fault: retried by a consumer, reported by the CLI).
+ */
 function glueFailure(error: unknown, what: string): FanoutError {
   if (error instanceof FanoutError) return error;
-  const detail = `${(error as AwsErrorShape | undefined)?.name ?? 'Error'}: ${(error as AwsErrorShape | undefined)?.message ?? String(error)}`;
+  const detail = describeAwsError(error);
   if (isNotFound(error)) return new UnknownContractError(`${what}: not in the schema registry (${detail})`, { cause: error });
   if (isRetryableGlueError(error)) return new TransientError(`${what}: the schema registry did not answer (${detail})`, { cause: error });
-  return new ContractRegistryError(`${what}: the schema registry refused (${detail})`, { cause: error });
+  const code = awsErrorName(error) ?? 'Error';
+  const hint = REFUSAL_HINTS[code];
+  return new ContractRegistryError(`${what}: the schema registry refused (${detail})${hint ? `: ${hint}` : ''}`, code, { cause: error });
 }
 
 interface CacheEntry {
@@ -125,16 +137,26 @@ export interface GlueContractResolverOptions {
   readonly glue: GlueClient;
   /** The registry holding the contracts, e.g. `fanout-sample-contracts`. */
   readonly registryName: string;
-  /** Most cached entries (contract versions and latest-version answers) before the least recently used is dropped. @default 100 */
+  /**
+   * Most cached entries (contract versions and latest-version answers) before the least
+   * recently used is dropped. 0 caches nothing (every lookup asks Glue: a baseline for benchmarks).
+   * @default 100
+   */
   readonly maxEntries?: number;
-  /** How long a cached answer is used before Glue is asked again, milliseconds. @default 300000 */
-  readonly ttlMs?: number;
+  /**
+   * How long a latest-version answer is used before Glue is asked again, milliseconds.
+   * Contract versions themselves never expire: a registered version is immutable.
+   * @default 300000
+   */
+  readonly latestVersionTtlMs?: number;
   /** The clock, for tests. @default Date.now */
   readonly now?: () => number;
 }
 
 const DEFAULT_MAX_ENTRIES = 100;
-const DEFAULT_TTL_MS = 300_000;
+const DEFAULT_LATEST_VERSION_TTL_MS = 300_000;
+// Expiry of what never expires.
+const NEVER = Number.POSITIVE_INFINITY;
 // When a refresh fails transiently and a stale answer is served instead, how soon to
 // try Glue again: short enough to pick up a recovery, long enough not to hammer it.
 const STALE_RETRY_MS = 10_000;
@@ -143,10 +165,12 @@ const STALE_RETRY_MS = 10_000;
  * Resolves contracts from the Glue Schema Registry: one schema per event type
  * (schema name = event type name), versions numbered 1, 2, ...
  *
- * Answers are cached in a bounded LRU with a TTL, validators are compiled once per
- * version, and concurrent lookups of one key share one Glue call. When a refresh after
- * expiry fails transiently, the previous answer is served (contract versions are
- * immutable once registered, so a stale one is still right).
+ * Answers are cached in a bounded LRU, validators are compiled once per version, and
+ * concurrent lookups of one key share one Glue call. A contract version, by number or by
+ * id, is immutable once registered (Glue never reuses a number or an id), so it is kept
+ * until evicted, never expired: a warm consumer asks Glue once per version for its whole
+ * life. Only the latest-version answer changes, and expires after a TTL; when its refresh
+ * fails transiently, the previous answer is served and Glue is asked again soon after.
  */
 export class GlueContractResolver implements ContractResolver {
   /** Glue requests made so far: the measure of "no Glue call per message". */
@@ -155,7 +179,7 @@ export class GlueContractResolver implements ContractResolver {
   private readonly glue: GlueClient;
   private readonly registryName: string;
   private readonly maxEntries: number;
-  private readonly ttlMs: number;
+  private readonly latestVersionTtlMs: number;
   private readonly now: () => number;
   private readonly cache = new Map<string, CacheEntry>();
 
@@ -163,10 +187,10 @@ export class GlueContractResolver implements ContractResolver {
     this.glue = options.glue;
     this.registryName = options.registryName;
     this.maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-    this.ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+    this.latestVersionTtlMs = options.latestVersionTtlMs ?? DEFAULT_LATEST_VERSION_TTL_MS;
     this.now = options.now ?? Date.now;
-    if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) throw new RangeError(`maxEntries must be a positive integer, got ${this.maxEntries}`);
-    if (!(this.ttlMs >= 0)) throw new RangeError(`ttlMs must be >= 0, got ${this.ttlMs}`);
+    if (!Number.isInteger(this.maxEntries) || this.maxEntries < 0) throw new RangeError(`maxEntries must be a whole number >= 0, got ${this.maxEntries}`);
+    if (!(this.latestVersionTtlMs >= 0)) throw new RangeError(`latestVersionTtlMs must be >= 0, got ${this.latestVersionTtlMs}`);
   }
 
   /**
@@ -178,7 +202,7 @@ export class GlueContractResolver implements ContractResolver {
     if (!Number.isInteger(version) || version < 1) {
       throw new UnknownContractError(`event type "${eventType}" has no contract version ${version}: versions are 1, 2, ...`);
     }
-    return this.cached(`version\u0000${eventType}\u0000${version}`, async () => {
+    return this.cached(`version\u0000${eventType}\u0000${version}`, NEVER, async () => {
       const response = await this.call<GetSchemaVersionResponse>(
         new GetSchemaVersionCommand({
           SchemaId: { RegistryName: this.registryName, SchemaName: eventType },
@@ -196,7 +220,7 @@ export class GlueContractResolver implements ContractResolver {
    * @throws TransientError when Glue throttles, fails (5xx) or cannot be reached
    */
   async resolveById(schemaVersionId: string): Promise<ResolvedContract> {
-    return this.cached(`id\u0000${schemaVersionId}`, async () => {
+    return this.cached(`id\u0000${schemaVersionId}`, NEVER, async () => {
       const response = await this.call<GetSchemaVersionResponse>(new GetSchemaVersionCommand({ SchemaVersionId: schemaVersionId }), `schema version ${schemaVersionId}`);
       // The schema ARN ends in `schema/<registry>/<schema name>`; the schema name is the event type.
       const eventType = response.SchemaArn?.split('/').at(-1);
@@ -209,10 +233,10 @@ export class GlueContractResolver implements ContractResolver {
 
   /**
    * The newest registered version of an event type (GetSchema's LatestSchemaVersion).
-   * Cached with the same TTL, so a newly registered version is picked up within it.
+   * Cached for `latestVersionTtlMs`, so a newly registered version is picked up within it.
    */
   async latestVersion(eventType: string): Promise<number> {
-    return this.cached(`latest\u0000${eventType}`, async () => {
+    return this.cached(`latest\u0000${eventType}`, this.latestVersionTtlMs, async () => {
       const response = await this.call<GetSchemaResponse>(
         new GetSchemaCommand({ SchemaId: { RegistryName: this.registryName, SchemaName: eventType } }),
         `schema ${eventType} in registry ${this.registryName}`,
@@ -239,7 +263,8 @@ export class GlueContractResolver implements ContractResolver {
     }
   }
 
-  private cached<V>(key: string, load: () => Promise<V>): Promise<V> {
+  /** The cached answer for `key`, loading it (once for concurrent callers) when absent or older than `ttlMs`. */
+  private cached<V>(key: string, ttlMs: number, load: () => Promise<V>): Promise<V> {
     const entry = this.cache.get(key);
     if (entry) {
       // Re-insert to mark it most recently used (a Map iterates in insertion order).
@@ -252,12 +277,12 @@ export class GlueContractResolver implements ContractResolver {
     const fresh: CacheEntry = { hasValue: stale !== undefined, value: stale?.value, expiresAt: entry?.expiresAt ?? 0 };
     const inFlight = load().then(
       (value) => {
-        this.store(key, { hasValue: true, value, expiresAt: this.now() + this.ttlMs });
+        this.store(key, { hasValue: true, value, expiresAt: this.now() + ttlMs });
         return value;
       },
       (error: unknown) => {
         if (stale && !isPermanent(error)) {
-          this.store(key, { hasValue: true, value: stale.value, expiresAt: this.now() + Math.min(this.ttlMs, STALE_RETRY_MS) });
+          this.store(key, { hasValue: true, value: stale.value, expiresAt: this.now() + Math.min(ttlMs, STALE_RETRY_MS) });
           return stale.value;
         }
         if (this.cache.get(key) === fresh) this.cache.delete(key);

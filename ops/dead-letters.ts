@@ -12,7 +12,7 @@
  */
 import { MessageAttribute, parseEnvelope } from '../contracts/envelope';
 import { FanoutError } from '../contracts/errors';
-import { FailureAttribute, readFailureContext } from '../lambdas/kit/failure-context';
+import { FailureAttribute, readFailureContext } from '../contracts/failure-context';
 
 /** An SQS message attribute value (the shape ReceiveMessage returns and SendMessage takes). */
 export interface QueueMessageAttribute {
@@ -185,7 +185,7 @@ export function describeDeadLetter(message: QueueMessage, from: 'queue-dlq' | 's
   } else if (from === 'subscription-dlq') {
     reason = 'SNS could not deliver it to the queue (check the queue policy and the KMS key policy)';
   } else {
-    reason = `moved by SQS after ${maxReceiveCount !== undefined ? `${maxReceiveCount} receives` : 'the maximum receive count'} (failed or timed out every time; see the function's logs)`;
+    reason = `moved by SQS after ${maxReceiveCount !== undefined ? `${maxReceiveCount} receives` : 'the maximum receive count'} (${system.MessageGroupId !== undefined ? 'failed, timed out, or was held behind a failing message of its group' : 'failed or timed out every time'}; see the function's logs)`;
   }
   const firstSeen = context.firstSeen && context.firstSeen !== 'unknown' ? context.firstSeen : isoFromMillis(system.SentTimestamp);
   const receiveCount = context.receiveCount ?? (from === 'queue-dlq' && maxReceiveCount !== undefined ? maxReceiveCount : undefined);

@@ -4,10 +4,18 @@
  * 408, 425 and 429 and every 5xx are transient, like timeouts and network errors;
  * any other 4xx is permanent. Each call carries the event id as `Idempotency-Key`, so an
  * API that honours it absorbs the rare repeat the kit cannot prevent.
+ *
+ * A guarded call with `whenStale: 'fill-missing'` that is refused with 409 is followed by
+ * `PATCH` on the same path with the same body and `x-write-mode: fill-missing`: the API
+ * sets only the fields the resource lacks and overwrites none (the HTTP form of
+ * DynamoDB's `if_not_exists`). Its 2xx makes the outcome `applied`. It carries its own
+ * idempotency key (`<event id>:fill-missing`): reusing the PUT's key for a different
+ * request would be answered with the PUT's stored 409, or refused.
  */
 import { Outcome } from '../kit/consumer';
 import type { AppliedEvent } from './applied-event';
 import { DownstreamRejectedError, DownstreamTimeoutError, DownstreamUnavailableError } from './errors';
+import { WhenStale } from './when-stale';
 
 /** Options of {@link HttpApi}. */
 export interface HttpApiOptions {
@@ -27,7 +35,12 @@ export interface HttpCall {
   readonly body: unknown;
   /** Send the event's order and treat 409 as stale. */
   readonly guarded: boolean;
+  /** With the guard: what to do on a 409 (see the module comment). @default WhenStale.Skip */
+  readonly whenStale?: WhenStale;
 }
+
+/** The header telling the API to set only the fields the resource lacks. */
+export const WRITE_MODE_HEADER = 'x-write-mode';
 
 // Statuses that say "try again later" although they are 4xx.
 const RETRYABLE_4XX = new Set([408, 425, 429]);
@@ -45,23 +58,35 @@ export class HttpApi {
 
   /**
    * Sends one change.
-   * @returns `stale` on 409 for a guarded call, `applied` on 2xx
+   * @returns `stale` on 409 for a guarded call (unless its fill of missing fields then
+   *   succeeds: `applied`), `applied` on 2xx
    * @throws DownstreamRejectedError (permanent) on other 4xx
    * @throws DownstreamUnavailableError / DownstreamTimeoutError (transient) on 5xx, 408/425/429, network errors, timeouts
    */
   async send(call: HttpCall, event: AppliedEvent): Promise<Outcome> {
+    const outcome = await this.request(call.method, call, event, {
+      'idempotency-key': event.id,
+      ...(call.guarded && { 'x-event-sequence': String(event.order.sequence), 'x-event-time': event.time }),
+    });
+    if (outcome === Outcome.Stale && call.whenStale === WhenStale.FillMissing) {
+      // Unguarded: the fill overwrites nothing, so the order does not matter to it, and a
+      // 409 now would be the API breaking that promise (a permanent rejection).
+      return this.request('PATCH', { ...call, guarded: false }, event, {
+        'idempotency-key': `${event.id}:${WhenStale.FillMissing}`,
+        [WRITE_MODE_HEADER]: WhenStale.FillMissing,
+      });
+    }
+    return outcome;
+  }
+
+  private async request(method: HttpCall['method'], call: HttpCall, event: AppliedEvent, headers: Record<string, string>): Promise<Outcome> {
     const url = new URL(call.path.map(encodeURIComponent).join('/'), this.baseUrl);
-    const what = `${call.method} ${url.pathname}`;
+    const what = `${method} ${url.pathname}`;
     let response: Response;
     try {
       response = await this.fetch(url, {
-        method: call.method,
-        headers: {
-          'content-type': 'application/json',
-          'idempotency-key': event.id,
-          'x-correlation-id': event.correlationid,
-          ...(call.guarded && { 'x-event-sequence': String(event.order.sequence), 'x-event-time': event.time }),
-        },
+        method,
+        headers: { 'content-type': 'application/json', 'x-correlation-id': event.correlationid, ...headers },
         body: JSON.stringify(call.body),
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });

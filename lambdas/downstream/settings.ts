@@ -4,6 +4,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
+import { requiredVariable, type Environment } from '../kit/environment';
 import { readChaosSettings } from './chaos';
 import { DynamoDbEffectStore } from './dynamodb-effects';
 import { DownstreamConfigurationError } from './errors';
@@ -20,19 +21,13 @@ export type Downstream = { readonly kind: 'dynamodb'; readonly store: DynamoDbEf
 /** Per-request timeout when FANOUT_DOWNSTREAM_TIMEOUT_MS is unset, milliseconds. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 3000;
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function required(env: Env, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new DownstreamConfigurationError(`environment variable ${name} is not set`);
-  return value;
-}
+const required = (env: Environment, name: string): string => requiredVariable(env, name, DownstreamConfigurationError);
 
 /**
  * The downstream the environment names.
  * @throws DownstreamConfigurationError naming the missing or invalid variable
  */
-export function createDownstream(env: Env, clients: DownstreamClients): Downstream {
+export function createDownstream(env: Environment, clients: DownstreamClients): Downstream {
   const kind = env[ConsumerEnv.DownstreamKind]?.trim() || 'dynamodb';
   if (kind === 'dynamodb') {
     const chaos = readChaosSettings(env);

@@ -3,6 +3,8 @@
  * set by the stack and, locally, by the runner) once, at container start.
  */
 import { ConsumerEnv } from '../../contracts/consumer-environment';
+import type { FanoutError } from '../../contracts/errors';
+import { BACKOFF_DEFAULTS } from './backoff';
 import { ConsumerConfigurationError } from './errors';
 
 /** The kit's settings, as the environment gives them. */
@@ -14,22 +16,48 @@ export interface ConsumerSettings {
   readonly idempotencyTableName: string;
   readonly idempotencyExpirySeconds: number;
   readonly schemaRegistryName: string;
+  /** Backoff ceiling of the first retry, seconds. @default 10 */
+  readonly retryBaseDelaySeconds: number;
+  /** Largest backoff ceiling, seconds. @default 300 */
+  readonly retryMaxDelaySeconds: number;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** A process environment, or a slice of one. */
+export type Environment = Readonly<Record<string, string | undefined>>;
 
-function required(env: Env, name: string): string {
+/**
+ * The trimmed value of a variable that must be set: one reading for the kit and the
+ * downstream adapters, each failing with its own configuration error.
+ * @param configurationError the error class to throw @default ConsumerConfigurationError
+ * @throws configurationError naming the variable when it is unset or blank
+ */
+export function requiredVariable(
+  env: Environment,
+  name: string,
+  configurationError: new (message: string) => FanoutError = ConsumerConfigurationError,
+): string {
   const value = env[name]?.trim();
-  if (!value) throw new ConsumerConfigurationError(`environment variable ${name} is not set`);
+  if (!value) throw new configurationError(`environment variable ${name} is not set`);
   return value;
+}
+
+// A whole number of seconds >= `min`, or `fallback` when unset.
+function optionalSeconds(env: Environment, name: string, fallback: number, min: number, what: string): number {
+  const value = env[name]?.trim();
+  if (!value) return fallback;
+  const seconds = Number(value);
+  if (!Number.isSafeInteger(seconds) || seconds < min) {
+    throw new ConsumerConfigurationError(`${name} must be a whole number of seconds ${what}, got "${env[name]}"`);
+  }
+  return seconds;
 }
 
 /**
  * The kit's settings from the environment.
  * @throws ConsumerConfigurationError naming the first missing or invalid variable
  */
-export function readConsumerSettings(env: Env = process.env): ConsumerSettings {
-  const expiry = Number(required(env, ConsumerEnv.IdempotencyExpirySeconds));
+export function readConsumerSettings(env: Environment = process.env): ConsumerSettings {
+  const expiry = Number(requiredVariable(env, ConsumerEnv.IdempotencyExpirySeconds));
   if (!Number.isInteger(expiry) || expiry < 1) {
     throw new ConsumerConfigurationError(`${ConsumerEnv.IdempotencyExpirySeconds} must be a positive whole number of seconds, got "${env[ConsumerEnv.IdempotencyExpirySeconds]}"`);
   }
@@ -37,15 +65,27 @@ export function readConsumerSettings(env: Env = process.env): ConsumerSettings {
   if (fifoValue !== 'true' && fifoValue !== 'false' && fifoValue !== '') {
     throw new ConsumerConfigurationError(`${ConsumerEnv.Fifo} must be "true" or "false", got "${env[ConsumerEnv.Fifo]}"`);
   }
-  const queueUrl = required(env, ConsumerEnv.QueueUrl);
+  const retryBaseDelaySeconds = optionalSeconds(env, ConsumerEnv.RetryBaseDelaySeconds, BACKOFF_DEFAULTS.baseSeconds, 1, '>= 1');
+  // Above SQS's 12 h limit is clamped when the delay is drawn, not refused: the
+  // definition allows up to 12 h, and a container that will not start helps no one.
+  const retryMaxDelaySeconds = optionalSeconds(
+    env,
+    ConsumerEnv.RetryMaxDelaySeconds,
+    Math.max(BACKOFF_DEFAULTS.capSeconds, retryBaseDelaySeconds),
+    retryBaseDelaySeconds,
+    `>= ${ConsumerEnv.RetryBaseDelaySeconds} (${retryBaseDelaySeconds})`,
+  );
+  const queueUrl = requiredVariable(env, ConsumerEnv.QueueUrl);
   return {
-    consumer: required(env, ConsumerEnv.ConsumerName),
+    consumer: requiredVariable(env, ConsumerEnv.ConsumerName),
     queueUrl,
-    deadLetterQueueUrl: required(env, ConsumerEnv.DeadLetterQueueUrl),
+    deadLetterQueueUrl: requiredVariable(env, ConsumerEnv.DeadLetterQueueUrl),
     // A `.fifo` queue URL is FIFO whatever the flag says: sending to it without a group id would fail.
     fifo: fifoValue === 'true' || queueUrl.endsWith('.fifo'),
-    idempotencyTableName: required(env, ConsumerEnv.IdempotencyTableName),
+    idempotencyTableName: requiredVariable(env, ConsumerEnv.IdempotencyTableName),
     idempotencyExpirySeconds: expiry,
-    schemaRegistryName: required(env, ConsumerEnv.SchemaRegistryName),
+    schemaRegistryName: requiredVariable(env, ConsumerEnv.SchemaRegistryName),
+    retryBaseDelaySeconds,
+    retryMaxDelaySeconds,
   };
 }

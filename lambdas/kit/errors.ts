@@ -4,6 +4,13 @@
  */
 import { FanoutError, PermanentError, TransientError } from '../../contracts/errors';
 
+/**
+ * The two kinds of failure a consumer function may throw: a {@link PermanentError} (or a
+ * subclass) goes straight to the DLQ, a {@link TransientError} (or anything else) is
+ * retried with backoff. Re-exported so a consumer imports the kit alone.
+ */
+export { PermanentError, TransientError };
+
 /** The event's type has no handler in this consumer (its filter policy let it through). */
 export class UnhandledEventTypeError extends PermanentError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -2,41 +2,23 @@
  * The context a permanently failed message carries into the DLQ, as SQS message
  * attributes next to its original ones, so an operator (and `fanout dlq`) can see why it
  * is there without searching logs. Pure: the SQS call lives in sqs-actions.ts.
+ * The attribute names are the contract with the operator tools: contracts/failure-context.ts.
  */
 import type { SQSRecord } from 'aws-lambda';
+import { FailureAttribute, type FailureContext } from '../../contracts/failure-context';
 
-/** Names of the failure-context message attributes on a DLQ message. */
-export const FailureAttribute = {
-  /** The error's `name`, e.g. `ContractViolationError`. */
-  ErrorName: 'fanout-error-name',
-  /** The error's message (truncated to {@link MAX_ERROR_MESSAGE_LENGTH}). */
-  ErrorMessage: 'fanout-error-message',
-  /** The consumer that gave up on it. */
-  Consumer: 'fanout-consumer',
-  /** The SQS message id on the consumer's queue. */
-  OriginalMessageId: 'fanout-original-message-id',
-  /** ApproximateReceiveCount when it failed (DataType Number). */
-  ReceiveCount: 'fanout-receive-count',
-  /** When the consumer's queue first delivered it (ISO 8601). */
-  FirstSeen: 'fanout-first-seen',
-} as const;
+/**
+ * The attribute names, the {@link FailureContext} type and its reader belong to the
+ * contract with the operator tools (contracts/failure-context.ts); re-exported here so the
+ * kit's own code and its users need one import.
+ */
+export { FailureAttribute, readFailureContext, type FailureContext } from '../../contracts/failure-context';
 
 /** SQS accepts at most 10 message attributes per message. */
 export const MAX_MESSAGE_ATTRIBUTES = 10;
 
 /** Error messages are cut to this length: the whole message must stay under SQS's size limit. */
 export const MAX_ERROR_MESSAGE_LENGTH = 1024;
-
-/** Why and when a record failed. */
-export interface FailureContext {
-  readonly errorName: string;
-  readonly errorMessage: string;
-  readonly consumer: string;
-  readonly originalMessageId: string;
-  readonly receiveCount: number;
-  /** ISO 8601, or `unknown` when the record does not say. */
-  readonly firstSeen: string;
-}
 
 /** An SQS `SendMessage` message attribute value. */
 export interface OutgoingAttribute {
@@ -90,18 +72,4 @@ export function deadLetterAttributes(record: SQSRecord, failure: FailureContext)
     }
   }
   return attributes;
-}
-
-/** Reads a failure context back from a DLQ message's attributes (for tools such as `fanout dlq`). */
-export function readFailureContext(attributes: Readonly<Record<string, { StringValue?: string } | undefined>>): Partial<FailureContext> {
-  const get = (name: string) => attributes[name]?.StringValue;
-  const receiveCount = get(FailureAttribute.ReceiveCount);
-  return {
-    ...(get(FailureAttribute.ErrorName) !== undefined && { errorName: get(FailureAttribute.ErrorName) }),
-    ...(get(FailureAttribute.ErrorMessage) !== undefined && { errorMessage: get(FailureAttribute.ErrorMessage) }),
-    ...(get(FailureAttribute.Consumer) !== undefined && { consumer: get(FailureAttribute.Consumer) }),
-    ...(get(FailureAttribute.OriginalMessageId) !== undefined && { originalMessageId: get(FailureAttribute.OriginalMessageId) }),
-    ...(receiveCount !== undefined && { receiveCount: Number(receiveCount) }),
-    ...(get(FailureAttribute.FirstSeen) !== undefined && { firstSeen: get(FailureAttribute.FirstSeen) }),
-  };
 }

@@ -2,6 +2,11 @@
  * Apply-once per event: Powertools idempotency on DynamoDB, keyed on the envelope `id`
  * (never the SQS message id, which differs per queue and changes on redrive),
  * namespaced by consumer so consumers sharing the table never see each other's keys.
+ *
+ * The key is `<consumer>#<hash of the event id>`. Powertools would prefix it with
+ * AWS_LAMBDA_FUNCTION_NAME by default (read when the persistence layer is built), tying the memory
+ * of applied events to one deployment of the function: a renamed or replaced function,
+ * or the local runner, would apply every event again. The consumer's name is what stays.
  */
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
@@ -31,7 +36,7 @@ export interface IdempotencyGate {
 /** Options of {@link createIdempotencyGate}. */
 export interface IdempotencyGateOptions {
   readonly persistenceStore: BasePersistenceLayer;
-  /** The consumer's name: part of every key. */
+  /** The consumer's name: the prefix of every key, whatever the function is called. */
   readonly consumer: string;
   /** How long a record of an applied event is kept, seconds: longer than the longest redelivery path. */
   readonly expiresAfterSeconds: number;
@@ -45,14 +50,14 @@ interface Work {
 /** An {@link IdempotencyGate} backed by Powertools' `makeIdempotent`. */
 export function createIdempotencyGate(options: IdempotencyGateOptions): IdempotencyGate {
   const config = new IdempotencyConfig({ expiresAfterSeconds: options.expiresAfterSeconds });
-  // Only argument 0 (consumer + event id) is hashed into the key; argument 1 carries the
-  // work and a flag telling a first application from a replayed result.
+  // Only argument 0 (the event id) is hashed into the key, after the consumer's prefix;
+  // argument 1 carries the work and a flag telling a first application from a replayed result.
   const applyOnce = makeIdempotent(
-    async (_key: { readonly consumer: string; readonly eventId: string }, work: Work): Promise<Outcome> => {
+    async (_key: { readonly eventId: string }, work: Work): Promise<Outcome> => {
       work.ran = true;
       return work.run();
     },
-    { persistenceStore: options.persistenceStore, config, dataIndexArgument: 0 },
+    { persistenceStore: options.persistenceStore, config, dataIndexArgument: 0, keyPrefix: options.consumer },
   );
   return {
     registerContext(context) {
@@ -60,7 +65,7 @@ export function createIdempotencyGate(options: IdempotencyGateOptions): Idempote
     },
     async once(eventId, run) {
       const work: Work = { ran: false, run };
-      const outcome = await applyOnce({ consumer: options.consumer, eventId }, work);
+      const outcome = await applyOnce({ eventId }, work);
       return { outcome, duplicate: !work.ran };
     },
   };

@@ -49,6 +49,10 @@ export interface ConsumerRuntime {
 export interface ConsumerRuntimeOptions {
   /** @default a GlueContractResolver on FANOUT_SCHEMA_REGISTRY_NAME */
   readonly resolver?: ContractResolver;
+  /**
+   * Overrides field by field the backoff the environment sets (e.g. a fixed `random` in tests).
+   * @default FANOUT_RETRY_BASE_DELAY_SECONDS / FANOUT_RETRY_MAX_DELAY_SECONDS, full jitter from Math.random
+   */
   readonly backoff?: BackoffOptions;
   /**
    * Passed to every AWS client (endpoint, region, credentials), for tests and tools.
@@ -92,6 +96,7 @@ export function createConsumerRuntime(env: Readonly<Record<string, string | unde
   const kitLogger = powertoolsKitLogger(logger);
   const metricSink = powertoolsMetricSink(metrics);
   const deadLetterTarget = { queueUrl: settings.deadLetterQueueUrl, fifo: settings.fifo || settings.deadLetterQueueUrl.endsWith('.fifo') };
+  const backoff: BackoffOptions = { baseSeconds: settings.retryBaseDelaySeconds, capSeconds: settings.retryMaxDelaySeconds, ...options.backoff };
 
   return {
     settings,
@@ -109,7 +114,7 @@ export function createConsumerRuntime(env: Readonly<Record<string, string | unde
         logger: kitLogger,
         metrics: metricSink,
         tracer: powertoolsRecordTracer(tracer),
-        ...(options.backoff && { backoff: options.backoff }),
+        backoff,
       });
       return createBatchHandler({
         processor: processor as RecordProcessor<unknown>,
@@ -118,7 +123,7 @@ export function createConsumerRuntime(env: Readonly<Record<string, string | unde
         delayRetries: (delays) => delayRetries(sqs, settings.queueUrl, delays),
         logger,
         metrics: metricSink,
-        ...(options.backoff && { backoff: options.backoff }),
+        backoff,
       });
     },
   };

@@ -93,15 +93,25 @@ describe('crm-sync handler', () => {
     expect((await getItem(clients.dynamodb, world.downstreamTable, effectKey(newer.id), EFFECT_SORT_KEY))?.applications?.N).toBe('1');
   });
 
-  it('treats a sign-up arriving after a profile change of the same user as stale', async () => {
+  it('still records plan and sign-up time from a sign-up arriving after a profile change, keeping the newer name', async () => {
     const userId = `usr_${randomUUID().slice(0, 8)}`;
-    await sendEnvelope(clients.sqs, world.queueUrl, profileUpdate(userId, 1, 'Changed Name', new Date()));
+    const profile = profileUpdate(userId, 1, 'Changed Name', new Date());
+    await sendEnvelope(clients.sqs, world.queueUrl, profile);
     expect((await deliver(1)).batchItemFailures).toEqual([]);
-    const signUp = envelopeOf('user.signed-up', 2, { ...contractExample('user.signed-up', 2), userId }, { subject: userId, time: new Date(Date.now() - 60_000) });
+    const signUpData = { ...contractExample<{ plan: string; signedUpAt: string }>('user.signed-up', 2), userId };
+    const signUp = envelopeOf('user.signed-up', 2, signUpData, { subject: userId, time: new Date(Date.now() - 60_000) });
     await sendEnvelope(clients.sqs, world.queueUrl, signUp);
     expect((await deliver(1)).batchItemFailures).toEqual([]);
+
     const contact = await getItem(clients.dynamodb, world.downstreamTable, `contact#${userId}`, 'state');
+    // The fields only the sign-up carries are stored...
+    expect(contact?.plan?.S).toBe(signUpData.plan);
+    expect(contact?.signedUpAt?.S).toBe(signUpData.signedUpAt);
+    // ...and the profile change's newer name (and its order) are kept.
     expect(contact?.name?.S).toBe('Changed Name');
-    expect(await getItem(clients.dynamodb, world.downstreamTable, effectKey(signUp.id), EFFECT_SORT_KEY)).toBeUndefined();
+    expect(contact?.sequence?.N).toBe('1');
+    expect(contact?.lastEventId?.S).toBe(profile.id);
+    // The sign-up counts as applied: it is in the effect log, once.
+    expect((await getItem(clients.dynamodb, world.downstreamTable, effectKey(signUp.id), EFFECT_SORT_KEY))?.applications?.N).toBe('1');
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { GetSchemaVersionCommand, GlueClient } from '@aws-sdk/client-glue';
+import { CreateSchemaCommand, GetSchemaCommand, GetSchemaVersionCommand, GlueClient, RegisterSchemaVersionCommand } from '@aws-sdk/client-glue';
 import { ContractRegistrationError, GlueContractResolver, registerContracts } from '../../contracts/glue-registry';
 import { UnknownContractError } from '../../contracts/errors';
 import { resolvePipeline, type ResolvedPipeline } from '../../lib/pipeline-definition';
@@ -131,6 +131,96 @@ describe('Glue schema registry on the emulator', () => {
     );
     expect(afterWarmUp).toBe(2);
     expect(warmCalls).toBe(0);
+  });
+
+  it('never asks Glue again for a version it holds (versions are immutable), however long it runs', async () => {
+    let now = 1_000;
+    const resolver = new GlueContractResolver({ glue, registryName, now: () => now });
+    const byNumber = await resolver.resolve('user.signed-up', 2);
+    const { SchemaVersionId } = await glue.send(
+      new GetSchemaVersionCommand({ SchemaId: { RegistryName: registryName, SchemaName: 'user.signed-up' }, SchemaVersionNumber: { VersionNumber: 1 } }),
+    );
+    const byId = await resolver.resolveById(SchemaVersionId!);
+    expect(byId).toMatchObject({ eventType: 'user.signed-up', version: 1 });
+    expect(resolver.glueCalls).toBe(2);
+    // A container warm for a week: far past the latest-version TTL, not one Glue call, and
+    // the same compiled validators (no Ajv rebuild).
+    now += 7 * 24 * 3600 * 1000;
+    expect(await resolver.resolve('user.signed-up', 2)).toBe(byNumber);
+    expect(await resolver.resolveById(SchemaVersionId!)).toBe(byId);
+    expect(resolver.glueCalls).toBe(2);
+  });
+
+  it('asks Glue again for the latest version once its TTL has passed, and so sees a newly registered one', async () => {
+    const schemaName = uniqueName('latest.ttl');
+    const [v1, v2] = pipeline.eventTypes[0]!.versions;
+    await glue.send(
+      new CreateSchemaCommand({ RegistryId: { RegistryName: registryName }, SchemaName: schemaName, DataFormat: 'JSON', Compatibility: 'BACKWARD', SchemaDefinition: v1!.definition }),
+    );
+    let now = 1_000;
+    const resolver = new GlueContractResolver({ glue, registryName, latestVersionTtlMs: 60_000, now: () => now });
+    expect(await resolver.latestVersion(schemaName)).toBe(1);
+    await glue.send(new RegisterSchemaVersionCommand({ SchemaId: { RegistryName: registryName, SchemaName: schemaName }, SchemaDefinition: v2!.definition }));
+    now += 59_999;
+    expect(await resolver.latestVersion(schemaName)).toBe(1);
+    expect(resolver.glueCalls).toBe(1);
+    now += 1;
+    expect(await resolver.latestVersion(schemaName)).toBe(2);
+    expect(resolver.glueCalls).toBe(2);
+  });
+
+  it('shares one Glue call between concurrent lookups of the same version', async () => {
+    const resolver = new GlueContractResolver({ glue, registryName });
+    const results = await Promise.all(Array.from({ length: 20 }, () => resolver.resolve('user.profile-updated', 1)));
+    expect(resolver.glueCalls).toBe(1);
+    expect(new Set(results).size).toBe(1);
+  });
+
+  it('drops the least recently used version beyond maxEntries, and with maxEntries 0 caches nothing', async () => {
+    const resolver = new GlueContractResolver({ glue, registryName, maxEntries: 2 });
+    await resolver.resolve('user.signed-up', 1);
+    await resolver.resolve('user.signed-up', 2);
+    await resolver.resolve('user.signed-up', 1); // v1 is now the most recently used
+    await resolver.resolve('user.profile-updated', 1); // evicts v2
+    expect(resolver.glueCalls).toBe(3);
+    await resolver.resolve('user.signed-up', 1);
+    await resolver.resolve('user.profile-updated', 1);
+    expect(resolver.glueCalls).toBe(3);
+    await resolver.resolve('user.signed-up', 2);
+    expect(resolver.glueCalls).toBe(4);
+
+    const uncached = new GlueContractResolver({ glue, registryName, maxEntries: 0 });
+    for (let i = 0; i < 3; i += 1) await uncached.resolve('user.signed-up', 1);
+    expect(uncached.glueCalls).toBe(3);
+  });
+
+  it('treats a registered definition that differs only in key order and spacing as the same', async () => {
+    const schemaName = uniqueName('reserialized.x');
+    const file = pipeline.eventTypes[1]!.versions[0]!;
+    // The registry holds the same schema, re-serialized: keys in reverse order, no spacing.
+    const reordered = JSON.stringify(Object.fromEntries(Object.entries(file.schema).reverse()));
+    expect(reordered).not.toBe(file.definition);
+    await glue.send(
+      new CreateSchemaCommand({ RegistryId: { RegistryName: registryName }, SchemaName: schemaName, DataFormat: 'JSON', Compatibility: 'BACKWARD', SchemaDefinition: reordered }),
+    );
+    commands.length = 0;
+    const report = await registerContracts(glue, registryName, { name: 'test', eventTypes: [{ name: schemaName, compatibility: 'BACKWARD', versions: [file] }] });
+    expect(report.changed).toBe(false);
+    expect(report.schemas[0]).toMatchObject({ created: false, registered: [], unchanged: [1] });
+    expect(commands.filter((c) => WRITES.includes(c))).toEqual([]);
+  });
+
+  it("sets an existing schema's compatibility mode to the pipeline's", async () => {
+    const schemaName = uniqueName('compat.x');
+    const file = pipeline.eventTypes[1]!.versions[0]!;
+    await glue.send(
+      new CreateSchemaCommand({ RegistryId: { RegistryName: registryName }, SchemaName: schemaName, DataFormat: 'JSON', Compatibility: 'NONE', SchemaDefinition: file.definition }),
+    );
+    const report = await registerContracts(glue, registryName, { name: 'test', eventTypes: [{ name: schemaName, compatibility: 'BACKWARD', versions: [file] }] });
+    expect(report.changed).toBe(true);
+    expect(report.schemas[0]!.compatibilityChanged).toEqual({ from: 'NONE', to: 'BACKWARD' });
+    const schema = await glue.send(new GetSchemaCommand({ SchemaId: { RegistryName: registryName, SchemaName: schemaName } }));
+    expect(schema.Compatibility).toBe('BACKWARD');
   });
 });
 

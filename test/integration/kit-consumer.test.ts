@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { createContactsPort } from '../../lambdas/downstream/contacts';
+import { ConsumerEnv } from '../../contracts/consumer-environment';
 import { ChaosEnv } from '../../lambdas/downstream/chaos';
 import { effectKey, EFFECT_SORT_KEY } from '../../lambdas/downstream/dynamodb-effects';
 import { crmSyncHandlers } from '../../lambdas/consumers/crm-sync/sync-contact';
@@ -44,16 +45,16 @@ afterAll(() => {
   vi.unstubAllEnvs();
 });
 
-function crmSyncHandler(world: ConsumerWorld, backoff?: { baseSeconds: number; random: () => number }) {
+function crmSyncHandler(world: ConsumerWorld, backoff?: { baseSeconds?: number; random: () => number }) {
   const runtime = createConsumerRuntime(world.env, { clientConfig: emulatorClientConfig(), ...(backoff && { backoff }) });
   return runtime.handler(crmSyncHandlers(createContactsPort(world.env, runtime.clients)));
 }
 
-async function invokeOnce(world: ConsumerWorld, handler: ReturnType<typeof crmSyncHandler>, expected: number) {
+async function invokeOnce(world: ConsumerWorld, handler: ReturnType<typeof crmSyncHandler>, expected: number, functionName = 'crm-sync') {
   const messages = await receiveAtLeast(clients.sqs, world.queueUrl, expected);
   expect(messages).toHaveLength(expected);
   const event = sqsEventOf(messages, world.queueArn);
-  const response = await handler(event, lambdaContext('crm-sync'));
+  const response = await handler(event, lambdaContext(functionName));
   await acknowledge(clients.sqs, world.queueUrl, event, response);
   return { event, response };
 }
@@ -84,6 +85,26 @@ describe('consumer kit on the emulator', () => {
     const expiresInDays = (Number(records[0]!.expiration?.N) - Date.now() / 1000) / 86_400;
     expect(expiresInDays).toBeGreaterThan(14.9);
     expect(await receiveMessages(clients.sqs, world.queueUrl)).toEqual([]);
+  });
+
+  it('remembers applied events across a renamed or replaced function: the key is the consumer, not the function', async () => {
+    const world = await createConsumerWorld(clients, { consumer: 'crm-sync', registryName });
+    const signUp = envelopeOf('user.signed-up', 2, contractExample('user.signed-up', 2), { subject: 'usr_9f2c1a7b' });
+    await sendEnvelope(clients.sqs, world.queueUrl, signUp);
+    await sendEnvelope(clients.sqs, world.queueUrl, signUp);
+
+    // The deployed function, then its replacement under a new name (Powertools reads the name at start).
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', 'fanout-sample-CrmSyncFunction-AAAA');
+    const before = crmSyncHandler(world);
+    expect((await invokeOnce(world, before, 1, 'fanout-sample-CrmSyncFunction-AAAA')).response.batchItemFailures).toEqual([]);
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', 'fanout-sample-CrmSyncFunction-BBBB');
+    const after = crmSyncHandler(world);
+    expect((await invokeOnce(world, after, 1, 'fanout-sample-CrmSyncFunction-BBBB')).response.batchItemFailures).toEqual([]);
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', '');
+
+    expect((await getItem(clients.dynamodb, world.downstreamTable, effectKey(signUp.id), EFFECT_SORT_KEY))?.applications?.N).toBe('1');
+    const records = await scanAll(clients.dynamodb, world.idempotencyTable);
+    expect(records.map((r) => r.id?.S)).toEqual([expect.stringMatching(/^crm-sync#/)]);
   });
 
   it('sends a schema-invalid event to the DLQ with its reason and acknowledges it', async () => {
@@ -122,19 +143,19 @@ describe('consumer kit on the emulator', () => {
     expect(dead!.MessageAttributes![FailureAttribute.ErrorName]?.StringValue).toBe('UnknownContractError');
   });
 
-  it('delays the retry of a transient failure by its backoff through ChangeMessageVisibility', async () => {
-    // Chaos at rate 1: every downstream write fails transiently.
+  it('delays the retry of a transient failure by the backoff its environment sets, through ChangeMessageVisibility', async () => {
+    // Chaos at rate 1: every downstream write fails transiently. The backoff comes from
+    // the variables the stack sets (a 3 s base here, to keep the test short).
     const world = await createConsumerWorld(clients, {
       consumer: 'crm-sync',
       registryName,
       visibilityTimeoutSeconds: 60,
-      extraEnv: { [ChaosEnv.TransientFailureRate]: '1' },
+      extraEnv: { [ChaosEnv.TransientFailureRate]: '1', [ConsumerEnv.RetryBaseDelaySeconds]: '3', [ConsumerEnv.RetryMaxDelaySeconds]: '30' },
     });
     // Full jitter drawn at its top: the delay is exactly the ceiling for the first receive.
-    const backoff = { baseSeconds: 3, random: () => 0.999 };
-    const ceiling = backoffCeilingSeconds(1, backoff);
+    const ceiling = backoffCeilingSeconds(1, { baseSeconds: 3, capSeconds: 30 });
     expect(ceiling).toBe(3);
-    const handler = crmSyncHandler(world, backoff);
+    const handler = crmSyncHandler(world, { random: () => 0.999 });
     const messageId = await sendEnvelope(clients.sqs, world.queueUrl, envelopeOf('user.signed-up', 2, contractExample('user.signed-up', 2)));
 
     const { response } = await invokeOnce(world, handler, 1);

@@ -31,17 +31,22 @@ function through<TEvents>(handlers: import('../../lambdas/kit/consumer').Consume
 
 describe('crm-sync', () => {
   function contacts(outcome: Outcome = Outcome.Applied) {
-    const calls: { contact: Contact; event: AppliedEvent }[] = [];
-    const port: ContactsPort = { upsert: async (contact, event) => (calls.push({ contact, event }), outcome) };
+    const calls: { method: keyof ContactsPort; contact: Contact; event: AppliedEvent }[] = [];
+    const port: ContactsPort = {
+      create: async (contact, event) => (calls.push({ method: 'create', contact, event }), outcome),
+      upsert: async (contact, event) => (calls.push({ method: 'upsert', contact, event }), outcome),
+    };
     return { port, calls };
   }
 
-  it('upserts a contact from a sign-up (order: revision 0, by time)', async () => {
+  it('creates a contact from a sign-up (order: revision 0, by time)', async () => {
     const { port, calls } = contacts();
     const { processor } = through(crmSyncHandlers(port));
     const event = envelope({ version: 1, data: signUpData({ marketingOptIn: undefined }) });
     delete (event.data as Record<string, unknown>).marketingOptIn;
     expect(await processor.process(sqsRecord(event))).toBe(RecordResult.Applied);
+    // `create`: the port records a late sign-up's fields where the contact lacks them, instead of dropping it as stale.
+    expect(calls.map((c) => c.method)).toEqual(['create']);
     expect(calls[0]!.contact).toEqual({ userId: 'usr_9f2c1a7b', email: 'ada@example.com', name: 'Ada Lovelace', plan: 'pro', signedUpAt: '2026-11-28T09:30:00Z' });
     expect(calls[0]!.event).toMatchObject({ id: event.id, subject: event.subject, correlationid: 'corr-1', order: { sequence: 0 } });
   });
@@ -51,13 +56,15 @@ describe('crm-sync', () => {
     const { processor } = through(crmSyncHandlers(port));
     const event = envelope({ type: 'user.profile-updated', version: 1, data: { userId: 'usr_9f2c1a7b', revision: 5, name: 'Ada King', updatedAt: '2026-11-28T10:00:00Z' } });
     await processor.process(sqsRecord(event));
+    expect(calls.map((c) => c.method)).toEqual(['upsert']);
     expect(calls[0]!.contact).toEqual({ userId: 'usr_9f2c1a7b', email: undefined, name: 'Ada King', profileUpdatedAt: '2026-11-28T10:00:00Z' });
     expect(calls[0]!.event.order.sequence).toBe(5);
   });
 
   it('passes a stale answer of the port on', async () => {
     const { processor } = through(crmSyncHandlers(contacts(Outcome.Stale).port));
-    expect(await processor.process(sqsRecord(envelope()))).toBe(RecordResult.Stale);
+    const event = envelope({ type: 'user.profile-updated', version: 1, data: { userId: 'usr_9f2c1a7b', revision: 2, name: 'Ada King', updatedAt: '2026-11-28T10:00:00Z' } });
+    expect(await processor.process(sqsRecord(event))).toBe(RecordResult.Stale);
   });
 });
 

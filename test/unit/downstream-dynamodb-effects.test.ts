@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { AppliedEvent } from '../../lambdas/downstream/applied-event';
-import { DynamoDbEffectStore, effectKey } from '../../lambdas/downstream/dynamodb-effects';
+import { DynamoDbEffectStore } from '../../lambdas/downstream/dynamodb-effects';
 import { ChaosInjectedError, DownstreamRejectedError } from '../../lambdas/downstream/errors';
+import { WhenStale } from '../../lambdas/downstream/when-stale';
 import { isPermanent } from '../../contracts/errors';
 
 const EVENT: AppliedEvent = {
@@ -32,39 +33,13 @@ function stubDynamo(answer: (command: UpdateItemCommand, index: number) => unkno
   return { client, sent };
 }
 
-describe('DynamoDB effect store', () => {
-  it('writes the state item under the ordering guard, then adds one application to the effect log', async () => {
-    const { client, sent } = stubDynamo();
-    const store = new DynamoDbEffectStore(client, 'downstream', { now: () => NOW });
-    const outcome = await store.apply({ key: 'contact#usr_1', attributes: { name: 'Ada', email: undefined, seats: 3, active: true }, guarded: true }, EVENT);
-    expect(outcome).toBe('applied');
-    expect(sent).toHaveLength(2);
-    const [state, effect] = sent.map((c) => c.input);
-    expect(sent[0]).toBeInstanceOf(UpdateItemCommand);
-    expect(state!.Key).toEqual({ pk: { S: 'contact#usr_1' }, sk: { S: 'state' } });
-    expect(state!.ConditionExpression).toContain('#sequence < :sequence');
-    expect(state!.ConditionExpression).toContain('lastEventId = :eventId');
-    expect(state!.ExpressionAttributeValues).toMatchObject({ ':sequence': { N: '3' }, ':eventId': { S: 'evt-1' }, ':a0': { S: 'Ada' }, ':a1': { N: '3' }, ':a2': { BOOL: true } });
-    // Undefined attributes are left as stored, not erased.
-    expect(Object.values(state!.ExpressionAttributeNames!)).not.toContain('email');
-    expect(effect!.Key).toEqual({ pk: { S: effectKey('evt-1') }, sk: { S: 'effect' } });
-    expect(effect!.UpdateExpression).toContain('ADD applications :one');
-    expect(effect!.ExpressionAttributeValues).toMatchObject({ ':one': { N: '1' }, ':type': { S: 'user.profile-updated' }, ':now': { S: '2026-11-28T10:00:01.000Z' } });
-  });
-
-  it('reports a change refused by the guard as stale and writes no effect', async () => {
-    const { client, sent } = stubDynamo(() => awsError('ConditionalCheckFailedException'));
-    const store = new DynamoDbEffectStore(client, 'downstream');
-    expect(await store.apply({ key: 'contact#usr_1', attributes: {}, guarded: true }, EVENT)).toBe('stale');
-    expect(sent).toHaveLength(1);
-  });
-
-  it('writes unguarded changes without a condition', async () => {
-    const { client, sent } = stubDynamo();
-    await new DynamoDbEffectStore(client, 't').apply({ key: 'subscriber#usr_1', attributes: { status: 'subscribed' }, guarded: false }, EVENT);
-    expect(sent[0]!.input.ConditionExpression).toBeUndefined();
-  });
-
+/*
+ * The DynamoDB downstream on its error paths, with a scripted client (throttling, refusals,
+ * chaos). What it writes when DynamoDB accepts (state, guard, effect log, a late change
+ * filling what the state lacks) is checked against the emulator in
+ * test/integration/consumer-downstream-dynamodb.test.ts.
+ */
+describe('DynamoDB effect store (error paths)', () => {
   it('turns a ValidationException into a permanent rejection', async () => {
     const { client } = stubDynamo(() => awsError('ValidationException'));
     const error = await new DynamoDbEffectStore(client, 't').apply({ key: 'k', attributes: {}, guarded: true }, EVENT).catch((e: unknown) => e);
@@ -86,14 +61,28 @@ describe('DynamoDB effect store', () => {
   });
 
   it('fails transiently, before writing anything, while chaos says so', async () => {
-    const { client, sent } = stubDynamo();
+    // DynamoDB answers every write with a 503 here: reaching it is how a write that chaos let through shows.
+    const { client, sent } = stubDynamo(() => awsError('ServiceUnavailable'));
     const chaos = { transientFailureRate: 0.5, untilMs: NOW + 1000 };
     const failing = new DynamoDbEffectStore(client, 't', { chaos, now: () => NOW, random: () => 0.2 });
     await expect(failing.apply({ key: 'k', attributes: {}, guarded: true }, EVENT)).rejects.toBeInstanceOf(ChaosInjectedError);
     expect(sent).toEqual([]);
     const lucky = new DynamoDbEffectStore(client, 't', { chaos, now: () => NOW, random: () => 0.7 });
-    expect(await lucky.apply({ key: 'k', attributes: {}, guarded: true }, EVENT)).toBe('applied');
+    await expect(lucky.apply({ key: 'k', attributes: {}, guarded: true }, EVENT)).rejects.toThrow('ServiceUnavailable happened');
+    expect(sent).toHaveLength(1);
     const after = new DynamoDbEffectStore(client, 't', { chaos, now: () => NOW + 1000, random: () => 0 });
-    expect(await after.apply({ key: 'k', attributes: {}, guarded: true }, EVENT)).toBe('applied');
+    await expect(after.apply({ key: 'k', attributes: {}, guarded: true }, EVENT)).rejects.toThrow('ServiceUnavailable happened');
+    expect(sent).toHaveLength(2);
+  });
+
+  it('lets a failed fill of a stale change through as transient, with no effect logged', async () => {
+    // The guard refuses (a newer event is stored), then the fill of missing attributes is throttled.
+    const { client, sent } = stubDynamo((_c, index) => awsError(index === 0 ? 'ConditionalCheckFailedException' : 'ThrottlingException'));
+    const change = { key: 'contact#usr_1', attributes: { plan: 'pro' }, guarded: true, whenStale: WhenStale.FillMissing };
+    const error = await new DynamoDbEffectStore(client, 't').apply(change, EVENT).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('ThrottlingException');
+    expect(isPermanent(error)).toBe(false);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.input.UpdateExpression).toContain('if_not_exists(#a0, :a0)');
   });
 });

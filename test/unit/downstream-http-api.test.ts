@@ -3,6 +3,7 @@ import { isPermanent } from '../../contracts/errors';
 import type { AppliedEvent } from '../../lambdas/downstream/applied-event';
 import { DownstreamRejectedError, DownstreamTimeoutError, DownstreamUnavailableError } from '../../lambdas/downstream/errors';
 import { HttpApi } from '../../lambdas/downstream/http-api';
+import { WhenStale } from '../../lambdas/downstream/when-stale';
 
 const EVENT: AppliedEvent = {
   id: 'evt-1',
@@ -42,6 +43,29 @@ describe('HTTP downstream', () => {
     const api = new HttpApi({ baseUrl: 'https://x/', timeoutMs: 1000, fetch: fakeFetch(status(409, 'newer revision held')).fetch });
     expect(await api.send({ method: 'PUT', path: ['c'], body: {}, guarded: true }, EVENT)).toBe('stale');
     await expect(api.send({ method: 'PUT', path: ['c'], body: {}, guarded: false }, EVENT)).rejects.toBeInstanceOf(DownstreamRejectedError);
+  });
+
+  it('on 409, fills what the resource lacks when the call asks for it: PATCH, same body, its own idempotency key', async () => {
+    const { fetch, requests } = fakeFetch(async (_url, init) => new Response(null, { status: init.method === 'PUT' ? 409 : 200 }));
+    const api = new HttpApi({ baseUrl: 'https://crm.example.com/api/', timeoutMs: 1000, fetch });
+    const call = { method: 'PUT' as const, path: ['contacts', 'usr_1'], body: { plan: 'pro' }, guarded: true, whenStale: WhenStale.FillMissing };
+    expect(await api.send(call, EVENT)).toBe('applied');
+    expect(requests.map((r) => `${r.init.method} ${r.url.href}`)).toEqual(['PUT https://crm.example.com/api/contacts/usr_1', 'PATCH https://crm.example.com/api/contacts/usr_1']);
+    const patch = requests[1]!.init;
+    expect(patch.body).toBe('{"plan":"pro"}');
+    expect(patch.headers).toMatchObject({ 'x-write-mode': 'fill-missing', 'idempotency-key': 'evt-1:fill-missing', 'x-correlation-id': 'corr-1' });
+    // The fill overwrites nothing, so it carries no order.
+    expect(patch.headers).not.toHaveProperty('x-event-sequence');
+  });
+
+  it('maps the fill’s failures like any call: 5xx transient, 409 (the API broke its promise) permanent', async () => {
+    const call = { method: 'PUT' as const, path: ['c'], body: {}, guarded: true, whenStale: WhenStale.FillMissing };
+    const unavailable = new HttpApi({ baseUrl: 'https://x/', timeoutMs: 1000, fetch: fakeFetch(async (_u, init) => new Response(null, { status: init.method === 'PUT' ? 409 : 503 })).fetch });
+    const transient = await unavailable.send(call, EVENT).catch((e: unknown) => e);
+    expect(transient).toBeInstanceOf(DownstreamUnavailableError);
+    expect((transient as Error).message).toMatch(/^PATCH \/c: HTTP 503/);
+    const conflicting = new HttpApi({ baseUrl: 'https://x/', timeoutMs: 1000, fetch: fakeFetch(status(409)).fetch });
+    await expect(conflicting.send(call, EVENT)).rejects.toBeInstanceOf(DownstreamRejectedError);
   });
 
   it.each([400, 401, 403, 404, 422])('treats HTTP %i as permanent', async (code) => {

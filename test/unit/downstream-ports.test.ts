@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
 import type { AppliedEvent } from '../../lambdas/downstream/applied-event';
 import { createBillingPort } from '../../lambdas/downstream/billing';
@@ -11,11 +11,9 @@ import { createSubscribersPort } from '../../lambdas/downstream/subscribers';
 
 const EVENT: AppliedEvent = { id: 'evt-1', type: 't.x', subject: 's', time: '2026-11-28T10:00:00Z', correlationid: 'c', order: { sequence: 2, timeMs: 0 } };
 
-function recordingDynamo() {
-  const sent: UpdateItemCommand[] = [];
-  const dynamodb = { send: async (command: UpdateItemCommand) => (sent.push(command), {}) } as unknown as DynamoDBClient;
-  return { dynamodb, sent };
-}
+// Never called here: selecting and building an adapter makes no AWS call. What the
+// DynamoDB adapters write runs against the emulator (test/integration/consumer-downstream-dynamodb.test.ts).
+const dynamodb = new DynamoDBClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1', maxAttempts: 1 });
 
 function recordingFetch() {
   const requests: { url: string; init: RequestInit }[] = [];
@@ -26,17 +24,14 @@ function recordingFetch() {
   return { fetch, requests };
 }
 
-const dynamoEnv = { [ConsumerEnv.DownstreamKind]: 'dynamodb', [ConsumerEnv.DownstreamTableName]: 'downstream' };
-
 describe('downstream selection from the environment', () => {
   it('defaults to DynamoDB and needs its table', () => {
-    const { dynamodb } = recordingDynamo();
     expect(createDownstream({ [ConsumerEnv.DownstreamTableName]: 't' }, { dynamodb }).kind).toBe('dynamodb');
-    expect(() => createDownstream({ [ConsumerEnv.DownstreamKind]: 'dynamodb' }, { dynamodb })).toThrow(/FANOUT_DOWNSTREAM_TABLE_NAME/);
+    expect(() => createDownstream({ [ConsumerEnv.DownstreamKind]: 'dynamodb' }, { dynamodb })).toThrow(DownstreamConfigurationError);
+    expect(() => createDownstream({ [ConsumerEnv.DownstreamKind]: 'dynamodb' }, { dynamodb })).toThrow('environment variable FANOUT_DOWNSTREAM_TABLE_NAME is not set');
   });
 
   it('builds the HTTP adapter from the URL and timeout', () => {
-    const { dynamodb } = recordingDynamo();
     const http = createDownstream({ [ConsumerEnv.DownstreamKind]: 'http', [ConsumerEnv.DownstreamUrl]: 'https://crm.example.com' }, { dynamodb });
     expect(http.kind).toBe('http');
     expect(DEFAULT_HTTP_TIMEOUT_MS).toBe(3000);
@@ -48,31 +43,6 @@ describe('downstream selection from the environment', () => {
   });
 });
 
-describe('ports and their DynamoDB adapters', () => {
-  it('upserts a contact as a guarded state item keyed by user', async () => {
-    const { dynamodb, sent } = recordingDynamo();
-    await createContactsPort(dynamoEnv, { dynamodb }).upsert({ userId: 'usr_1', name: 'Ada' }, EVENT);
-    expect(sent[0]!.input.Key?.pk).toEqual({ S: 'contact#usr_1' });
-    expect(sent[0]!.input.ConditionExpression).toBeDefined();
-  });
-
-  it('adds a subscriber without an ordering guard', async () => {
-    const { dynamodb, sent } = recordingDynamo();
-    await createSubscribersPort(dynamoEnv, { dynamodb }).add({ userId: 'usr_1', email: 'a@b.c', name: 'A', consentedAt: 'now' }, EVENT);
-    expect(sent[0]!.input.Key?.pk).toEqual({ S: 'subscriber#usr_1' });
-    expect(sent[0]!.input.ConditionExpression).toBeUndefined();
-  });
-
-  it('applies a subscription change as a guarded account state', async () => {
-    const { dynamodb, sent } = recordingDynamo();
-    const change = { accountId: 'acct_1', sequence: 2, action: 'cancelled', plan: 'pro', seats: 3, effectiveAt: 'now' };
-    await createBillingPort(dynamoEnv, { dynamodb }).apply(change, EVENT);
-    expect(sent[0]!.input.Key?.pk).toEqual({ S: 'account#acct_1' });
-    expect(sent[0]!.input.ConditionExpression).toBeDefined();
-    expect(Object.values(sent[0]!.input.ExpressionAttributeValues!)).toContainEqual({ S: 'cancelled' });
-  });
-});
-
 describe('ports and their HTTP adapters', () => {
   const httpEnv = { [ConsumerEnv.DownstreamKind]: 'http', [ConsumerEnv.DownstreamUrl]: 'https://api.example.com/v1/' };
 
@@ -81,7 +51,7 @@ describe('ports and their HTTP adapters', () => {
     const original = globalThis.fetch;
     globalThis.fetch = fetch;
     try {
-      const { dynamodb } = recordingDynamo();
+      await createContactsPort(httpEnv, { dynamodb }).create({ userId: 'usr_1', plan: 'pro' }, EVENT);
       await createContactsPort(httpEnv, { dynamodb }).upsert({ userId: 'usr_1' }, EVENT);
       await createSubscribersPort(httpEnv, { dynamodb }).add({ userId: 'usr_2', email: 'e', name: 'n', consentedAt: 'c' }, EVENT);
       await createBillingPort(httpEnv, { dynamodb }).apply({ accountId: 'acct_1', sequence: 1, action: 'created', plan: 'pro', seats: 1, effectiveAt: 'x' }, EVENT);
@@ -90,9 +60,33 @@ describe('ports and their HTTP adapters', () => {
     }
     expect(requests.map((r) => `${r.init.method} ${r.url}`)).toEqual([
       'PUT https://api.example.com/v1/contacts/usr_1',
+      'PUT https://api.example.com/v1/contacts/usr_1',
       'PUT https://api.example.com/v1/subscribers/usr_2',
       'POST https://api.example.com/v1/accounts/acct_1/subscription-changes',
     ]);
+  });
+
+  it('follows a sign-up the CRM refuses as stale with a fill of what the contact lacks, but not a profile change', async () => {
+    const requests: { method: string; headers: Record<string, string>; body: unknown }[] = [];
+    const original = globalThis.fetch;
+    // The CRM holds a newer change of every contact: each guarded PUT gets 409.
+    globalThis.fetch = (async (_url: URL, init: RequestInit) => {
+      requests.push({ method: init.method!, headers: init.headers as Record<string, string>, body: JSON.parse(init.body as string) });
+      return new Response(null, { status: init.method === 'PUT' ? 409 : 204 });
+    }) as unknown as typeof globalThis.fetch;
+    try {
+      const contacts = createContactsPort(httpEnv, { dynamodb });
+      const signUp = { userId: 'usr_1', email: 'a@b.c', name: 'Ada', plan: 'pro', signedUpAt: '2026-11-28T09:30:00Z' };
+      expect(await contacts.create(signUp, EVENT)).toBe('applied');
+      expect(requests.map((r) => r.method)).toEqual(['PUT', 'PATCH']);
+      expect(requests[1]!.body).toEqual(signUp);
+      expect(requests[1]!.headers).toMatchObject({ 'x-write-mode': 'fill-missing', 'idempotency-key': 'evt-1:fill-missing' });
+      requests.length = 0;
+      expect(await contacts.upsert({ userId: 'usr_1', name: 'Old' }, EVENT)).toBe('stale');
+      expect(requests.map((r) => r.method)).toEqual(['PUT']);
+    } finally {
+      globalThis.fetch = original;
+    }
   });
 });
 

@@ -1,7 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { GlueClient } from '@aws-sdk/client-glue';
 import { ContractRegistrationError, ContractRegistryError, GlueContractResolver, InvalidContractDefinitionError, registerContracts, type RegistrablePipeline } from '../../contracts/glue-registry';
-import { PermanentError, TransientError, UnknownContractError } from '../../contracts/errors';
+import { isPermanent, PermanentError, TransientError, UnknownContractError } from '../../contracts/errors';
+import { Outcome } from '../../lambdas/kit/consumer';
+import { RecordProcessor, RetryLaterError } from '../../lambdas/kit/record-processor';
+import { KitMetric } from '../../lambdas/kit/telemetry';
+import { envelope, MemoryGate, RecordingLogger, RecordingMetrics, RecordingTracer, sqsRecord } from './kit-fakes';
 import type { ContractVersion } from '../../contracts/schema-files';
 
 const REGISTRY = 'test-contracts';
@@ -39,65 +43,13 @@ function clock(start = 1_000) {
   return { now: () => t, advance: (ms: number) => (t += ms) };
 }
 
-describe('GlueContractResolver', () => {
-  it('asks Glue for schema name + version number once, then answers from the cache with the same compiled validator', async () => {
-    const { glue, calls } = fakeGlue({ GetSchemaVersionCommand: () => versionAnswer(V1) });
-    const resolver = new GlueContractResolver({ glue, registryName: REGISTRY });
-    const first = await resolver.resolve('thing.happened', 1);
-    const second = await resolver.resolve('thing.happened', 1);
-    expect(calls).toEqual([
-      { command: 'GetSchemaVersionCommand', input: { SchemaId: { RegistryName: REGISTRY, SchemaName: 'thing.happened' }, SchemaVersionNumber: { VersionNumber: 1 } } },
-    ]);
-    expect(resolver.glueCalls).toBe(1);
-    expect(second).toBe(first);
-    expect(first.validate({ a: 'x' })).toEqual([]);
-    expect(first.validate({})).toEqual([{ path: '/a', rule: 'required', message: 'is required' }]);
-  });
-
-  it('shares one in-flight call between concurrent lookups of the same version', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const { glue, send } = fakeGlue({
-      GetSchemaVersionCommand: async () => {
-        await gate;
-        return versionAnswer(V1);
-      },
-    });
-    const resolver = new GlueContractResolver({ glue, registryName: REGISTRY });
-    const lookups = Array.from({ length: 20 }, () => resolver.resolve('thing.happened', 1));
-    release();
-    const results = await Promise.all(lookups);
-    expect(send).toHaveBeenCalledTimes(1);
-    expect(new Set(results).size).toBe(1);
-  });
-
-  it('asks again once the TTL has passed', async () => {
-    const time = clock();
-    const { glue, send } = fakeGlue({ GetSchemaVersionCommand: () => versionAnswer(V1) });
-    const resolver = new GlueContractResolver({ glue, registryName: REGISTRY, ttlMs: 1000, now: time.now });
-    await resolver.resolve('thing.happened', 1);
-    time.advance(999);
-    await resolver.resolve('thing.happened', 1);
-    expect(send).toHaveBeenCalledTimes(1);
-    time.advance(1);
-    await resolver.resolve('thing.happened', 1);
-    expect(send).toHaveBeenCalledTimes(2);
-  });
-
-  it('drops the least recently used entry beyond maxEntries', async () => {
-    const { glue, calls } = fakeGlue({ GetSchemaVersionCommand: (input) => versionAnswer(V1, input.SchemaVersionNumber.VersionNumber) });
-    const resolver = new GlueContractResolver({ glue, registryName: REGISTRY, maxEntries: 2 });
-    await resolver.resolve('a.x', 1);
-    await resolver.resolve('b.x', 1);
-    await resolver.resolve('a.x', 1); // a is now the most recently used
-    await resolver.resolve('c.x', 1); // evicts b
-    expect(calls).toHaveLength(3);
-    await resolver.resolve('a.x', 1);
-    expect(calls).toHaveLength(3);
-    await resolver.resolve('b.x', 1);
-    expect(calls.map((c) => c.input.SchemaId.SchemaName)).toEqual(['a.x', 'b.x', 'c.x', 'b.x']);
-  });
-
+/*
+ * The error paths of the Glue adapter, with a scripted client: what the emulator cannot be
+ * made to answer (throttling, 5xx, access denied, PENDING). Its happy paths (caching,
+ * eviction, shared in-flight calls, latest version, by id, registration) run against the
+ * emulator in test/integration/glue-registry.test.ts.
+ */
+describe('GlueContractResolver (error paths)', () => {
   it('maps a missing schema or version to UnknownContractError, with the cause', async () => {
     const notFound = awsError('EntityNotFoundException', 400);
     const { glue } = fakeGlue({
@@ -136,54 +88,103 @@ describe('GlueContractResolver', () => {
     expect(send).toHaveBeenCalledTimes(2);
   });
 
-  it('maps access denied to a permanent ContractRegistryError', async () => {
+  it.each([
+    ['access denied (IAM drift)', awsError('AccessDeniedException', 403), /check the Glue permissions of the caller's role/],
+    ['an invalid request (configuration drift)', awsError('InvalidInputException', 400), /the schema registry refused \(InvalidInputException/],
+  ])('maps %s to a ContractRegistryError that is not permanent, and does not cache it', async (_label, refusal, hint) => {
+    let refuse = true;
+    const { glue, send } = fakeGlue({
+      GetSchemaVersionCommand: () => {
+        if (refuse) throw refusal;
+        return versionAnswer(V1);
+      },
+    });
+    const resolver = new GlueContractResolver({ glue, registryName: REGISTRY });
+    const error = await resolver.resolve('t.x', 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContractRegistryError);
+    // Not the message's fault: a consumer must retry it (alarms fire), never dead-letter it.
+    expect(isPermanent(error)).toBe(false);
+    expect((error as ContractRegistryError).code).toBe(refusal.name);
+    expect((error as Error).cause).toBe(refusal);
+    expect((error as Error).message).toMatch(/^contract t\.x v1 in registry test-contracts: the schema registry refused/);
+    expect((error as Error).message).toMatch(hint);
+    // Once the permissions are fixed, the next try succeeds.
+    refuse = false;
+    await expect(resolver.resolve('t.x', 1)).resolves.toMatchObject({ version: 1 });
+    expect(send).toHaveBeenCalledTimes(2);
+  });
+
+  it('has a consumer retry a refused Glue call with backoff instead of dead-lettering the message', async () => {
     const { glue } = fakeGlue({
       GetSchemaVersionCommand: () => {
         throw awsError('AccessDeniedException', 403);
       },
     });
-    const error = await new GlueContractResolver({ glue, registryName: REGISTRY }).resolve('t.x', 1).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ContractRegistryError);
-    expect(error).toBeInstanceOf(PermanentError);
+    const parked: unknown[] = [];
+    const metrics = new RecordingMetrics();
+    const processor = new RecordProcessor<Record<string, unknown>>({
+      consumer: 'crm-sync',
+      handlers: { 'user.signed-up': { apply: async () => Outcome.Applied } },
+      resolver: new GlueContractResolver({ glue, registryName: REGISTRY }),
+      gate: new MemoryGate(),
+      deadLetter: async (_record, failure) => void parked.push(failure),
+      logger: new RecordingLogger(),
+      metrics,
+      tracer: new RecordingTracer(),
+      backoff: { baseSeconds: 10, random: () => 0.999 },
+    });
+    const error = await processor.process(sqsRecord(envelope())).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryLaterError);
+    expect(((error as RetryLaterError).cause as Error).name).toBe('ContractRegistryError');
+    expect(parked).toEqual([]);
+    expect(metrics.count(KitMetric.TransientFailure)).toBe(1);
+    expect(metrics.count(KitMetric.PermanentFailure)).toBe(0);
   });
 
-  it('serves the previous answer when a refresh fails transiently, and tries again soon after', async () => {
+  it('serves the previous latest version when its refresh fails transiently, and tries again soon after', async () => {
     const time = clock();
     let fail = false;
     const { glue, send } = fakeGlue({
-      GetSchemaVersionCommand: () => {
+      GetSchemaCommand: () => {
         if (fail) throw awsError('ThrottlingException', 400);
-        return versionAnswer(V1);
+        return { LatestSchemaVersion: 2 };
       },
     });
-    const resolver = new GlueContractResolver({ glue, registryName: REGISTRY, ttlMs: 60_000, now: time.now });
-    const first = await resolver.resolve('t.x', 1);
+    const resolver = new GlueContractResolver({ glue, registryName: REGISTRY, latestVersionTtlMs: 60_000, now: time.now });
+    expect(await resolver.latestVersion('t.x')).toBe(2);
     fail = true;
     time.advance(60_000);
-    expect(await resolver.resolve('t.x', 1)).toBe(first);
+    expect(await resolver.latestVersion('t.x')).toBe(2);
     expect(send).toHaveBeenCalledTimes(2);
     time.advance(5_000);
-    expect(await resolver.resolve('t.x', 1)).toBe(first);
+    expect(await resolver.latestVersion('t.x')).toBe(2);
     expect(send).toHaveBeenCalledTimes(2);
     time.advance(5_000);
-    await resolver.resolve('t.x', 1);
+    await resolver.latestVersion('t.x');
     expect(send).toHaveBeenCalledTimes(3);
   });
 
-  it('does not serve a stale answer when the version is gone', async () => {
+  it('does not serve a stale latest version when the schema is gone', async () => {
     const time = clock();
     let gone = false;
     const { glue } = fakeGlue({
-      GetSchemaVersionCommand: () => {
+      GetSchemaCommand: () => {
         if (gone) throw awsError('EntityNotFoundException', 400);
-        return versionAnswer(V1);
+        return { LatestSchemaVersion: 1 };
       },
     });
-    const resolver = new GlueContractResolver({ glue, registryName: REGISTRY, ttlMs: 10, now: time.now });
-    await resolver.resolve('t.x', 1);
+    const resolver = new GlueContractResolver({ glue, registryName: REGISTRY, latestVersionTtlMs: 10, now: time.now });
+    await resolver.latestVersion('t.x');
     gone = true;
     time.advance(10);
-    await expect(resolver.resolve('t.x', 1)).rejects.toBeInstanceOf(UnknownContractError);
+    await expect(resolver.latestVersion('t.x')).rejects.toBeInstanceOf(UnknownContractError);
+  });
+
+  it('refuses cache settings that make no sense', () => {
+    const { glue } = fakeGlue({});
+    expect(() => new GlueContractResolver({ glue, registryName: REGISTRY, maxEntries: -1 })).toThrow(RangeError);
+    expect(() => new GlueContractResolver({ glue, registryName: REGISTRY, maxEntries: 1.5 })).toThrow(RangeError);
+    expect(() => new GlueContractResolver({ glue, registryName: REGISTRY, latestVersionTtlMs: Number.NaN })).toThrow(RangeError);
   });
 
   it.each([
@@ -196,24 +197,6 @@ describe('GlueContractResolver', () => {
   ])('refuses a registered definition that is %s', async (_label, answer, errorClass) => {
     const { glue } = fakeGlue({ GetSchemaVersionCommand: () => answer });
     await expect(new GlueContractResolver({ glue, registryName: REGISTRY }).resolve('t.x', 1)).rejects.toBeInstanceOf(errorClass);
-  });
-
-  it('finds the latest version with GetSchema and caches it', async () => {
-    const { glue, calls } = fakeGlue({ GetSchemaCommand: () => ({ LatestSchemaVersion: 2, SchemaName: 't.x' }) });
-    const resolver = new GlueContractResolver({ glue, registryName: REGISTRY });
-    expect(await resolver.latestVersion('t.x')).toBe(2);
-    expect(await resolver.latestVersion('t.x')).toBe(2);
-    expect(calls).toEqual([{ command: 'GetSchemaCommand', input: { SchemaId: { RegistryName: REGISTRY, SchemaName: 't.x' } } }]);
-  });
-
-  it('resolves a version by its SchemaVersionId, taking the event type from the schema ARN', async () => {
-    const { glue, calls } = fakeGlue({
-      GetSchemaVersionCommand: () => ({ ...versionAnswer(V2, 2), SchemaArn: `arn:aws:glue:us-east-1:123456789012:schema/${REGISTRY}/t.x` }),
-    });
-    const resolver = new GlueContractResolver({ glue, registryName: REGISTRY });
-    const contract = await resolver.resolveById('5a1b0c9e-0000-4000-8000-000000000000');
-    expect(contract).toMatchObject({ eventType: 't.x', version: 2 });
-    expect(calls[0]!.input).toEqual({ SchemaVersionId: '5a1b0c9e-0000-4000-8000-000000000000' });
   });
 });
 
@@ -238,17 +221,6 @@ describe('registerContracts (error paths)', () => {
     expect(error).toBeInstanceOf(ContractRegistrationError);
     expect((error as Error).message).toMatch(/t\.x v1 in registry test-contracts differs from \/schemas\/t\.x\/v1\.json: a registered version is immutable/);
     expect(calls.map((c) => c.command)).not.toContain('RegisterSchemaVersionCommand');
-  });
-
-  it('treats a re-serialized but equal definition as the same', async () => {
-    const { glue, calls } = fakeGlue({
-      ...registryExists,
-      GetSchemaCommand: () => ({ LatestSchemaVersion: 1, Compatibility: 'BACKWARD', DataFormat: 'JSON' }),
-      GetSchemaVersionCommand: () => ({ ...versionAnswer(V1), SchemaDefinition: '{"required":["a"],"properties":{"a":{"type":"string"}},"type":"object"}' }),
-    });
-    const report = await registerContracts(glue, REGISTRY, pipelineOf(V1));
-    expect(report.changed).toBe(false);
-    expect(calls.map((c) => c.command)).toEqual(['GetRegistryCommand', 'GetSchemaCommand', 'GetSchemaVersionCommand']);
   });
 
   it('refuses when the registry has more versions than the files', async () => {
@@ -284,17 +256,17 @@ describe('registerContracts (error paths)', () => {
     expect(sleeps).toEqual([7, 7]);
   });
 
-  it("sets the schema's compatibility mode to the pipeline's", async () => {
-    const { glue, calls } = fakeGlue({
-      ...registryExists,
-      GetSchemaCommand: () => ({ LatestSchemaVersion: 1, Compatibility: 'NONE', DataFormat: 'JSON' }),
-      GetSchemaVersionCommand: () => versionAnswer(V1),
-      UpdateSchemaCommand: () => ({}),
+  it('reports access denied clearly, as a refusal the caller must fix (the CLI prints it)', async () => {
+    const { glue } = fakeGlue({
+      GetRegistryCommand: () => {
+        throw awsError('AccessDeniedException', 403);
+      },
     });
-    const report = await registerContracts(glue, REGISTRY, pipelineOf(V1));
-    expect(report.changed).toBe(true);
-    expect(report.schemas[0]!.compatibilityChanged).toEqual({ from: 'NONE', to: 'BACKWARD' });
-    expect(calls.at(-1)).toEqual({ command: 'UpdateSchemaCommand', input: { SchemaId: { RegistryName: REGISTRY, SchemaName: 't.x' }, Compatibility: 'BACKWARD' } });
+    const error = await registerContracts(glue, REGISTRY, pipelineOf(V1)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContractRegistryError);
+    expect((error as Error).message).toBe(
+      "registry test-contracts: the schema registry refused (AccessDeniedException: AccessDeniedException: it went wrong): check the Glue permissions of the caller's role on the registry and its schemas",
+    );
   });
 
   it('passes throttling on as a TransientError (running again is safe)', async () => {

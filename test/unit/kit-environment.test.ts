@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
-import { readConsumerSettings } from '../../lambdas/kit/environment';
+import { readConsumerSettings, requiredVariable } from '../../lambdas/kit/environment';
 import { ConsumerConfigurationError } from '../../lambdas/kit/errors';
+import { DownstreamConfigurationError } from '../../lambdas/downstream/errors';
 
 const ENV = {
   [ConsumerEnv.ConsumerName]: 'crm-sync',
@@ -23,7 +24,19 @@ describe('consumer settings from the environment', () => {
       idempotencyTableName: 'idem',
       idempotencyExpirySeconds: 1_296_000,
       schemaRegistryName: 'fanout-sample-contracts',
+      // Unset: the kit's defaults.
+      retryBaseDelaySeconds: 10,
+      retryMaxDelaySeconds: 300,
     });
+  });
+
+  it('reads the retry backoff the stack sets', () => {
+    const settings = readConsumerSettings({ ...ENV, [ConsumerEnv.RetryBaseDelaySeconds]: '30', [ConsumerEnv.RetryMaxDelaySeconds]: '900' });
+    expect(settings).toMatchObject({ retryBaseDelaySeconds: 30, retryMaxDelaySeconds: 900 });
+    // A base above the default cap, without a cap: the cap follows the base.
+    expect(readConsumerSettings({ ...ENV, [ConsumerEnv.RetryBaseDelaySeconds]: '600' })).toMatchObject({ retryBaseDelaySeconds: 600, retryMaxDelaySeconds: 600 });
+    // Up to SQS's 12 h is accepted (the delay itself is kept below it).
+    expect(readConsumerSettings({ ...ENV, [ConsumerEnv.RetryMaxDelaySeconds]: '43200' }).retryMaxDelaySeconds).toBe(43_200);
   });
 
   it('treats a .fifo queue as FIFO even without the flag', () => {
@@ -38,8 +51,24 @@ describe('consumer settings from the environment', () => {
     [ConsumerEnv.IdempotencyExpirySeconds, '15d', /positive whole number/],
     [ConsumerEnv.IdempotencyExpirySeconds, '0', /positive whole number/],
     [ConsumerEnv.Fifo, 'yes', /"true" or "false"/],
+    [ConsumerEnv.RetryBaseDelaySeconds, '0', /FANOUT_RETRY_BASE_DELAY_SECONDS must be a whole number of seconds >= 1, got "0"/],
+    [ConsumerEnv.RetryBaseDelaySeconds, '2.5', /FANOUT_RETRY_BASE_DELAY_SECONDS must be a whole number/],
+    [ConsumerEnv.RetryMaxDelaySeconds, '5m', /FANOUT_RETRY_MAX_DELAY_SECONDS must be a whole number/],
+    [ConsumerEnv.RetryMaxDelaySeconds, '5', /FANOUT_RETRY_MAX_DELAY_SECONDS must be a whole number of seconds >= FANOUT_RETRY_BASE_DELAY_SECONDS \(10\), got "5"/],
   ])('refuses %s=%s', (name, value, message) => {
     expect(() => readConsumerSettings({ ...ENV, [name]: value })).toThrow(ConsumerConfigurationError);
     expect(() => readConsumerSettings({ ...ENV, [name]: value })).toThrow(message);
+  });
+});
+
+describe('requiredVariable (one reading for the kit and the downstream adapters)', () => {
+  it('returns the trimmed value', () => {
+    expect(requiredVariable({ X: '  v  ' }, 'X')).toBe('v');
+  });
+
+  it('fails with the error class of its caller, naming the variable', () => {
+    expect(() => requiredVariable({ X: ' ' }, 'X')).toThrow(ConsumerConfigurationError);
+    expect(() => requiredVariable({}, 'X', DownstreamConfigurationError)).toThrow(DownstreamConfigurationError);
+    expect(() => requiredVariable({}, 'X', DownstreamConfigurationError)).toThrow('environment variable X is not set');
   });
 });

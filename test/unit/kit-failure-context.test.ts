@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ContractViolationError } from '../../contracts/errors';
-import {
-  deadLetterAttributes,
-  FailureAttribute,
-  failureContextOf,
-  MAX_ERROR_MESSAGE_LENGTH,
-  MAX_MESSAGE_ATTRIBUTES,
-  readFailureContext,
-} from '../../lambdas/kit/failure-context';
+// The kit writes the failure context; the operator tools read it through the contract module.
+import { FailureAttribute, readFailureContext } from '../../contracts/failure-context';
+import * as kitFailureContext from '../../lambdas/kit/failure-context';
+import { deadLetterAttributes, failureContextOf, MAX_ERROR_MESSAGE_LENGTH, MAX_MESSAGE_ATTRIBUTES } from '../../lambdas/kit/failure-context';
 import { envelope, sqsRecord } from './kit-fakes';
 
 describe('failure context', () => {
+  it('has one definition of its attribute names and reader, in the contract module', () => {
+    expect(kitFailureContext.FailureAttribute).toBe(FailureAttribute);
+    expect(kitFailureContext.readFailureContext).toBe(readFailureContext);
+  });
+
   it('describes the error, the consumer and the delivery', () => {
     const record = sqsRecord(envelope(), { messageId: 'm-1', receiveCount: 3, firstReceiveMs: Date.parse('2026-11-28T09:30:01Z') });
     const error = new ContractViolationError('user.signed-up', 2, [{ path: '/email', rule: 'format', message: 'must match format "email"' }]);

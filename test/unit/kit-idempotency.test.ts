@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Context } from 'aws-lambda';
 import { IdempotencyAlreadyInProgressError, IdempotencyItemAlreadyExistsError, IdempotencyItemNotFoundError } from '@aws-lambda-powertools/idempotency';
 import { BasePersistenceLayer, IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
@@ -7,7 +7,10 @@ import { createIdempotencyGate } from '../../lambdas/kit/idempotency';
 
 /** Powertools' persistence contract, in memory: the gate runs on the real makeIdempotent. */
 class MemoryPersistence extends BasePersistenceLayer {
-  readonly items = new Map<string, IdempotencyRecord>();
+  /** `items` may be shared, as two functions share one DynamoDB table. */
+  constructor(readonly items = new Map<string, IdempotencyRecord>()) {
+    super();
+  }
   protected async _putRecord(record: IdempotencyRecord): Promise<void> {
     const existing = this.items.get(record.idempotencyKey);
     if (existing && !existing.isExpired()) throw new IdempotencyItemAlreadyExistsError(`exists: ${record.idempotencyKey}`, existing);
@@ -25,6 +28,10 @@ class MemoryPersistence extends BasePersistenceLayer {
     this.items.delete(record.idempotencyKey);
   }
 }
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
 
 const context = { functionName: 'crm-sync-fn', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
 
@@ -54,6 +61,33 @@ describe('idempotency gate (Powertools makeIdempotent)', () => {
     expect((await crm.once('evt-1', async () => Outcome.Applied)).duplicate).toBe(false);
     expect((await email.once('evt-1', async () => Outcome.Applied)).duplicate).toBe(false);
     expect(store.items.size).toBe(2);
+  });
+
+  it('keys on the consumer, not the function: a renamed or replaced function keeps the memory', async () => {
+    const table = new Map<string, IdempotencyRecord>();
+    // Powertools reads AWS_LAMBDA_FUNCTION_NAME when the persistence layer is built, and
+    // would prefix every key with it; the kit replaces that prefix with the consumer name.
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', 'fanout-sample-CrmSyncFunction-AAAA');
+    const before = createIdempotencyGate({ persistenceStore: new MemoryPersistence(table), consumer: 'crm-sync', expiresAfterSeconds: 60 });
+    before.registerContext({ ...context, functionName: 'fanout-sample-CrmSyncFunction-AAAA' } as Context);
+    expect((await before.once('evt-9', async () => Outcome.Applied)).duplicate).toBe(false);
+
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', 'fanout-sample-CrmSyncFunction-BBBB');
+    const after = createIdempotencyGate({ persistenceStore: new MemoryPersistence(table), consumer: 'crm-sync', expiresAfterSeconds: 60 });
+    after.registerContext({ ...context, functionName: 'fanout-sample-CrmSyncFunction-BBBB' } as Context);
+    let ran = false;
+    const replay = await after.once('evt-9', async () => ((ran = true), Outcome.Applied));
+    expect(replay).toEqual({ outcome: 'applied', duplicate: true });
+    expect(ran).toBe(false);
+
+    // The local runner sets no function name at all: still the same key.
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', '');
+    const local = createIdempotencyGate({ persistenceStore: new MemoryPersistence(table), consumer: 'crm-sync', expiresAfterSeconds: 60 });
+    expect((await local.once('evt-9', async () => Outcome.Applied)).duplicate).toBe(true);
+
+    expect([...table.keys()]).toHaveLength(1);
+    // `<consumer>#<hash>`: nothing of a function name in it.
+    expect([...table.keys()][0]).toMatch(/^crm-sync#[A-Za-z0-9+/=]+$/);
   });
 
   it('records nothing when the work fails, so a retry runs it again', async () => {

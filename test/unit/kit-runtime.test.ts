@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Context } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
 import { ConsumerConfigurationError } from '../../lambdas/kit/errors';
 import { createConsumerRuntime } from '../../lambdas/kit/runtime';
@@ -27,12 +28,21 @@ afterEach(() => {
 });
 
 describe('consumer runtime (composition root)', () => {
-  it('builds everything once from the environment, without calling AWS', () => {
-    const runtime = createConsumerRuntime(ENV, { clientConfig: { region: 'us-east-1', endpoint: 'http://127.0.0.1:1' } });
-    expect(runtime.settings.consumer).toBe('crm-sync');
-    expect(runtime.clients.dynamodb).toBeDefined();
+  it('builds everything once from the environment, without calling AWS', async () => {
+    const runtime = createConsumerRuntime(
+      { ...ENV, [ConsumerEnv.RetryBaseDelaySeconds]: '20', [ConsumerEnv.RetryMaxDelaySeconds]: '600' },
+      { clientConfig: { region: 'eu-west-1', endpoint: 'http://127.0.0.1:1' } },
+    );
+    expect(runtime.settings).toMatchObject({ consumer: 'crm-sync', idempotencyTableName: 'idem', fifo: false, retryBaseDelaySeconds: 20, retryMaxDelaySeconds: 600 });
+    // The client the downstream adapters share is a DynamoDB client with the given endpoint and region.
+    const dynamodb = runtime.clients.dynamodb;
+    expect(dynamodb).toBeInstanceOf(DynamoDBClient);
+    expect(await dynamodb.config.region()).toBe('eu-west-1');
+    const endpoint = await dynamodb.config.endpoint!();
+    expect(`${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`).toBe('http://127.0.0.1:1');
     const handler = runtime.handler({});
     expect(typeof handler).toBe('function');
+    expect(handler.length).toBe(2);
   });
 
   it('answers an empty batch without any AWS call', async () => {

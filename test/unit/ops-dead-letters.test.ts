@@ -49,6 +49,13 @@ describe('describeDeadLetter', () => {
     expect(view.receiveCount).toBe(5);
     expect(view.eventId).toBeUndefined();
   });
+
+  it('on a FIFO DLQ, says the message may never have run: held behind a failing message of its group', () => {
+    const fifo = describeDeadLetter({ MessageId: 'm3', Body: 'garbage', Attributes: { SentTimestamp: '1768467600000', MessageGroupId: 'acct-1' } }, 'queue-dlq', 15);
+    expect(fifo.reason).toBe("moved by SQS after 15 receives (failed, timed out, or was held behind a failing message of its group; see the function's logs)");
+    const standard = describeDeadLetter({ MessageId: 'm4', Body: 'garbage', Attributes: { SentTimestamp: '1768467600000' } }, 'queue-dlq', 5);
+    expect(standard.reason).toBe("moved by SQS after 5 receives (failed or timed out every time; see the function's logs)");
+  });
 });
 
 describe('redriveMessage', () => {

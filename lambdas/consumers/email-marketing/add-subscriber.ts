@@ -3,8 +3,8 @@
  * a subscriber. No AWS SDK here; the subscribers port decides where they go.
  */
 import type { UserSignedUp } from '../../../contracts/event-types.generated';
-import { PermanentError } from '../../../contracts/errors';
 import { defineHandlers, type ConsumerHandlers } from '../../kit/consumer';
+import { PermanentError } from '../../kit/errors';
 import type { SubscribersPort } from '../../downstream/subscribers';
 
 /**
