@@ -4,7 +4,7 @@
  *
  * - SNS requests per published event: publishBatch at a steady load vs one publish() per
  *   event (target <= 0.1 for the batch path), with the emulator's events/s beside them.
- * - Glue calls per message: a warm GlueContractResolver vs one without a cache (ttlMs 0)
+ * - Glue calls per message: a warm GlueContractResolver vs one without a cache (maxEntries 0)
  *   (target 0 after the first call per version).
  *
  * Throughput here is the emulator's (single-threaded moto), not SNS's: compare the two
@@ -12,7 +12,7 @@
  */
 import { join } from 'node:path';
 import { GlueClient } from '@aws-sdk/client-glue';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GlueContractResolver, registerContracts } from '../contracts/glue-registry';
 import type { EventDataMap } from '../contracts/event-types.generated';
@@ -20,7 +20,7 @@ import { resolvePipeline } from '../lib/pipeline-definition';
 import { samplePipeline } from '../lib/sample-pipeline';
 import { OutputKey } from '../lib/stack-outputs';
 import { startEmulator } from '../local/emulator';
-import { publisherForPipeline, type PublishEvent } from '../client/publisher';
+import { createPublisherSnsClient, publisherForPipeline, type PublishEvent } from '../client/publisher';
 
 const RUNS = 5;
 const BATCH_EVENTS = 200;
@@ -46,7 +46,7 @@ const signUp = (n: number): EventDataMap['user.signed-up'] => ({
 async function main(): Promise<void> {
   const emulator = await startEmulator({ log: (line) => console.error(line) });
   const config = { endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } };
-  const sns = new SNSClient(config);
+  const sns = createPublisherSnsClient(config);
   const sqs = new SQSClient(config);
   const glue = new GlueClient(config);
   let snsRequests = 0;
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
       for (const [resolver, into, count] of [
         [new GlueContractResolver({ glue, registryName }), warm, RESOLVES],
         // No cache: every message asks Glue (fewer messages: each is an emulator round trip).
-        [new GlueContractResolver({ glue, registryName, ttlMs: 0 }), uncached, RESOLVES / 10],
+        [new GlueContractResolver({ glue, registryName, maxEntries: 0 }), uncached, RESOLVES / 10],
       ] as const) {
         await resolver.resolve('user.signed-up', 1);
         await resolver.resolve('user.signed-up', 2);

@@ -2,15 +2,20 @@
  * `fanout cost [--per-day N]`: the monthly cost of the synthesized pipeline, per
  * service, at the contracts' peak rates or at N events a day, with the cheaper
  * settings that stay safe at that volume. Works offline: it prices the resolved
- * definition and the alarm catalog, and reads no stack.
+ * definition and the parts of the synthesized template that are billed (keys, alarms,
+ * dashboards), and reads no deployed stack.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { alarmCatalog } from '../lib/alarm-catalog';
-import type { ResolvedPipeline } from '../lib/pipeline-definition';
+import { createFanoutApp } from '../lib/fanout-stack';
+import type { PipelineDefinition, ResolvedPipeline } from '../lib/pipeline-definition';
+import { samplePipeline } from '../lib/sample-pipeline';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
-import { estimateCost, recommendCheaperSettings, type CostInput, type CostVolume } from '../ops/cost-model';
+import { designFromTemplate, estimateCost, recommendCheaperSettings, type CostInput, type CostVolume, type StackDesign } from '../ops/cost-model';
 import { formatCostReport } from '../ops/cost-report';
-import { CliError, loadPipeline } from './context';
+import { CliError, SCHEMAS_DIR, loadPipeline } from './context';
 
 /** Options of `fanout cost`. */
 export interface CostOptions {
@@ -19,11 +24,41 @@ export interface CostOptions {
   readonly json?: boolean;
 }
 
+/** What `fanout cost` needs from outside; tests may pass their own. */
+export interface CostDeps {
+  readonly io: CommandIo;
+  /** @default the pipeline bin/app.ts deploys */
+  readonly pipeline?: ResolvedPipeline;
+  /** @default counted from the synthesized template of the pipeline bin/app.ts deploys ({@link synthesizedDesign}) */
+  readonly design?: StackDesign;
+}
+
+/**
+ * Synthesizes the pipeline's stack (without bundling the functions: only the template
+ * is read) and counts what is billed in it, so the estimate prices the stack as built.
+ */
+export function synthesizedDesign(definition: PipelineDefinition = samplePipeline): StackDesign {
+  const outdir = mkdtempSync(join(tmpdir(), 'fanout-cost-'));
+  try {
+    const fanout = createFanoutApp({
+      definition,
+      schemasDir: SCHEMAS_DIR,
+      outdir,
+      cloudFormationValidation: false,
+      context: { 'aws:cdk:bundling-stacks': [] },
+    });
+    const template = fanout.app.synth().getStackArtifact(fanout.stack.artifactId).template;
+    return designFromTemplate(template);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
 /**
  * Runs `fanout cost`.
  * @returns 0, or 2 on a bad --per-day
  */
-export async function costCommand(options: CostOptions, deps: { readonly io: CommandIo; readonly pipeline?: ResolvedPipeline }): Promise<number> {
+export async function costCommand(options: CostOptions, deps: CostDeps): Promise<number> {
   const json = options.json ?? false;
   return runCommand(deps.io, json, async () => {
     if (options.perDay !== undefined && !(Number.isFinite(options.perDay) && options.perDay >= 0)) {
@@ -31,8 +66,7 @@ export async function costCommand(options: CostOptions, deps: { readonly io: Com
     }
     const pipeline = deps.pipeline ?? loadPipeline();
     const volume: CostVolume = options.perDay !== undefined ? { kind: 'per-day', eventsPerDay: options.perDay } : { kind: 'peak' };
-    // Every catalog alarm watches one metric (no metric math), billed as one alarm metric.
-    const input: CostInput = { pipeline, volume, alarmMetrics: alarmCatalog(pipeline).length };
+    const input: CostInput = { pipeline, volume, design: deps.design ?? synthesizedDesign() };
     const estimate = estimateCost(input);
     const recommendations = recommendCheaperSettings(input, estimate);
     if (json) deps.io.out(JSON.stringify({ pipeline: pipeline.name, ...estimate, recommendations }, null, 2));

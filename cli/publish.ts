@@ -5,10 +5,12 @@
  *
  * Topic ARNs come from the stack outputs; contracts from the Glue registry the stack
  * names (or schemas/ with --contracts-from-files, e.g. before anything is registered).
+ * The data is written as the contract version this build's generated types describe
+ * (LATEST_VERSIONS), unless --contract-version says otherwise.
  */
 import { readFileSync } from 'node:fs';
 import { GlueClient } from '@aws-sdk/client-glue';
-import { SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Command } from 'commander';
 import { FileContractResolver, type ContractResolver } from '../contracts/contract-resolver';
 import { ContractViolationError, UnknownContractError } from '../contracts/errors';
@@ -16,7 +18,7 @@ import { GlueContractResolver } from '../contracts/glue-registry';
 import type { ResolvedPipeline } from '../lib/pipeline-definition';
 import { OutputKey } from '../lib/stack-outputs';
 import { PublisherConfigError } from '../client/errors';
-import { publisherForPipeline, type PublishedEvent } from '../client/publisher';
+import { createPublisherSnsClient, publisherForPipeline, type PublishedEvent } from '../client/publisher';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
 import { CliError, SCHEMAS_DIR, loadPipeline, loadStackOutputs, requireOutput, type OutputsOptions } from './context';
 
@@ -35,11 +37,14 @@ export interface PublishCommandOptions extends OutputsOptions {
   readonly source?: string;
   /** Validate against schemas/ instead of the Glue registry. */
   readonly contractsFromFiles?: boolean;
+  /** The contract version to write the data as. @default the version of the generated types (LATEST_VERSIONS) */
+  readonly contractVersion?: number;
   readonly json?: boolean;
 }
 
 /** What the command needs from outside; tests pass emulator clients and their own io. */
 export interface PublishCommandDeps {
+  /** Without SDK retries ({@link createPublisherSnsClient}): the publisher retries. */
   readonly sns: SNSClient;
   readonly glue: GlueClient;
   readonly io: CommandIo;
@@ -89,6 +94,10 @@ export async function publishCommand(eventType: string, options: PublishCommandO
       throw new CliError(`unknown event type "${eventType}"; the pipeline has: ${pipeline.eventTypes.map((e) => e.name).join(', ')}`);
     }
     if (!options.data) throw new CliError('--data <file|-> is required');
+    const version = options.contractVersion;
+    if (version !== undefined && !(Number.isInteger(version) && version >= 1)) {
+      throw new CliError(`--contract-version must be a version number (1, 2, ...), got ${version}`);
+    }
     const data = await readData(options.data, deps);
     const subject = options.subject ?? defaultSubject(data);
     if (!subject) throw new CliError('--subject is required: the data has no `id` or `...Id` field to take it from');
@@ -99,7 +108,12 @@ export async function publishCommand(eventType: string, options: PublishCommandO
       : new GlueContractResolver({ glue: deps.glue, registryName: requireOutput(outputs, OutputKey.schemaRegistryName()) });
     let publisher;
     try {
-      publisher = publisherForPipeline(pipeline, outputs, { sns: deps.sns, contracts, source: options.source ?? CLI_SOURCE });
+      publisher = publisherForPipeline(pipeline, outputs, {
+        sns: deps.sns,
+        contracts,
+        source: options.source ?? CLI_SOURCE,
+        ...(version !== undefined && { versions: { [eventType]: version } }),
+      });
     } catch (cause) {
       if (cause instanceof PublisherConfigError) throw new CliError(cause.message, ExitCode.Usage, { cause });
       throw cause;
@@ -136,7 +150,7 @@ export async function publishCommand(eventType: string, options: PublishCommandO
 }
 
 /** Registers `fanout publish`. `makeDeps` is for tests. */
-export function register(program: Command, makeDeps: () => PublishCommandDeps = defaultDeps): void {
+export function register(program: Command, makeDeps: () => PublishCommandDeps = defaultPublishDeps): void {
   program
     .command('publish')
     .description('Validate one event against its contract and publish it (CloudEvents envelope, message attributes, FIFO group = subject). Prints the event id.')
@@ -147,6 +161,7 @@ export function register(program: Command, makeDeps: () => PublishCommandDeps = 
     .option('--id <id>', 'event id, the idempotency key (default: a new UUID); reuse it to retry a publish safely')
     .option('--source <uri>', `the producer (default: ${CLI_SOURCE})`)
     .option('--contracts-from-files', 'validate against schemas/ instead of the Glue registry')
+    .option('--contract-version <n>', "contract version to write the data as (default: the one this build's generated types describe)", (v) => Number(v))
     .option('--outputs-file <file>', 'stack outputs JSON (cdk deploy --outputs-file; the local runner writes .fanout/outputs.json); else FANOUT_OUTPUTS_FILE, else CloudFormation')
     .option('--stack <name>', 'stack name (default: the pipeline name)')
     .option('--json', 'machine-readable output')
@@ -162,6 +177,11 @@ export function register(program: Command, makeDeps: () => PublishCommandDeps = 
     });
 }
 
-function defaultDeps(): PublishCommandDeps {
-  return { sns: new SNSClient({}), glue: new GlueClient({}), io: processIo };
+/**
+ * The clients `fanout publish` uses outside tests. The SNS client makes one attempt per
+ * request: the publisher retries (5 attempts with full jitter), and the SDK's default 3
+ * under each would make it up to 15 requests a batch, with two backoffs stacked.
+ */
+export function defaultPublishDeps(): PublishCommandDeps {
+  return { sns: createPublisherSnsClient(), glue: new GlueClient({}), io: processIo };
 }

@@ -67,3 +67,34 @@ export class PublisherConfigError extends FanoutError {
     this.name = 'PublisherConfigError';
   }
 }
+
+/**
+ * The event type has no contract version to write: it has no generated type (so no
+ * entry in LATEST_VERSIONS) and the publisher's `versions` option names none.
+ */
+export class NoContractVersionError extends PermanentError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NoContractVersionError';
+  }
+}
+
+/**
+ * On a FIFO topic, an earlier event of the same message group in the batch was not
+ * published, so this one was not sent either: sending it would let the group skip that
+ * event. Not permanent: publish both again, in order, once the earlier one can go.
+ */
+export class HeldBackError extends TransientError {
+  /** The id of the earlier event of the group that failed. */
+  readonly heldBehind: string;
+  /** The message group (the events' subject). */
+  readonly messageGroupId: string;
+  constructor(eventType: string, eventId: string, heldBehind: string, messageGroupId: string) {
+    super(
+      `${eventType} event ${eventId} was not sent: held behind ${heldBehind}, an earlier event of its message group ${messageGroupId} that was not published (FIFO order); publish them again in order`,
+    );
+    this.name = 'HeldBackError';
+    this.heldBehind = heldBehind;
+    this.messageGroupId = messageGroupId;
+  }
+}

@@ -1,21 +1,35 @@
 /**
  * The publisher producers use (a web app, a Lambda, a script): typed `publish` and
- * `publishBatch` that validate `data` against the latest contract version before
- * anything is sent, wrap it in the CloudEvents envelope with its message attributes,
- * and send it with SNS PublishBatch (up to 10 events and 256 KB a request), retrying
- * throttling and server failures with exponential backoff and full jitter.
+ * `publishBatch` that validate `data` against the contract version the producer was
+ * built against (the generated types' version, {@link LATEST_VERSIONS}) before anything
+ * is sent, wrap it in the CloudEvents envelope with its message attributes, and send it
+ * with SNS PublishBatch (up to 10 events and 256 KB a request), retrying throttling and
+ * server failures with exponential backoff and full jitter. The publisher owns the
+ * retries: its SNS client makes one attempt per request ({@link createPublisherSnsClient}).
+ *
+ * On a FIFO topic a message group's events go out strictly in order: at most one event
+ * of a group per request, and once one fails, the group's later events are held back.
  *
  * What finally failed is returned (`publishBatch`) or thrown (`publish`), never swallowed.
  */
-import { PublishBatchCommand, type PublishBatchRequestEntry, type PublishBatchResponse, type SNSClient } from '@aws-sdk/client-sns';
+import { PublishBatchCommand, SNSClient, type PublishBatchRequestEntry, type PublishBatchResponse, type SNSClientConfig } from '@aws-sdk/client-sns';
 import { randomUUID } from 'node:crypto';
 import type { ContractResolver } from '../contracts/contract-resolver';
 import { createEnvelope, envelopeAttributes } from '../contracts/envelope';
 import { ContractViolationError, FanoutError, TransientError, isPermanent } from '../contracts/errors';
-import type { EventDataMap } from '../contracts/event-types.generated';
+import { LATEST_VERSIONS, type EventDataMap } from '../contracts/event-types.generated';
 import type { ResolvedPipeline } from '../lib/pipeline-definition';
 import { OutputKey, type StackOutputs } from '../lib/stack-outputs';
-import { InvalidEventError, MessageTooLargeError, NoTopicError, PublishFailedError, PublishRejectedError, PublisherConfigError } from './errors';
+import {
+  HeldBackError,
+  InvalidEventError,
+  MessageTooLargeError,
+  NoContractVersionError,
+  NoTopicError,
+  PublishFailedError,
+  PublishRejectedError,
+  PublisherConfigError,
+} from './errors';
 import { DEFAULT_RETRY_POLICY, fullJitterDelayMs, isRetryableSnsCode, isRetryableSnsError, type RetryPolicy } from './retry';
 
 /** SNS's limit on one message, body and attributes together (256 KiB). */
@@ -24,6 +38,32 @@ export const SNS_MAX_MESSAGE_BYTES = 262_144;
 export const SNS_MAX_BATCH_BYTES = 262_144;
 /** SNS's limit on entries in one PublishBatch request. */
 export const SNS_MAX_BATCH_ENTRIES = 10;
+
+/** The most a batch request (SNS PublishBatch, SQS SendMessageBatch) may carry. */
+export interface BatchLimits {
+  readonly maxEntries: number;
+  /** Sum of the entries' sizes (body and attributes). */
+  readonly maxBytes: number;
+}
+
+/** The limits of one SNS PublishBatch request. */
+export const SNS_BATCH_LIMITS: BatchLimits = { maxEntries: SNS_MAX_BATCH_ENTRIES, maxBytes: SNS_MAX_BATCH_BYTES };
+
+/**
+ * SDK attempts per HTTP request of the publisher's SNS client. The publisher retries
+ * with its own policy (per entry, with full jitter); SDK retries under it would multiply
+ * both the requests (3 SDK attempts x 5 publisher attempts = 15 per batch) and the waits.
+ */
+export const PUBLISHER_SDK_MAX_ATTEMPTS = 1;
+
+/**
+ * An SNS client for a publisher: `config` as given (region, endpoint, credentials), with
+ * the SDK's own retries turned off ({@link PUBLISHER_SDK_MAX_ATTEMPTS}), since the
+ * publisher owns them. Any `maxAttempts` in `config` is overridden.
+ */
+export function createPublisherSnsClient(config: SNSClientConfig = {}): SNSClient {
+  return new SNSClient({ ...config, maxAttempts: PUBLISHER_SDK_MAX_ATTEMPTS });
+}
 
 /** Per-event options of {@link Publisher.publish}. */
 export interface PublishOptions {
@@ -59,7 +99,7 @@ export interface PublishedEvent {
 export interface FailedEvent {
   readonly id: string;
   readonly type: string;
-  /** SNS's error code, or the name of Fanout's error (e.g. `ContractViolationError`). */
+  /** SNS's error code, or the name of Fanout's error (e.g. `ContractViolationError`, `HeldBackError`). */
   readonly code: string;
   readonly message: string;
   /** True when publishing it again cannot help without a change. */
@@ -80,20 +120,30 @@ export interface Publisher<M extends object = EventDataMap> {
    * Validates and publishes one event.
    * @returns the event as SNS accepted it
    * @throws ContractViolationError when `data` breaks the contract (nothing is sent)
-   * @throws MessageTooLargeError, InvalidEventError, NoTopicError, UnknownContractError (nothing is sent)
+   * @throws MessageTooLargeError, InvalidEventError, NoTopicError, NoContractVersionError, UnknownContractError (nothing is sent)
    * @throws PublishRejectedError when SNS refused it; PublishFailedError when every retry failed
    */
   publish<T extends keyof M & string>(type: T, data: M[T], options: PublishOptions): Promise<PublishedEvent>;
   /**
    * Validates every event, then publishes the valid ones in as few requests as the
-   * limits allow (one topic per request, 10 events and 256 KB at most). Events that
-   * fail validation, or are too large, are not sent and are reported in `failed`.
+   * limits allow (one topic per request, 10 events and 256 KB at most; on a FIFO topic
+   * one event of a message group per request, the group's next one in a later request).
+   * Events that fail validation, or are too large, are not sent and are reported in `failed`.
+   *
+   * On a FIFO topic, once an event fails (validation, refusal, or retries exhausted),
+   * the later events of its message group in this batch are not sent either: they are
+   * reported as failed with a {@link HeldBackError} ("held behind <event id>", not
+   * permanent), so the group never skips an event. Publish them again, in order, after it.
    */
   publishBatch(events: readonly PublishEvent<M>[]): Promise<PublishResult>;
 }
 
 /** Options of {@link createPublisher}. */
 export interface PublisherOptions {
+  /**
+   * The SNS client. Build it with {@link createPublisherSnsClient} (or `maxAttempts: 1`):
+   * the publisher retries on its own, and SDK retries under it multiply the requests.
+   */
   readonly sns: SNSClient;
   /** The topic ARN of each event type: a function or a map. A topic whose ARN ends in `.fifo` is FIFO. */
   readonly topicArnFor: ((eventType: string) => string | undefined) | Readonly<Record<string, string>>;
@@ -101,6 +151,16 @@ export interface PublisherOptions {
   readonly contracts: ContractResolver;
   /** The producer, a URI reference, e.g. `urn:fanout:web-app`. */
   readonly source: string;
+  /**
+   * The contract version written per event type, over the default. Not the newest
+   * version registered: under FORWARD or NONE compatibility a new registered version may
+   * not accept what this producer's code builds, so a producer writes the version its
+   * types describe until it is rebuilt. Override an entry to write another version (the
+   * data must then satisfy that version), or to name the version of an event type that
+   * has no generated type.
+   * @default {@link LATEST_VERSIONS}, the versions of the generated {@link EventDataMap}
+   */
+  readonly versions?: Readonly<Record<string, number>>;
   /** @default {@link DEFAULT_RETRY_POLICY} */
   readonly retry?: Partial<RetryPolicy>;
   /** @default crypto.randomUUID */
@@ -118,7 +178,7 @@ interface AttributeValue {
   readonly StringValue: string;
 }
 
-/** Bytes SNS counts for a message: the body plus every attribute's name, type and value. */
+/** Bytes SNS (and SQS) count for a message: the body plus every attribute's name, type and value. */
 export function snsMessageBytes(body: string, attributes: Readonly<Record<string, AttributeValue>>): number {
   let size = Buffer.byteLength(body, 'utf8');
   for (const [name, value] of Object.entries(attributes)) {
@@ -132,6 +192,91 @@ export function isFifoTopicArn(topicArn: string): boolean {
   return topicArn.endsWith('.fifo');
 }
 
+/** What {@link buildPublishEntry} needs: one event, already validated against `version`. */
+export interface PublishEntryInput {
+  readonly type: string;
+  readonly version: number;
+  readonly data: unknown;
+  readonly subject: string;
+  readonly source: string;
+  readonly id: string;
+  readonly correlationId: string;
+  readonly time: Date;
+  /** The topic is FIFO: set the message group (the subject) and the deduplication id (the event id). */
+  readonly fifo: boolean;
+}
+
+/** One event as a PublishBatch entry (without the request-local `Id`), and its size as SNS counts it. */
+export interface PublishEntry {
+  readonly entry: Omit<PublishBatchRequestEntry, 'Id'>;
+  readonly sizeBytes: number;
+}
+
+/**
+ * The PublishBatch entry of one event: the CloudEvents envelope as the body, the message
+ * attributes that mirror it, and on a FIFO topic the message group and deduplication id.
+ * Pure: ids and time come from the caller.
+ * @throws MessageTooLargeError when the message is over {@link SNS_MAX_MESSAGE_BYTES}
+ */
+export function buildPublishEntry(input: PublishEntryInput): PublishEntry {
+  const envelope = createEnvelope({
+    type: input.type,
+    version: input.version,
+    data: input.data,
+    subject: input.subject,
+    source: input.source,
+    id: input.id,
+    correlationId: input.correlationId,
+    time: input.time,
+  });
+  const body = JSON.stringify(envelope);
+  const attributes = envelopeAttributes(envelope);
+  const sizeBytes = snsMessageBytes(body, attributes);
+  if (sizeBytes > SNS_MAX_MESSAGE_BYTES) throw new MessageTooLargeError(input.type, input.id, sizeBytes, SNS_MAX_MESSAGE_BYTES);
+  return {
+    sizeBytes,
+    entry: {
+      Message: body,
+      MessageAttributes: attributes,
+      // FIFO: order per entity, and SNS drops a producer's retry of the same event id within its 5-minute window.
+      ...(input.fifo && { MessageGroupId: input.subject, MessageDeduplicationId: input.id }),
+    },
+  };
+}
+
+/**
+ * Packs items into as few batch requests as `limits` allow. Each item goes into the
+ * first request with room for it (entries and bytes); one over `maxBytes` on its own
+ * gets a request of its own. Items that share a group (a FIFO message group) go one per
+ * request, each in a later request than the one before it: requests sent one after
+ * another then keep each group's order, and a failed entry never has a later entry of
+ * its group beside it in the same request, already sent. Within a request, items keep
+ * the order they were given in. Pure.
+ * @param groupOf the item's group, or undefined when its order does not matter
+ */
+export function packBatches<T>(items: readonly T[], limits: BatchLimits, sizeOf: (item: T) => number, groupOf: (item: T) => string | undefined = () => undefined): T[][] {
+  const batches: { items: T[]; bytes: number }[] = [];
+  const nextFor = new Map<string, number>();
+  // Batches only fill up, so the first one with a free entry only moves forward.
+  let firstOpen = 0;
+  for (const item of items) {
+    const size = sizeOf(item);
+    const group = groupOf(item);
+    let i = Math.max(firstOpen, group === undefined ? 0 : (nextFor.get(group) ?? 0));
+    for (; i < batches.length; i += 1) {
+      const batch = batches[i]!;
+      if (batch.items.length < limits.maxEntries && batch.bytes + size <= limits.maxBytes) break;
+    }
+    if (i === batches.length) batches.push({ items: [], bytes: 0 });
+    const batch = batches[i]!;
+    batch.items.push(item);
+    batch.bytes += size;
+    if (group !== undefined) nextFor.set(group, i + 1);
+    while (firstOpen < batches.length && batches[firstOpen]!.items.length >= limits.maxEntries) firstOpen += 1;
+  }
+  return batches.map((b) => b.items);
+}
+
 /** An event ready to send. */
 interface Prepared {
   readonly index: number;
@@ -139,11 +284,19 @@ interface Prepared {
   readonly type: string;
   readonly version: number;
   readonly topicArn: string;
+  /** FIFO topics only: the message group (the subject). */
+  readonly group?: string;
   readonly entry: Omit<PublishBatchRequestEntry, 'Id'>;
   readonly sizeBytes: number;
 }
 
 type Outcome = { readonly published: PublishedEvent } | { readonly failed: FailedEvent };
+
+/** The first event of a FIFO message group that failed: the group's later events wait behind it. */
+interface Blocker {
+  readonly index: number;
+  readonly id: string;
+}
 
 function failure(id: string, type: string, error: FanoutError, code: string = error.name): FailedEvent {
   return { id, type, code, message: error.message, permanent: isPermanent(error), error };
@@ -154,33 +307,22 @@ function asFanoutError(error: unknown, what: string): FanoutError {
   return new TransientError(`${what}: ${(error as Error | undefined)?.message ?? String(error)}`, { cause: error });
 }
 
-/** Splits one topic's events into requests of at most 10 entries and 256 KB, keeping their order. */
-function chunk(events: readonly Prepared[]): Prepared[][] {
-  const chunks: Prepared[][] = [];
-  let current: Prepared[] = [];
-  let bytes = 0;
-  for (const event of events) {
-    if (current.length === SNS_MAX_BATCH_ENTRIES || (current.length > 0 && bytes + event.sizeBytes > SNS_MAX_BATCH_BYTES)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(event);
-    bytes += event.sizeBytes;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
 /**
- * Creates a publisher.
+ * Creates a publisher. Give it an SNS client without SDK retries
+ * ({@link createPublisherSnsClient}): it retries on its own, per entry.
+ * @throws PublisherConfigError on a bad retry policy or version map
  * @example
+ * const sns = createPublisherSnsClient({ region: 'eu-west-1' });
  * const publisher = createPublisher({ sns, topicArnFor: { 'user.signed-up': arn }, contracts, source: 'urn:fanout:web-app' });
  * await publisher.publish('user.signed-up', { userId, email, name, plan, signedUpAt }, { subject: userId });
  */
 export function createPublisher<M extends object = EventDataMap>(options: PublisherOptions): Publisher<M> {
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   if (!Number.isInteger(retry.maxAttempts) || retry.maxAttempts < 1) throw new PublisherConfigError(`retry.maxAttempts must be a positive integer, got ${retry.maxAttempts}`);
+  const versions: Readonly<Record<string, number>> = { ...LATEST_VERSIONS, ...options.versions };
+  for (const [type, version] of Object.entries(versions)) {
+    if (!Number.isInteger(version) || version < 1) throw new PublisherConfigError(`versions["${type}"] must be a positive integer, got ${version}`);
+  }
   const newId = options.newId ?? randomUUID;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = options.random ?? Math.random;
@@ -188,7 +330,8 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
   const topics = options.topicArnFor;
   const topicArnFor = typeof topics === 'function' ? topics : (eventType: string) => (Object.hasOwn(topics, eventType) ? topics[eventType] : undefined);
 
-  async function prepare(event: PublishEvent<Record<string, unknown>>, index: number, id: string): Promise<Prepared> {
+  /** Where an event goes; known before its data is looked at, so a FIFO group can be held back on any failure after. */
+  function route(event: PublishEvent<Record<string, unknown>>): { topicArn: string; group?: string } {
     const { type } = event;
     if (typeof event.subject !== 'string' || event.subject === '') {
       throw new InvalidEventError(`${type} event: subject (the entity the event is about) must be a non-empty string`);
@@ -200,12 +343,20 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
       throw new NoTopicError(`no topic for event type "${type}": ${(cause as Error).message}`, { cause });
     }
     if (!topicArn) throw new NoTopicError(`no topic is configured for event type "${type}"`);
-    const version = await options.contracts.latestVersion(type);
+    return { topicArn, ...(isFifoTopicArn(topicArn) && { group: event.subject }) };
+  }
+
+  async function prepare(event: PublishEvent<Record<string, unknown>>, index: number, id: string, topicArn: string): Promise<Prepared> {
+    const { type } = event;
+    const version = Object.hasOwn(versions, type) ? versions[type] : undefined;
+    if (version === undefined) {
+      throw new NoContractVersionError(`${type} event ${id}: no contract version to write it as (no generated type for "${type}"): pass versions: { "${type}": <n> }`);
+    }
     const contract = await options.contracts.resolve(type, version);
     const violations = contract.validate(event.data);
     if (violations.length > 0) throw new ContractViolationError(type, version, violations);
-
-    const envelope = createEnvelope({
+    const fifo = isFifoTopicArn(topicArn);
+    const { entry, sizeBytes } = buildPublishEntry({
       type,
       version,
       data: event.data,
@@ -214,30 +365,21 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
       id,
       correlationId: event.correlationId ?? id,
       time: event.time ?? now(),
+      fifo,
     });
-    const body = JSON.stringify(envelope);
-    const attributes = envelopeAttributes(envelope);
-    const sizeBytes = snsMessageBytes(body, attributes);
-    if (sizeBytes > SNS_MAX_MESSAGE_BYTES) throw new MessageTooLargeError(type, id, sizeBytes, SNS_MAX_MESSAGE_BYTES);
-    const fifo = isFifoTopicArn(topicArn);
-    return {
-      index,
-      id,
-      type,
-      version,
-      topicArn,
-      sizeBytes,
-      entry: {
-        Message: body,
-        MessageAttributes: attributes,
-        // FIFO: order per entity, and SNS drops a producer's retry of the same event id within its 5-minute window.
-        ...(fifo && { MessageGroupId: event.subject, MessageDeduplicationId: id }),
-      },
-    };
+    return { index, id, type, version, topicArn, ...(fifo && { group: event.subject }), sizeBytes, entry };
   }
 
-  /** Sends one request's worth of events, retrying only the entries that failed retryably. */
-  async function send(events: readonly Prepared[], outcomes: Outcome[]): Promise<void> {
+  /**
+   * Sends one request's worth of events, retrying only the entries that failed retryably.
+   * @returns the events that finally failed
+   */
+  async function send(events: readonly Prepared[], outcomes: Outcome[]): Promise<Prepared[]> {
+    const failedEvents: Prepared[] = [];
+    const fail = (event: Prepared, error: FanoutError, code: string) => {
+      outcomes[event.index] = { failed: failure(event.id, event.type, error, code) };
+      failedEvents.push(event);
+    };
     let pending = [...events];
     for (let attempt = 1; pending.length > 0; attempt += 1) {
       const last = attempt >= retry.maxAttempts;
@@ -254,23 +396,14 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
         const code = (error as Error | undefined)?.name ?? 'Error';
         const message = (error as Error | undefined)?.message ?? String(error);
         if (!isRetryableSnsError(error)) {
-          for (const event of pending) {
-            const rejected = new PublishRejectedError(`SNS refused ${event.type} event ${event.id} (${code}: ${message})`, code, { cause: error });
-            outcomes[event.index] = { failed: failure(event.id, event.type, rejected, code) };
-          }
-          return;
+          for (const event of pending) fail(event, new PublishRejectedError(`SNS refused ${event.type} event ${event.id} (${code}: ${message})`, code, { cause: error }), code);
+          return failedEvents;
         }
         if (last) {
           for (const event of pending) {
-            const failed = new PublishFailedError(
-              `SNS did not take ${event.type} event ${event.id} after ${attempt} attempts (${code}: ${message})`,
-              code,
-              attempt,
-              { cause: error },
-            );
-            outcomes[event.index] = { failed: failure(event.id, event.type, failed, code) };
+            fail(event, new PublishFailedError(`SNS did not take ${event.type} event ${event.id} after ${attempt} attempts (${code}: ${message})`, code, attempt, { cause: error }), code);
           }
-          return;
+          return failedEvents;
         }
         await sleep(fullJitterDelayMs(attempt, retry, random));
         continue;
@@ -302,8 +435,7 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
         const message = bad.Message ?? '';
         // SenderFault says whose fault it is; a throttling code is retryable whatever the flag says.
         if (bad.SenderFault && !isRetryableSnsCode(code)) {
-          const rejected = new PublishRejectedError(`SNS refused ${event.type} event ${event.id} (${code}: ${message})`, code);
-          outcomes[event.index] = { failed: failure(event.id, event.type, rejected, code) };
+          fail(event, new PublishRejectedError(`SNS refused ${event.type} event ${event.id} (${code}: ${message})`, code), code);
         } else {
           retryable.push(event);
           lastCodes.set(event, { code, message });
@@ -314,33 +446,45 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
         retryable.push(event);
         lastCodes.set(event, { code: 'NoResult', message: 'SNS returned no result for this entry' });
       }
-      if (retryable.length === 0) return;
+      if (retryable.length === 0) return failedEvents;
       if (last) {
         for (const event of retryable) {
           const { code, message } = lastCodes.get(event)!;
-          const failed = new PublishFailedError(`SNS did not take ${event.type} event ${event.id} after ${attempt} attempts (${code}: ${message})`, code, attempt);
-          outcomes[event.index] = { failed: failure(event.id, event.type, failed, code) };
+          fail(event, new PublishFailedError(`SNS did not take ${event.type} event ${event.id} after ${attempt} attempts (${code}: ${message})`, code, attempt), code);
         }
-        return;
+        return failedEvents;
       }
-      // Keep the original order, so a FIFO group's retried events stay in sequence.
+      // On a FIFO topic a request holds one event per group, so retrying only the failed
+      // entries never lets a group's later event overtake them.
       pending = retryable.sort((a, b) => a.index - b.index);
       await sleep(fullJitterDelayMs(attempt, retry, random));
     }
+    return failedEvents;
   }
 
   async function publishBatch(events: readonly PublishEvent<M>[]): Promise<PublishResult> {
     const outcomes: Outcome[] = new Array(events.length);
     const prepared: Prepared[] = [];
+    // Per FIFO topic and message group, the first event that failed.
+    const blockers = new Map<string, Blocker>();
+    const groupKey = (topicArn: string, group: string) => `${topicArn}\n${group}`;
+    const block = (topicArn: string, group: string, event: Blocker) => {
+      const key = groupKey(topicArn, group);
+      const current = blockers.get(key);
+      if (!current || current.index > event.index) blockers.set(key, { index: event.index, id: event.id });
+    };
     // Every event is checked before any is sent.
     for (const [index, event] of (events as readonly PublishEvent<Record<string, unknown>>[]).entries()) {
       // The id is fixed first, so an event that is refused is reported under the id it would have had.
       const id = event.id ?? newId();
+      let routed: { topicArn: string; group?: string } | undefined;
       try {
-        prepared.push(await prepare(event, index, id));
+        routed = route(event);
+        prepared.push(await prepare(event, index, id, routed.topicArn));
       } catch (error) {
         const fanoutError = asFanoutError(error, `${event.type} event ${id}: could not check its contract`);
         outcomes[index] = { failed: failure(id, event.type, fanoutError) };
+        if (routed?.group !== undefined) block(routed.topicArn, routed.group, { index, id });
       }
     }
     const byTopic = new Map<string, Prepared[]>();
@@ -349,9 +493,24 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
       list.push(event);
       byTopic.set(event.topicArn, list);
     }
-    // One request at a time: a FIFO group's next events never overtake a retried one.
-    for (const topicEvents of byTopic.values()) {
-      for (const request of chunk(topicEvents)) await send(request, outcomes);
+    // One request at a time: a FIFO group's next event goes in a later request, sent only
+    // once the one before it was published or given up on.
+    for (const [topicArn, topicEvents] of byTopic) {
+      for (const request of packBatches(topicEvents, SNS_BATCH_LIMITS, (e) => e.sizeBytes, (e) => e.group)) {
+        const ready: Prepared[] = [];
+        for (const event of request) {
+          const blocker = event.group === undefined ? undefined : blockers.get(groupKey(topicArn, event.group));
+          if (blocker && blocker.index < event.index) {
+            outcomes[event.index] = { failed: failure(event.id, event.type, new HeldBackError(event.type, event.id, blocker.id, event.group!)) };
+          } else {
+            ready.push(event);
+          }
+        }
+        if (ready.length === 0) continue;
+        for (const failed of await send(ready, outcomes)) {
+          if (failed.group !== undefined) block(topicArn, failed.group, failed);
+        }
+      }
     }
     const published: PublishedEvent[] = [];
     const failed: FailedEvent[] = [];
@@ -377,8 +536,12 @@ export type PipelinePublisherOptions = Omit<PublisherOptions, 'topicArnFor'>;
 
 /**
  * A publisher for a deployed (or emulated) pipeline: each event type goes to its
- * topic's ARN, read from the stack outputs (OutputKey.topicArn).
+ * topic's ARN, read from the stack outputs (OutputKey.topicArn). As for
+ * {@link createPublisher}, build `options.sns` with {@link createPublisherSnsClient}
+ * (`maxAttempts: 1`): the publisher's retries are the only ones.
  * @throws PublisherConfigError when an output is missing or a topic's FIFO-ness disagrees with the pipeline
+ * @example
+ * const publisher = publisherForPipeline(pipeline, outputs, { sns: createPublisherSnsClient(), contracts, source: 'urn:fanout:web-app' });
  */
 export function publisherForPipeline(pipeline: ResolvedPipeline, outputs: StackOutputs, options: PipelinePublisherOptions): Publisher<EventDataMap> {
   const topicArns: Record<string, string> = {};

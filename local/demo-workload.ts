@@ -10,8 +10,9 @@
  * - a few schema-invalid events, which consumers must dead-letter with the reason.
  *
  * Valid latest-version events go through the publisher client (validated, enveloped,
- * PublishBatch). v1 events and invalid ones are published raw with the SNS client, since
- * the publisher only writes the latest version and refuses invalid data, which is the point.
+ * PublishBatch). v1 events and invalid ones are published raw with the SNS client: the
+ * publisher writes the version it was generated against and refuses invalid data, which
+ * is the point, and the demo must show consumers coping with older producers too.
  *
  * {@link planWorkload} is pure and seeded (the same plan for the same seed and size);
  * {@link publishWorkload} sends a plan at a paced rate.

@@ -18,11 +18,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConsumerEnv } from '../contracts/consumer-environment';
 import { GlueContractResolver } from '../contracts/glue-registry';
 import { FanoutError } from '../contracts/errors';
-import { publisherForPipeline } from '../client/publisher';
+import { createPublisherSnsClient, publisherForPipeline } from '../client/publisher';
 import { resolvePipeline, type ResolvedPipeline } from '../lib/pipeline-definition';
 import { samplePipeline } from '../lib/sample-pipeline';
 import { OutputKey } from '../lib/stack-outputs';
@@ -31,7 +32,7 @@ import { startConsumers, stopConsumers, type ChaosPlan, type RunningConsumer } f
 import { DEMO_SOURCE, planWorkload, publishWorkload, type PublicationRecord } from './demo-workload';
 import { KitMetric } from '../lambdas/kit/telemetry';
 import { FunctionStartError } from './function-runtime';
-import { createEmulatorClients, destroyClients, materializeStack, type EmulatorClients, type MaterializedStack } from './materialize';
+import { createEmulatorClients, destroyClients, emulatorClientSettings, materializeStack, type EmulatorClients, type MaterializedStack } from './materialize';
 import { queueDepth, readDeadLetters, readEffects } from './observe';
 import { ProgressLine } from './progress';
 import { buildReport, describeProblems, renderReport, reportIsClean, type ConsumerObservations, type RunReport } from './report';
@@ -201,6 +202,7 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
   let ownedEmulator = false;
   let connecting: Promise<void> | undefined;
   let clients: EmulatorClients | undefined;
+  let publisherSns: SNSClient | undefined;
   let consumers: RunningConsumer[] = [];
   let fatal: FunctionStartError | undefined;
   const runAbort = new AbortController();
@@ -296,8 +298,11 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
       const topic = pipeline.eventTypes.find((e) => e.name === eventType)!.topic;
       return outputs[OutputKey.topicArn(topic)]!;
     };
+    // The publisher owns retries (backoff with full jitter, failed entries only): its
+    // client makes one attempt per call so retries do not multiply.
+    publisherSns = createPublisherSnsClient(emulatorClientSettings(emulator.endpoint, synthesized.region));
     const publisher = publisherForPipeline(pipeline, outputs, {
-      sns: clients.sns,
+      sns: publisherSns,
       contracts: new GlueContractResolver({ glue: clients.glue, registryName: outputs[OutputKey.schemaRegistryName()]! }),
       source: DEMO_SOURCE,
     });
@@ -508,6 +513,7 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
     signal.removeEventListener('abort', stopRun);
     await stopConsumers(consumers, { graceMs: signal.aborted ? 1000 : 5000 });
     if (clients) destroyClients(clients);
+    publisherSns?.destroy();
     // An emulator still starting when something else failed is stopped once it is up.
     await connecting?.catch(() => undefined);
     if (ownedEmulator) await emulator?.stop();

@@ -15,10 +15,14 @@ import { PRICES, PRICES_AS_OF, PRICES_REGION, type PriceTable } from './cost-pri
 export const MONTH_HOURS = 730;
 /** Seconds in a billing month. */
 export const MONTH_SECONDS = MONTH_HOURS * 3600;
-/** SQS and SNS bill each started 64 KB chunk of a payload as one request. */
+/** SQS and SNS bill each started 64 KB chunk of a request's payload as one request. */
 export const BILLING_CHUNK_BYTES = 64 * 1024;
 /** SQS batch actions (DeleteMessageBatch, SendMessageBatch) take at most 10 entries. */
 export const SQS_BATCH_ENTRIES = 10;
+/** SNS PublishBatch takes at most 10 messages. */
+export const SNS_PUBLISH_BATCH_ENTRIES = 10;
+/** SNS reuses a topic's data key for up to 5 minutes; unlike SQS it has no setting for it. */
+export const SNS_DATA_KEY_REUSE_SECONDS = 300;
 const GIB = 1024 ** 3;
 
 /** The services the estimate breaks down by. */
@@ -47,26 +51,77 @@ export type IdempotencyCapacity =
   | { readonly mode: 'on-demand' }
   | { readonly mode: 'provisioned'; readonly writeUnits: number; readonly readUnits: number };
 
+/**
+ * What the cost depends on in the synthesized stack, counted from its template
+ * ({@link designFromTemplate}) rather than restated here.
+ */
+export interface StackDesign {
+  /**
+   * Customer-managed KMS keys (AWS::KMS::Key): in Fanout's stack one per event topic,
+   * shared by that topic's queues and DLQs, plus the alarm topic's own key.
+   */
+  readonly kmsKeys: number;
+  /** CloudWatch alarm metrics: each AWS::CloudWatch::Alarm on one metric, each metric of a metric-math alarm. */
+  readonly alarmMetrics: number;
+  /** CloudWatch dashboards (AWS::CloudWatch::Dashboard). */
+  readonly dashboards: number;
+}
+
+/** A CloudFormation template, as far as {@link designFromTemplate} reads it. */
+export interface TemplateLike {
+  readonly Resources?: Readonly<Record<string, { readonly Type: string; readonly Properties?: Readonly<Record<string, unknown>> }>>;
+}
+
+/** Counts the billed parts of a synthesized stack's template. Pure. */
+export function designFromTemplate(template: TemplateLike): StackDesign {
+  const resources = Object.values(template.Resources ?? {});
+  const ofType = (type: string) => resources.filter((r) => r.Type === type);
+  const alarmMetrics = ofType('AWS::CloudWatch::Alarm').reduce((sum, alarm) => {
+    // A metric-math alarm lists its metrics (and expressions, not billed) under Metrics.
+    const metrics = alarm.Properties?.Metrics as readonly { readonly MetricStat?: unknown }[] | undefined;
+    return sum + (metrics ? metrics.filter((m) => m.MetricStat !== undefined).length : 1);
+  }, 0);
+  return { kmsKeys: ofType('AWS::KMS::Key').length, alarmMetrics, dashboards: ofType('AWS::CloudWatch::Dashboard').length };
+}
+
 /** Deployment settings the cost depends on that are not in the pipeline definition. */
 export interface CostSettings {
-  /** @default Lambda's active-tracing default: 1 request a second plus 5% of the rest */
+  /**
+   * The X-Ray sampling rule that decides, once at the head of each publish request,
+   * whether it is traced. Its reservoir is per rule (X-Ray shares it across the fleet),
+   * so it is counted once for the pipeline, not per topic or per function.
+   * @default X-Ray's default rule: 1 request a second plus 5% of the rest
+   */
   readonly traceSampling: TraceSampling;
-  /** SQS/SNS KmsDataKeyReusePeriodSeconds. @default 300 (the AWS default) */
+  /** The SQS queues' KmsDataKeyReusePeriodSeconds (SNS topics have no such setting). @default 300 (the AWS default; the stack leaves it) */
   readonly kmsDataKeyReusePeriodSeconds: number;
   /** @default on-demand, as the stack creates it */
   readonly idempotencyCapacity: IdempotencyCapacity;
   /** Batching window per consumer name, overriding the definition (what-if). @default none */
   readonly batchingWindowSeconds: Readonly<Record<string, number>>;
-  /** Customer-managed KMS keys. @default one per topic (its queues and DLQs use the topic's key) */
-  readonly kmsKeys?: number;
-  /** CloudWatch dashboards. @default 1 */
-  readonly dashboards: number;
 }
 
 /** What the model assumes about traffic and code; each one is a number to question. */
 export interface CostAssumptions {
   /** Envelope + attributes, bytes. @default 1024 */
   readonly eventBytes: number;
+  /**
+   * Events per SNS PublishBatch request (batch fill). SNS bills a PublishBatch as one
+   * request per 64 KB chunk of its whole payload, so fuller batches cost less, up to 10x.
+   * The publisher sends up to 10 a request when the producer hands it that many at once
+   * (publishBatch); a producer that calls publish() once per event fills 1. On a FIFO
+   * topic the publisher puts one event per message group in a request, so fill needs 10
+   * groups' events at hand. @default 10
+   */
+  readonly publishBatchFill: number;
+  /** IAM principals publishing to each topic (SNS SSE: a data key per principal per 5 minutes). @default 1 */
+  readonly publishingPrincipalsPerTopic: number;
+  /**
+   * A consumer's invocations start X-Ray traces of their own, beside the publish's trace.
+   * False: a sampled publish's trace spans SNS → SQS → Lambda (the trace header travels
+   * with the message), so an event is traced once end to end, not once per hop. @default false
+   */
+  readonly invocationsStartOwnTraces: boolean;
   /** Lambda time per record (parse, validate, idempotency, downstream), ms. @default 25 */
   readonly recordMilliseconds: number;
   /** Lambda time per invocation outside the records (batch set-up, metrics flush), ms. @default 5 */
@@ -104,12 +159,14 @@ export const DEFAULT_COST_SETTINGS: CostSettings = {
   kmsDataKeyReusePeriodSeconds: 300,
   idempotencyCapacity: { mode: 'on-demand' },
   batchingWindowSeconds: {},
-  dashboards: 1,
 };
 
 /** Defaults of {@link CostAssumptions}. */
 export const DEFAULT_COST_ASSUMPTIONS: CostAssumptions = {
   eventBytes: 1024,
+  publishBatchFill: SNS_PUBLISH_BATCH_ENTRIES,
+  publishingPrincipalsPerTopic: 1,
+  invocationsStartOwnTraces: false,
   recordMilliseconds: 25,
   invocationOverheadMilliseconds: 5,
   transientFailureRate: 0.01,
@@ -132,8 +189,8 @@ export type CostVolume = { readonly kind: 'peak' } | { readonly kind: 'per-day';
 export interface CostInput {
   readonly pipeline: ResolvedPipeline;
   readonly volume: CostVolume;
-  /** Alarm metrics the stack creates (from the alarm catalog; a metric-math alarm counts each metric). */
-  readonly alarmMetrics: number;
+  /** The synthesized stack's billed parts ({@link designFromTemplate}). */
+  readonly design: StackDesign;
   readonly settings?: Partial<CostSettings>;
   readonly assumptions?: Partial<CostAssumptions>;
   /** @default PRICES */
@@ -179,6 +236,7 @@ export interface CostEstimate {
   readonly services: readonly { readonly service: CostServiceName; readonly monthlyUsd: number }[];
   readonly totalMonthlyUsd: number;
   readonly traffic: readonly ConsumerTraffic[];
+  readonly design: StackDesign;
   readonly settings: CostSettings;
   readonly assumptions: CostAssumptions;
 }
@@ -206,6 +264,15 @@ export class CostInputError extends FanoutError {
 
 function chunks(bytes: number): number {
   return Math.max(1, Math.ceil(bytes / BILLING_CHUNK_BYTES));
+}
+
+/**
+ * Expected reuse periods in which at least one of `events` falls, out of `periods`, with
+ * arrivals spread at random (Poisson): KMS is called once per principal per such period.
+ */
+export function activePeriods(events: number, periods: number): number {
+  if (periods <= 0 || events <= 0) return 0;
+  return periods * -Math.expm1(-events / periods);
 }
 
 /** Requests a second that X-Ray records under a sampling rule, at `rate` requests a second. */
@@ -258,7 +325,13 @@ export function estimateCost(input: CostInput): CostEstimate {
   if (!(settings.kmsDataKeyReusePeriodSeconds >= 60 && settings.kmsDataKeyReusePeriodSeconds <= 86_400)) {
     throw new CostInputError(`the KMS data key reuse period must be 60 to 86400 seconds, got ${settings.kmsDataKeyReusePeriodSeconds}`);
   }
-  if (!(input.alarmMetrics >= 0)) throw new CostInputError(`alarm metrics must be a non-negative number, got ${input.alarmMetrics}`);
+  const { design } = input;
+  for (const [name, value] of Object.entries(design)) {
+    if (!(Number.isInteger(value) && value >= 0)) throw new CostInputError(`design.${name} must be a non-negative integer, got ${value}`);
+  }
+  if (!(Number.isInteger(a.publishBatchFill) && a.publishBatchFill >= 1 && a.publishBatchFill <= SNS_PUBLISH_BATCH_ENTRIES)) {
+    throw new CostInputError(`publishBatchFill must be 1 to ${SNS_PUBLISH_BATCH_ENTRIES} events a request, got ${a.publishBatchFill}`);
+  }
 
   const events = eventsPerType(pipeline, volume);
   const eventsPerMonth = [...events.values()].reduce((s, n) => s + n, 0);
@@ -271,19 +344,27 @@ export function estimateCost(input: CostInput): CostEstimate {
   const eventGb = a.eventBytes / GIB;
   const traffic = pipeline.consumers.map((c) => consumerTraffic(c, events, settings, a));
   const trafficOf = new Map(traffic.map((t) => [t.consumer, t]));
-  const reusePeriods = MONTH_SECONDS / settings.kmsDataKeyReusePeriodSeconds;
+  const queuePeriods = MONTH_SECONDS / settings.kmsDataKeyReusePeriodSeconds;
+  const topicPeriods = MONTH_SECONDS / SNS_DATA_KEY_REUSE_SECONDS;
+  const publishedTo = (topic: string) => pipeline.eventTypes.filter((e) => e.topic === topic).reduce((s, e) => s + (events.get(e.name) ?? 0), 0);
+  const fill = a.publishBatchFill;
+  // PublishBatch requests: `fill` events each, each request billed per 64 KB chunk of its whole payload.
+  const publishRequests = (published: number) => Math.ceil(published / fill);
+  const publishChunks = chunks(fill * a.eventBytes);
 
-  // SNS: every message published (PublishBatch bills each message), per 64 KB chunk.
+  // SNS bills a PublishBatch per API request, not per message: ceil(published / fill) requests x 64 KB chunks.
   for (const topic of pipeline.topics) {
-    const published = pipeline.eventTypes.filter((e) => e.topic === topic.name).reduce((s, e) => s + (events.get(e.name) ?? 0), 0);
+    const published = publishedTo(topic.name);
     const delivered = pipeline.consumers.filter((c) => c.topic === topic.name).reduce((s, c) => s + trafficOf.get(c.name)!.messages, 0);
+    const requests = publishRequests(published) * publishChunks;
+    const item = `${topic.name}: publish requests (PublishBatch, ${fill} events each${publishChunks > 1 ? `, ${publishChunks} x 64 KB chunks` : ''})`;
     if (topic.fifo) {
-      add(CostService.Sns, `${topic.name}: publishes (FIFO)`, published * eventChunks, 'requests', p.sns.fifoPublishPerMillion, M);
+      add(CostService.Sns, `${item} (FIFO)`, requests, 'requests', p.sns.fifoPublishPerMillion, M);
       add(CostService.Sns, `${topic.name}: payload published (FIFO)`, published * eventGb, 'GB', p.sns.fifoPublishPayloadPerGb, 1);
       add(CostService.Sns, `${topic.name}: deliveries to SQS (FIFO)`, delivered, 'messages', p.sns.fifoDeliveryPerMillion, M);
       add(CostService.Sns, `${topic.name}: payload delivered (FIFO)`, delivered * eventGb, 'GB', p.sns.fifoDeliveryPayloadPerGb, 1);
     } else {
-      add(CostService.Sns, `${topic.name}: publishes`, published * eventChunks, 'requests', p.sns.standardPublishPerMillion, M);
+      add(CostService.Sns, item, requests, 'requests', p.sns.standardPublishPerMillion, M);
       add(CostService.Sns, `${topic.name}: deliveries to SQS (free)`, delivered, 'messages', p.sns.standardSqsDeliveryPerMillion, M);
     }
   }
@@ -311,16 +392,17 @@ export function estimateCost(input: CostInput): CostEstimate {
       add(CostService.DynamoDb, `${n}: downstream table writes (on-demand)`, t.messages * a.downstreamWritesPerRecord, 'write units', p.dynamodb.onDemandWritePerMillion, M);
     }
 
-    const traces = sampledPerSecond(t.invocations / MONTH_SECONDS, settings.traceSampling) * MONTH_SECONDS;
-    add(CostService.XRay, `${n}: traces of invocations`, traces, 'traces', p.xray.tracesRecordedPerMillion, M);
+    if (a.invocationsStartOwnTraces) {
+      const traces = sampledPerSecond(t.invocations / MONTH_SECONDS, settings.traceSampling) * MONTH_SECONDS;
+      add(CostService.XRay, `${n}: traces started by invocations`, traces, 'traces', p.xray.tracesRecordedPerMillion, M);
+    }
 
-    // SQS SSE-KMS: per reuse period with traffic, each producing principal calls
-    // GenerateDataKey and Decrypt, each consuming one Decrypt: B/D x (2P + C), with
-    // P = SNS, C = the function's role. No more periods than messages.
-    const queueKms = Math.min(reusePeriods, t.messages) * (2 * 1 + 1);
-    // The DLQ: the function's role produces (permanent failures); nobody reads until a redrive.
-    const dlqKms = Math.min(reusePeriods, t.messages * a.permanentFailureRate) * 2;
-    add(CostService.Kms, `${n}: queue and DLQ data keys`, queueKms + dlqKms, 'requests', p.kms.requestsPer10k, 10_000);
+    // SQS SSE-KMS, per queue: in each reuse period with traffic, each producing principal
+    // calls GenerateDataKey and Decrypt and each consuming principal Decrypt, AWS's
+    // B/D x (2P + C). The queue: P = SNS, C = the function's role.
+    add(CostService.Kms, `${n}: queue data keys (SNS sends, the function receives)`, activePeriods(t.messages, queuePeriods) * (2 * 1 + 1), 'requests', p.kms.requestsPer10k, 10_000);
+    // The DLQ: P = the function's role (permanent failures); C = nobody until a redrive.
+    add(CostService.Kms, `${n}: DLQ data keys (permanent failures)`, activePeriods(t.messages * a.permanentFailureRate, queuePeriods) * 2, 'requests', p.kms.requestsPer10k, 10_000);
 
     const logBytes = t.attempts * a.logBytesPerRecord + t.invocations * a.logBytesPerInvocation;
     add(CostService.CloudWatch, `${n}: log ingestion`, logBytes / GIB, 'GB', p.cloudwatch.logsIngestPerGb, 1);
@@ -337,18 +419,24 @@ export function estimateCost(input: CostInput): CostEstimate {
     add(CostService.DynamoDb, `idempotency table: ${readUnits} provisioned RCU`, readUnits * MONTH_HOURS, 'RCU-hours', p.dynamodb.provisionedRcuHour, 1);
   }
 
-  for (const topic of pipeline.topics) {
-    const published = pipeline.eventTypes.filter((e) => e.topic === topic.name).reduce((s, e) => s + (events.get(e.name) ?? 0), 0);
-    const traces = sampledPerSecond(published / MONTH_SECONDS, settings.traceSampling) * MONTH_SECONDS;
-    add(CostService.XRay, `${topic.name}: traces of publishes (SNS active tracing)`, traces, 'traces', p.xray.tracesRecordedPerMillion, M);
-    // SNS SSE: the publisher's principal gets a data key per reuse period with traffic.
-    add(CostService.Kms, `${topic.name}: topic data keys`, Math.min(reusePeriods, published), 'requests', p.kms.requestsPer10k, 10_000);
-  }
-  const keys = settings.kmsKeys ?? pipeline.topics.length;
-  add(CostService.Kms, 'customer-managed keys', keys, 'keys', p.kms.keyMonth, 1);
+  // X-Ray: one trace per sampled publish request, end to end. The decision is made once,
+  // at the head (SNS active tracing, or a traced producer), and the trace header travels
+  // SNS → SQS → Lambda, so SQS and the consumers add segments to that trace, not traces.
+  // One sampling rule for the pipeline: its reservoir is shared, not one per topic.
+  const allRequests = pipeline.topics.reduce((s, topic) => s + publishRequests(publishedTo(topic.name)), 0);
+  const traces = sampledPerSecond(allRequests / MONTH_SECONDS, settings.traceSampling) * MONTH_SECONDS;
+  add(CostService.XRay, 'traces of publish requests (SNS → SQS → Lambda, one trace each)', traces, 'traces', p.xray.tracesRecordedPerMillion, M);
 
-  add(CostService.CloudWatch, 'alarms (standard resolution)', input.alarmMetrics, 'alarm metrics', p.cloudwatch.alarmMetricMonth, 1);
-  add(CostService.CloudWatch, 'dashboard', settings.dashboards, 'dashboards', p.cloudwatch.dashboardMonth, 1);
+  for (const topic of pipeline.topics) {
+    // SNS SSE, per topic: B/D x 2P, D fixed at 5 minutes, P the publishing principals.
+    const topicKms = activePeriods(publishRequests(publishedTo(topic.name)), topicPeriods) * 2 * a.publishingPrincipalsPerTopic;
+    add(CostService.Kms, `${topic.name}: topic data keys (publishers)`, topicKms, 'requests', p.kms.requestsPer10k, 10_000);
+  }
+  // The alarm topic's key is called only when an alarm fires: its requests are left out.
+  add(CostService.Kms, 'customer-managed keys (event topics and their queues, the alarm topic)', design.kmsKeys, 'keys', p.kms.keyMonth, 1);
+
+  add(CostService.CloudWatch, 'alarms (standard resolution)', design.alarmMetrics, 'alarm metrics', p.cloudwatch.alarmMetricMonth, 1);
+  add(CostService.CloudWatch, 'dashboard', design.dashboards, 'dashboards', p.cloudwatch.dashboardMonth, 1);
   add(CostService.CloudWatch, 'custom metrics (EMF)', pipeline.consumers.length * a.customMetricsPerConsumer, 'metrics', p.cloudwatch.customMetricMonth, 1);
   add(CostService.Glue, 'schema registry (no charge)', pipeline.eventTypes.reduce((s, e) => s + e.versions.length, 0), 'schema versions', p.glue.schemaRegistry, 1);
 
@@ -363,6 +451,7 @@ export function estimateCost(input: CostInput): CostEstimate {
     services,
     totalMonthlyUsd: lines.reduce((s, l) => s + l.monthlyUsd, 0),
     traffic,
+    design,
     settings,
     assumptions: a,
   };
@@ -380,7 +469,7 @@ function round(value: number, digits: number): number {
 
 /** The sampling rule {@link recommendCheaperSettings} proposes: no reservoir, 1% of requests. */
 export const RECOMMENDED_TRACE_SAMPLING: TraceSampling = { reservoirPerSecond: 0, fixedRate: 0.01 };
-/** The KMS data key reuse period it proposes, seconds (AWS allows up to 86,400). */
+/** The SQS queues' KMS data key reuse period it proposes, seconds (SQS allows up to 86,400). */
 export const RECOMMENDED_KMS_REUSE_SECONDS = 3600;
 
 /**
@@ -404,7 +493,8 @@ export function provisionedIdempotencyCapacity(pipeline: ResolvedPipeline, assum
 /**
  * Cheaper settings that stay safe at the estimate's volume, each priced by
  * re-estimating with only that setting changed: a batching window per consumer
- * (standard queues only), trace sampling, the KMS data key reuse period, and
+ * (standard queues only), trace sampling, the SQS queues' KMS data key reuse period
+ * (SNS topics have none to set), and
  * provisioned vs on-demand capacity for the idempotency table. Ones that would cost
  * more are returned with `recommended: false` so the reader sees they were weighed.
  */
@@ -444,8 +534,8 @@ export function recommendCheaperSettings(input: CostInput, baseline: CostEstimat
     const total = withSettings({ kmsDataKeyReusePeriodSeconds: RECOMMENDED_KMS_REUSE_SECONDS });
     push({
       id: 'kms-data-key-reuse',
-      change: `KMS data key reuse period ${reuse} s → ${RECOMMENDED_KMS_REUSE_SECONDS} s (KmsDataKeyReusePeriodSeconds on queues and topics)`,
-      safety: 'messages stay encrypted with the customer-managed key; a data key is cached by SQS/SNS for up to an hour instead of five minutes',
+      change: `SQS KMS data key reuse period ${reuse} s → ${RECOMMENDED_KMS_REUSE_SECONDS} s (KmsDataKeyReusePeriodSeconds on the consumer queues and DLQs; SNS topics have no such setting)`,
+      safety: 'messages stay encrypted with the customer-managed key; SQS caches a data key for up to an hour instead of five minutes',
       monthlySavingsUsd: saving(total),
     });
   }

@@ -16,11 +16,15 @@ export const PRICES_REGION = 'us-east-1';
 /** US dollars per unit, per service. Units are in each key's name. */
 export const PRICES = {
   sns: {
-    /** Standard topic: per million publish requests, each 64 KB chunk of a message is one request (PublishBatch bills per message). */
+    /**
+     * Standard topic: per million publish API requests. Each 64 KB chunk of a request's
+     * payload is billed as one request; a PublishBatch of up to 10 messages is one request
+     * (per 64 KB of the whole batch), which is how batching cuts the publish bill up to 10x.
+     */
     standardPublishPerMillion: 0.5,
     /** Standard topic → SQS deliveries are free. */
     standardSqsDeliveryPerMillion: 0,
-    /** FIFO topic: per million publish requests (64 KB chunks). */
+    /** FIFO topic: per million publish API requests (PublishBatch: one per 64 KB chunk of the batch). */
     fifoPublishPerMillion: 0.3,
     /** FIFO topic: per GB of payload published. */
     fifoPublishPayloadPerGb: 0.017,
@@ -58,7 +62,7 @@ export const PRICES = {
   kms: {
     /** Per customer-managed key per month. */
     keyMonth: 1.0,
-    /** Per 10,000 API requests (GenerateDataKey, Decrypt). */
+    /** Per 10,000 API requests (GenerateDataKey, Decrypt: what SNS and SQS call for SSE). */
     requestsPer10k: 0.03,
   },
   cloudwatch: {

@@ -2,7 +2,7 @@
  * Renders a cost estimate for people: the volume, a per-service breakdown, the
  * line items, the cheaper settings and the assumptions behind the numbers. Pure.
  */
-import { MONTH_HOURS, type CostEstimate, type CostRecommendation } from './cost-model';
+import { MONTH_HOURS, SNS_DATA_KEY_REUSE_SECONDS, type CostEstimate, type CostRecommendation } from './cost-model';
 
 /** `$1,234.57`, or `$0.0042` below a cent so small lines do not all read `$0.00`. */
 export function usd(value: number): string {
@@ -76,12 +76,18 @@ export function formatCostReport(estimate: CostEstimate, recommendations: readon
   out.push('');
   const a = estimate.assumptions;
   out.push('Assumptions (fanout cost --json lists them all):');
+  const sampling = estimate.settings.traceSampling;
+  const d = estimate.design;
   out.push(
-    `  ${a.eventBytes} B events; ${a.recordMilliseconds} ms per record + ${a.invocationOverheadMilliseconds} ms per invocation; ` +
+    `  ${a.eventBytes} B events; ${a.publishBatchFill} events per PublishBatch request (batch fill); ` +
+      `${a.recordMilliseconds} ms per record + ${a.invocationOverheadMilliseconds} ms per invocation; ` +
       `${a.transientFailureRate * 100}% transient and ${a.permanentFailureRate * 100}% permanent failures; ` +
       `filters pass every event of a consumer's types (upper bound); ${a.pollersPerQueue} Lambda long polls of ${a.longPollSeconds} s per queue; ` +
-      `X-Ray ${estimate.settings.traceSampling.reservoirPerSecond}/s + ${estimate.settings.traceSampling.fixedRate * 100}% per function and topic; ` +
-      `one customer-managed key per topic; data transfer within the region is free.`,
+      `X-Ray ${sampling.reservoirPerSecond}/s + ${sampling.fixedRate * 100}% of publish requests under one sampling rule, ` +
+      `${a.invocationsStartOwnTraces ? 'plus the same of each function\'s invocations' : 'one trace each from SNS through SQS to Lambda'}; ` +
+      `KMS data keys reused ${estimate.settings.kmsDataKeyReusePeriodSeconds} s by SQS and ${SNS_DATA_KEY_REUSE_SECONDS} s by SNS, ${a.publishingPrincipalsPerTopic} publishing principal(s) per topic; ` +
+      `from the synthesized template: ${d.kmsKeys} customer-managed keys, ${d.alarmMetrics} alarm metrics, ${d.dashboards} dashboard(s); ` +
+      `data transfer within the region is free.`,
   );
   for (const t of estimate.traffic) {
     out.push(

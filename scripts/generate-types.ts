@@ -2,8 +2,9 @@
  * `npm run generate:types`: generates contracts/event-types.generated.ts from the
  * contracts in schemas/ with json-schema-to-typescript, so that no type restates a
  * schema by hand. One interface per version (`UserSignedUpV1`, `UserSignedUpV2`), a
- * union of all versions per event type (`UserSignedUp`), and `EventDataMap` from each
- * event type to its latest version's type (what producers write).
+ * union of all versions per event type (`UserSignedUp`), `EventDataMap` from each
+ * event type to its latest version's type (what producers write), and
+ * `LATEST_VERSIONS`, that version's number, which the publisher pins what it writes to.
  *
  * test/unit/generated-types.test.ts regenerates in memory and fails when the committed
  * file is stale.
@@ -37,6 +38,7 @@ export async function generateEventTypes(schemasDir: string = DEFAULT_SCHEMAS_DI
   const parts: string[] = [BANNER];
   const mapEntries: string[] = [];
   const versionEntries: string[] = [];
+  const latestEntries: string[] = [];
   for (const eventType of listContractFolders(schemasDir)) {
     const versions = loadContractVersions(schemasDir, eventType);
     const base = pascal(eventType);
@@ -48,10 +50,20 @@ export async function generateEventTypes(schemasDir: string = DEFAULT_SCHEMAS_DI
     }
     parts.push(`/** Data of any version of \`${eventType}\` (what a consumer may receive). */\nexport type ${base} = ${names.join(' | ')};\n`);
     mapEntries.push(`  ${JSON.stringify(eventType)}: ${names.at(-1)};`);
+    latestEntries.push(`  ${JSON.stringify(eventType)}: ${versions.at(-1)!.version},`);
     versionEntries.push(`  ${JSON.stringify(eventType)}: {\n${names.map((n, i) => `    ${i + 1}: ${n};`).join('\n')}\n  };`);
   }
   parts.push(`/** Each event type's data at its latest contract version: what producers publish. */\nexport interface EventDataMap {\n${mapEntries.join('\n')}\n}\n`);
   parts.push(`/** Each event type's data per contract version: what consumers of older events read. */\nexport interface EventVersionMap {\n${versionEntries.join('\n')}\n}\n`);
+  parts.push(
+    '/**\n' +
+      " * The contract version each event type's `EventDataMap` type describes: the latest in\n" +
+      ' * schemas/ when these types were generated. The publisher writes this version, not the\n' +
+      ' * newest one registered since, so a producer keeps writing the data its code was built\n' +
+      ' * for until it is rebuilt (whatever the compatibility mode).\n' +
+      ' */\n' +
+      `export const LATEST_VERSIONS = {\n${latestEntries.join('\n')}\n} as const satisfies { readonly [T in keyof EventDataMap]: keyof EventVersionMap[T] };\n`,
+  );
   parts.push(`/** The name of an event type that has a contract. */\nexport type EventType = keyof EventDataMap;\n`);
   return parts.join('\n');
 }

@@ -15,9 +15,38 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { packBatches, type BatchLimits } from '../../client/publisher';
 import { FanoutError } from '../../contracts/errors';
-import { redriveMessage, type QueueMessage } from '../dead-letters';
+import { redriveMessage, type QueueMessage, type RedriveMessage } from '../dead-letters';
 import { createRateLimiter, realTimer, type Timer } from '../pacing';
+
+/**
+ * What one SendMessageBatch of the portable move may carry: 10 entries and 256 KiB of
+ * bodies and attributes together. SQS has taken 1 MiB since 2025, but 256 KiB is what
+ * every endpoint and every queue's MaximumMessageSize accepts, and costs no more: SQS
+ * bills each 64 KB chunk of a request as one request either way.
+ */
+export const SQS_SEND_BATCH_LIMITS: BatchLimits = { maxEntries: 10, maxBytes: 262_144 };
+
+/** Bytes SQS counts for a message: the body plus each attribute's name, data type and value. */
+export function sqsMessageBytes(message: RedriveMessage): number {
+  let size = Buffer.byteLength(message.body, 'utf8');
+  for (const [name, value] of Object.entries(message.attributes)) {
+    size += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value.DataType, 'utf8');
+    if (value.StringValue !== undefined) size += Buffer.byteLength(value.StringValue, 'utf8');
+    if (value.BinaryValue !== undefined) size += value.BinaryValue.byteLength;
+  }
+  return size;
+}
+
+/**
+ * Splits the messages of one receive into SendMessageBatch requests within `limits`
+ * (the publisher's packing): by count and by bytes, and for a FIFO destination at most
+ * one message of a group per request, each after the one before it. Pure.
+ */
+export function redriveBatches<T extends { readonly send: RedriveMessage }>(entries: readonly T[], limits: BatchLimits = SQS_SEND_BATCH_LIMITS): T[][] {
+  return packBatches(entries, limits, (e) => sqsMessageBytes(e.send), (e) => e.send.messageGroupId);
+}
 
 /** What a queue holds right now (approximate, as SQS reports it). */
 export interface QueueDepth {
@@ -204,6 +233,8 @@ export interface PortableMoveOptions {
    */
   readonly afterSend?: (sentIds: readonly string[]) => void | Promise<void>;
   readonly timer?: Timer;
+  /** @default {@link SQS_SEND_BATCH_LIMITS} */
+  readonly batchLimits?: BatchLimits;
 }
 
 /** What a portable move did. */
@@ -217,10 +248,14 @@ export interface PortableMoveResult {
 
 /**
  * Moves every message from a DLQ back to the consumer's queue without the move-task
- * API: receive a batch, send it, and delete from the DLQ only the entries whose send
- * succeeded. Nothing can be lost: a message is always in at least one of the two
- * queues. A crash between send and delete leaves a copy in both, so it can be delivered
- * twice; the consumer's idempotency (keyed on the envelope id) absorbs that.
+ * API: receive up to 10, send them in SendMessageBatch requests that fit SQS's limits
+ * (by bytes as well as count: ten large events do not fit one request), and delete
+ * from the DLQ only the entries whose send succeeded. Nothing can be lost: a message is
+ * always in at least one of the two queues. A crash between send and delete leaves a
+ * copy in both, so it can be delivered twice; the consumer's idempotency (keyed on the
+ * envelope id) absorbs that. Into a FIFO queue, once a message of a group fails to
+ * send, the group's later messages of the receive stay in the DLQ too ("held behind"),
+ * so the group's order survives.
  */
 export async function portableMove(sqs: SQSClient, options: PortableMoveOptions): Promise<PortableMoveResult> {
   const limiter = createRateLimiter(options.maxPerSecond ?? Infinity, options.timer ?? realTimer);
@@ -240,41 +275,55 @@ export async function portableMove(sqs: SQSClient, options: PortableMoveOptions)
       }
     }
     if (entries.length === 0) continue;
-    await limiter.take(entries.length);
-    const sent = await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: options.to,
-        Entries: entries.map(({ id, send }) => ({
-          Id: id,
-          MessageBody: send.body,
-          ...(Object.keys(send.attributes).length > 0 && { MessageAttributes: send.attributes }),
-          ...(send.messageGroupId !== undefined && { MessageGroupId: send.messageGroupId }),
-          ...(send.messageDeduplicationId !== undefined && { MessageDeduplicationId: send.messageDeduplicationId }),
-        })),
-      }),
-    );
-    for (const f of sent.Failed ?? []) {
-      const entry = entries.find((e) => e.id === f.Id);
-      failed.push({ messageId: entry?.message.MessageId ?? '?', reason: `send failed: ${f.Code ?? ''} ${f.Message ?? ''}`.trim() });
-    }
-    const sentIds = new Set((sent.Successful ?? []).map((s) => s.Id!));
-    const toDelete = entries.filter((e) => sentIds.has(e.id));
-    await options.afterSend?.(toDelete.map((e) => e.message.MessageId ?? '?'));
-    if (toDelete.length > 0) {
-      const deleted = await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: options.from,
-          Entries: toDelete.map((e) => ({ Id: e.id, ReceiptHandle: e.message.ReceiptHandle! })),
+    // FIFO: per message group, the first message of this receive that did not go.
+    const heldBehind = new Map<string, string>();
+    for (const request of redriveBatches(entries, options.batchLimits)) {
+      const ready = request.filter((e) => {
+        const blocker = e.send.messageGroupId === undefined ? undefined : heldBehind.get(e.send.messageGroupId);
+        // Left hidden in the DLQ: it reappears after the visibility timeout, behind the one that failed.
+        if (blocker !== undefined) failed.push({ messageId: e.message.MessageId ?? '?', reason: `held behind ${blocker}, an earlier message of its group that was not moved` });
+        return blocker === undefined;
+      });
+      if (ready.length === 0) continue;
+      await limiter.take(ready.length);
+      const sent = await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: options.to,
+          Entries: ready.map(({ id, send }) => ({
+            Id: id,
+            MessageBody: send.body,
+            ...(Object.keys(send.attributes).length > 0 && { MessageAttributes: send.attributes }),
+            ...(send.messageGroupId !== undefined && { MessageGroupId: send.messageGroupId }),
+            ...(send.messageDeduplicationId !== undefined && { MessageDeduplicationId: send.messageDeduplicationId }),
+          })),
         }),
       );
-      for (const f of deleted.Failed ?? []) {
-        // Sent but still in the DLQ: a later run sends it again, and idempotency absorbs it.
-        const entry = entries.find((e) => e.id === f.Id);
-        failed.push({ messageId: entry?.message.MessageId ?? '?', reason: `sent, but not deleted from the DLQ: ${f.Code ?? ''} ${f.Message ?? ''}`.trim() });
+      for (const f of sent.Failed ?? []) {
+        const entry = ready.find((e) => e.id === f.Id);
+        const messageId = entry?.message.MessageId ?? '?';
+        failed.push({ messageId, reason: `send failed: ${f.Code ?? ''} ${f.Message ?? ''}`.trim() });
+        const group = entry?.send.messageGroupId;
+        if (group !== undefined && !heldBehind.has(group)) heldBehind.set(group, messageId);
       }
-      moved += deleted.Successful?.length ?? 0;
+      const sentIds = new Set((sent.Successful ?? []).map((s) => s.Id!));
+      const toDelete = ready.filter((e) => sentIds.has(e.id));
+      await options.afterSend?.(toDelete.map((e) => e.message.MessageId ?? '?'));
+      if (toDelete.length > 0) {
+        const deleted = await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: options.from,
+            Entries: toDelete.map((e) => ({ Id: e.id, ReceiptHandle: e.message.ReceiptHandle! })),
+          }),
+        );
+        for (const f of deleted.Failed ?? []) {
+          // Sent but still in the DLQ: a later run sends it again, and idempotency absorbs it.
+          const entry = toDelete.find((e) => e.id === f.Id);
+          failed.push({ messageId: entry?.message.MessageId ?? '?', reason: `sent, but not deleted from the DLQ: ${f.Code ?? ''} ${f.Message ?? ''}`.trim() });
+        }
+        moved += deleted.Successful?.length ?? 0;
+      }
+      options.onProgress?.(moved);
     }
-    options.onProgress?.(moved);
   }
   return { moved, failed, interrupted: true };
 }

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { GlueClient } from '@aws-sdk/client-glue';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { GlueClient, RegisterSchemaVersionCommand } from '@aws-sdk/client-glue';
+import { CreateTopicCommand, SubscribeCommand, type PublishBatchCommandInput } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { FileContractResolver } from '../../contracts/contract-resolver';
 import { GlueContractResolver, registerContracts } from '../../contracts/glue-registry';
 import { parseEnvelope, type CloudEvent } from '../../contracts/envelope';
 import { ContractViolationError } from '../../contracts/errors';
@@ -13,27 +14,51 @@ import type { EventDataMap } from '../../contracts/event-types.generated';
 import { resolvePipeline } from '../../lib/pipeline-definition';
 import { samplePipeline } from '../../lib/sample-pipeline';
 import { OutputKey } from '../../lib/stack-outputs';
-import { publisherForPipeline, type PublishEvent } from '../../client/publisher';
-import { register as registerPublishCommand } from '../../cli/publish';
+import { MessageTooLargeError } from '../../client/errors';
+import { createPublisher, createPublisherSnsClient, publisherForPipeline, snsMessageBytes, SNS_MAX_BATCH_BYTES, type PublishEvent } from '../../client/publisher';
+import { defaultPublishDeps, register as registerPublishCommand } from '../../cli/publish';
 import { emulatorClientConfig, uniqueName } from '../support/aws';
 
 const SCHEMAS = join(import.meta.dirname, '../../schemas');
 const pipeline = resolvePipeline(samplePipeline, SCHEMAS);
 const SOURCE = 'urn:fanout:integration-test';
 
-const sns = new SNSClient(emulatorClientConfig());
+// The publisher's own client: one HTTP attempt per request, the publisher retries.
+const sns = createPublisherSnsClient(emulatorClientConfig());
 const sqs = new SQSClient(emulatorClientConfig());
 const glue = new GlueClient(emulatorClientConfig());
 
+/** One PublishBatch HTTP request as sent: its topic, its entries' event ids and its bytes. */
+interface SentRequest {
+  readonly topicArn: string;
+  readonly ids: string[];
+  readonly bytes: number;
+}
 // Every PublishBatch HTTP request (retries included: the middleware sits below the SDK's retry loop).
 let snsRequests = 0;
+const sentRequests: SentRequest[] = [];
 sns.middlewareStack.add(
-  (next) => async (args) => {
+  (next, context) => async (args) => {
     snsRequests += 1;
+    if (context.commandName === 'PublishBatchCommand') {
+      const input = args.input as PublishBatchCommandInput;
+      const entries = input.PublishBatchRequestEntries ?? [];
+      sentRequests.push({
+        topicArn: input.TopicArn!,
+        ids: entries.map((e) => (JSON.parse(e.Message!) as { id: string }).id),
+        bytes: entries.reduce((sum, e) => sum + snsMessageBytes(e.Message!, e.MessageAttributes as never), 0),
+      });
+    }
     return next(args);
   },
   { step: 'deserialize', name: 'countSnsRequests' },
 );
+/** The PublishBatch requests made while `run` ran. */
+async function requestsDuring<T>(run: () => Promise<T>): Promise<{ result: T; requests: SentRequest[] }> {
+  const from = sentRequests.length;
+  const result = await run();
+  return { result, requests: sentRequests.slice(from) };
+}
 
 /** The sample pipeline's topics, queues and subscriptions, created on the emulator with unique names. */
 async function createTopology() {
@@ -137,9 +162,17 @@ describe('publishing to the emulated pipeline', () => {
       { type: 'subscription.changed', data: subscriptionChange('acct_aaaaaa01', 2), subject: 'acct_aaaaaa01', id: 'sc-a2' },
       { type: 'subscription.changed', data: subscriptionChange('acct_aaaaaa01', 3), subject: 'acct_aaaaaa01', id: 'sc-a3' },
     ];
-    const result = await publisher().publishBatch(events);
+    const { result, requests } = await requestsDuring(() => publisher().publishBatch(events));
     expect(result.failed).toEqual([]);
     expect(result.published.map((p) => p.id)).toEqual(events.map((e) => e.id));
+    // Each topic its own requests; on the FIFO topic one event of an account per request,
+    // each after the one before it.
+    expect(requests.map((r) => [r.topicArn, r.ids])).toEqual([
+      [topology.outputs[OutputKey.topicArn('user-events')], ['su-opt-in', 'su-opt-out', 'su-no-flag', 'pu-1']],
+      [topology.outputs[OutputKey.topicArn('billing-events')], ['sc-a1', 'sc-b1']],
+      [topology.outputs[OutputKey.topicArn('billing-events')], ['sc-a2']],
+      [topology.outputs[OutputKey.topicArn('billing-events')], ['sc-a3']],
+    ]);
 
     const delivered = await drainAll(topology.queueUrls);
     const ids = (consumer: string) => delivered[consumer]!.map((m) => envelopeOf(m).id).sort();
@@ -180,6 +213,107 @@ describe('publishing to the emulated pipeline', () => {
     }
     const accountA = delivered['billing-sync']!.map(envelopeOf).filter((e) => e.subject === 'acct_aaaaaa01');
     expect(accountA.map((e) => (e.data as EventDataMap['subscription.changed']).sequence)).toEqual([1, 2, 3]);
+  });
+
+  it('sends 25 events of a topic in requests of 10, 10 and 5, with the caller’s ids, time and correlation ids', async () => {
+    const at = new Date('2026-11-28T11:00:00Z');
+    const events: PublishEvent[] = Array.from({ length: 25 }, (_, i) => ({
+      type: 'user.profile-updated' as const,
+      data: { userId: `usr_bulk${String(i).padStart(4, '0')}`, revision: 1, updatedAt: '2026-11-28T10:00:00Z' },
+      subject: `usr_bulk${String(i).padStart(4, '0')}`,
+      id: `bulk-${i}`,
+      time: at,
+      ...(i % 2 === 0 && { correlationId: `corr-bulk-${i}` }),
+    }));
+    const { result, requests } = await requestsDuring(() => publisher().publishBatch(events));
+    expect(result.failed).toEqual([]);
+    expect(requests.map((r) => r.ids.length)).toEqual([10, 10, 5]);
+    expect(requests.flatMap((r) => r.ids)).toEqual(events.map((e) => e.id));
+    const delivered = (await drainAll(topology.queueUrls))['crm-sync']!.map(envelopeOf);
+    expect(delivered.map((e) => e.id).sort()).toEqual(events.map((e) => e.id!).sort());
+    for (const envelope of delivered) {
+      const i = Number(envelope.id.split('-')[1]);
+      expect(envelope.time).toBe('2026-11-28T11:00:00.000Z');
+      expect(envelope.correlationid).toBe(i % 2 === 0 ? `corr-bulk-${i}` : envelope.id);
+    }
+  });
+
+  it('packs a FIFO topic’s requests with one event of each account, each account in order', async () => {
+    const account = (a: string, n: number) => ({ type: 'subscription.changed' as const, data: subscriptionChange(a, n), subject: a, id: `${a}-${n}` });
+    const events: PublishEvent[] = [account('acct_cccccc03', 1), account('acct_cccccc03', 2), account('acct_cccccc03', 3), account('acct_dddddd04', 1), account('acct_dddddd04', 2)];
+    const { result, requests } = await requestsDuring(() => publisher().publishBatch(events));
+    expect(result.failed).toEqual([]);
+    expect(requests.map((r) => r.ids)).toEqual([['acct_cccccc03-1', 'acct_dddddd04-1'], ['acct_cccccc03-2', 'acct_dddddd04-2'], ['acct_cccccc03-3']]);
+    const billing = (await drainAll(topology.queueUrls))['billing-sync']!.map(envelopeOf);
+    const sequences = (a: string) => billing.filter((e) => e.subject === a).map((e) => (e.data as EventDataMap['subscription.changed']).sequence);
+    expect(sequences('acct_cccccc03')).toEqual([1, 2, 3]);
+    expect(sequences('acct_dddddd04')).toEqual([1, 2]);
+  });
+
+  it('writes the version the producer was built for after a newer one is registered, or the one it is told to', async () => {
+    // A registry of its own, where user.signed-up gets a v3 the producer's types do not know:
+    // v3 requires a `referrer` (fine under FORWARD or NONE, where old readers ignore it).
+    const registryName = uniqueName('contracts-v3');
+    await registerContracts(glue, registryName, pipeline);
+    const v2 = JSON.parse(readFileSync(join(SCHEMAS, 'user.signed-up', 'v2.json'), 'utf8')) as Record<string, unknown>;
+    const v3 = {
+      ...v2,
+      $id: 'urn:fanout:contract:user.signed-up:v3',
+      properties: { ...(v2.properties as object), referrer: { type: 'string' } },
+      required: [...(v2.required as string[]), 'referrer'],
+    };
+    await glue.send(new RegisterSchemaVersionCommand({ SchemaId: { RegistryName: registryName, SchemaName: 'user.signed-up' }, SchemaDefinition: JSON.stringify(v3) }));
+    const contracts = new GlueContractResolver({ glue, registryName });
+    expect(await contracts.latestVersion('user.signed-up')).toBe(3);
+
+    const pinned = publisherForPipeline(pipeline, topology.outputs, { sns, contracts, source: SOURCE });
+    const published = await pinned.publish('user.signed-up', signUp(60, true), { subject: 'usr_00000060', id: 'pinned-v2' });
+    expect(published.version).toBe(2);
+
+    const told = publisherForPipeline(pipeline, topology.outputs, { sns, contracts, source: SOURCE, versions: { 'user.signed-up': 3 } });
+    const v3Data = { ...signUp(61, true), referrer: 'newsletter' } as EventDataMap['user.signed-up'];
+    expect((await told.publish('user.signed-up', v3Data, { subject: 'usr_00000061', id: 'told-v3' })).version).toBe(3);
+
+    const crm = (await drainAll(topology.queueUrls))['crm-sync']!;
+    const byId = new Map(crm.map((m) => [envelopeOf(m).id, m]));
+    expect(envelopeOf(byId.get('pinned-v2')!).dataschema).toBe('urn:fanout:contract:user.signed-up:v2');
+    expect(byId.get('pinned-v2')!.MessageAttributes?.schemaversion?.StringValue).toBe('2');
+    expect(envelopeOf(byId.get('told-v3')!).dataschema).toBe('urn:fanout:contract:user.signed-up:v3');
+    expect(byId.get('told-v3')!.MessageAttributes?.schemaversion?.StringValue).toBe('3');
+  });
+
+  it('splits large events by bytes (never over 256 KB a request), and refuses only the one over the message limit', async () => {
+    // A contract of its own that takes any object, on a topic and queue of its own.
+    const dir = mkdtempSync(join(tmpdir(), 'fanout-blob-'));
+    mkdirSync(join(dir, 'blob.stored'));
+    writeFileSync(join(dir, 'blob.stored', 'v1.json'), JSON.stringify({ $id: 'urn:fanout:contract:blob.stored:v1', title: 'BlobStored', type: 'object' }));
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: uniqueName('blobs') }));
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('blobs') }));
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn, Attributes: { RawMessageDelivery: 'true' } }));
+    try {
+      const blobs = createPublisher<{ 'blob.stored': { n: number; blob: string } }>({
+        sns,
+        topicArnFor: () => TopicArn,
+        contracts: new FileContractResolver(dir),
+        versions: { 'blob.stored': 1 },
+        source: SOURCE,
+      });
+      const events = Array.from({ length: 7 }, (_, n) => ({ type: 'blob.stored' as const, data: { n, blob: 'x'.repeat(100_000) }, subject: `b${n}`, id: `blob-${n}` }));
+      const tooBig = { type: 'blob.stored' as const, data: { n: 99, blob: 'x'.repeat(300_000) }, subject: 'big', id: 'blob-big' };
+      const { result, requests } = await requestsDuring(() => blobs.publishBatch([tooBig, ...events]));
+      expect(result.published.map((p) => p.id)).toEqual(events.map((e) => e.id));
+      expect(result.failed).toHaveLength(1);
+      expect(result.failed[0]).toMatchObject({ id: 'blob-big', code: 'MessageTooLargeError', permanent: true });
+      expect(result.failed[0]!.error).toBeInstanceOf(MessageTooLargeError);
+      expect(requests.map((r) => r.ids.length)).toEqual([2, 2, 2, 1]);
+      for (const request of requests) expect(request.bytes).toBeLessThanOrEqual(SNS_MAX_BATCH_BYTES);
+      const delivered = await drain(QueueUrl!);
+      expect(delivered.map((m) => envelopeOf(m).id).sort()).toEqual(events.map((e) => e.id).sort());
+      expect(delivered.every((m) => (envelopeOf(m).data as { blob: string }).blob.length === 100_000)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('sends nothing when the data breaks the contract', async () => {
@@ -250,7 +384,7 @@ describe('fanout publish', () => {
     const err: string[] = [];
     const program = new Command().exitOverride();
     registerPublishCommand(program, () => ({
-      sns: new SNSClient(emulatorClientConfig()),
+      sns: createPublisherSnsClient(emulatorClientConfig()),
       glue: new GlueClient(emulatorClientConfig()),
       io: { out: (t) => out.push(t), err: (t) => err.push(t), interactive: false },
       readStdin: async () => stdin,
@@ -267,6 +401,27 @@ describe('fanout publish', () => {
     writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
     return file;
   }
+
+  it('builds its SNS client without SDK retries: the publisher owns them', async () => {
+    const deps = defaultPublishDeps();
+    try {
+      expect(await deps.sns.config.maxAttempts()).toBe(1);
+    } finally {
+      deps.sns.destroy();
+      deps.glue.destroy();
+    }
+  });
+
+  it('writes the contract version --contract-version names', async () => {
+    const { [`marketingOptIn`]: _optIn, ...v1Data } = signUp(46, true);
+    const { code, out } = await run(['user.signed-up', '--data', dataFile('v1.json', v1Data), '--outputs-file', outputsFile, '--contract-version', '1', '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({ type: 'user.signed-up', version: 1 });
+    const crm = (await drainAll(topology.queueUrls))['crm-sync']!;
+    expect(crm.map((m) => envelopeOf(m).dataschema)).toEqual(['urn:fanout:contract:user.signed-up:v1']);
+    // A version that is not a number is refused before anything is read or sent.
+    expect((await run(['user.signed-up', '--data', dataFile('v1b.json', v1Data), '--outputs-file', outputsFile, '--contract-version', 'two'])).code).toBe(2);
+  });
 
   it('publishes through the stack outputs and Glue, and prints the event id', async () => {
     const file = dataFile('ok.json', signUp(42, true));

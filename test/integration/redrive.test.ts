@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { redriveCommand, type RedriveReport } from '../../cli/redrive';
@@ -15,7 +15,7 @@ import { createIdempotencyGate } from '../../lambdas/kit/idempotency';
 import { Outcome } from '../../lambdas/kit/consumer';
 import { FailureAttribute } from '../../lambdas/kit/failure-context';
 import { PROJECT_ROOT } from '../../local/emulator';
-import { portableMove } from '../../ops/adapters/sqs-dead-letters';
+import { portableMove, SQS_SEND_BATCH_LIMITS } from '../../ops/adapters/sqs-dead-letters';
 import { emulatorClientConfig, TEST_REGION, uniqueName } from '../support/aws';
 import { captureIo, counts, createConsumerQueues, drain, receiveAll, sendEnvelope, signedUp, writeOutputs } from './ops-world';
 
@@ -205,6 +205,50 @@ describe('fanout redrive (portable move)', () => {
     expect(await counts(sqs, q.dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
     const { applied } = await applyThroughKit(q.queueUrl);
     expect(applied.sort()).toEqual([...sent].sort());
+  });
+
+  it('moves large events in requests that fit (by bytes, not 10 at a time), so a DLQ of big events is not stuck', async () => {
+    const q = await createConsumerQueues(sqs, false);
+    const { outputsFile, stack } = writeOutputs({ 'crm-sync': q });
+    // 12 events of ~120 KB. Ten in one SendMessageBatch are ~1.2 MB: over the emulator's
+    // 1 MiB request limit (and AWS's 256 KiB before 2025, where ten ~30 KB events were
+    // already too many), so a move 10 at a time failed with BatchRequestTooLong every run.
+    const sent: string[] = [];
+    for (let i = 0; i < 12; i += 1) {
+      const event = signedUp(100 + i);
+      const big = { ...event, data: { ...(event.data as object), note: `${i}:`.padEnd(120_000, 'x') } };
+      await sendEnvelope(sqs, q.dlqUrl, big);
+      sent.push(big.id);
+    }
+    // Every SendMessageBatch the move makes, as sent over HTTP: its entries' sizes.
+    const requests: number[][] = [];
+    const counted = new SQSClient(emulatorClientConfig());
+    counted.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'SendMessageBatchCommand') {
+          requests.push((args.input as SendMessageBatchCommandInput).Entries!.map((e) => Buffer.byteLength(e.MessageBody!, 'utf8')));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordSendMessageBatch' },
+    );
+    try {
+      const io = captureIo();
+      expect(await redriveCommand('crm-sync', { outputsFile, stack, json: true }, { sqs: counted, io })).toBe(0);
+      expect(io.json<RedriveReport>()).toMatchObject({ status: 'COMPLETED', method: 'portable', moved: 12 });
+    } finally {
+      counted.destroy();
+    }
+    expect(await counts(sqs, q.dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
+    const back = await receiveAll(sqs, q.queueUrl);
+    expect(ids(back).sort()).toEqual([...sent].sort());
+    expect(back.every((m) => Buffer.byteLength(m.Body!, 'utf8') > 120_000)).toBe(true);
+    // Two ~120 KB events a request: never a third, never over 256 KiB.
+    expect(requests.flat()).toHaveLength(12);
+    for (const sizes of requests) {
+      expect(sizes.length).toBeLessThanOrEqual(2);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(SQS_SEND_BATCH_LIMITS.maxBytes);
+    }
   });
 
   it('says so and exits 0 when the DLQ is empty; exits 2 on a bad --rate', async () => {

@@ -3,8 +3,8 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEventTypes, GENERATED_TYPES_FILE } from '../../scripts/generate-types';
-import type { EventDataMap, EventVersionMap, UserSignedUp, UserSignedUpV1, UserSignedUpV2 } from '../../contracts/event-types.generated';
-import { loadContractVersions } from '../../contracts/schema-files';
+import { LATEST_VERSIONS, type EventDataMap, type EventVersionMap, type UserSignedUp, type UserSignedUpV1, type UserSignedUpV2 } from '../../contracts/event-types.generated';
+import { listContractFolders, loadContractVersions } from '../../contracts/schema-files';
 
 const SCHEMAS = join(import.meta.dirname, '../../schemas');
 
@@ -30,6 +30,12 @@ describe('generated event types', () => {
       marketingOptIn: true,
     };
     expect([example]).toEqual(loadContractVersions(SCHEMAS, 'user.signed-up')[1]!.schema.examples);
+  });
+
+  it('name the version number of each EventDataMap type, the one the publisher pins', () => {
+    const newest = Object.fromEntries(listContractFolders(SCHEMAS).map((t) => [t, loadContractVersions(SCHEMAS, t).at(-1)!.version]));
+    expect(LATEST_VERSIONS).toEqual(newest);
+    expectTypeOf(LATEST_VERSIONS['user.signed-up']).toEqualTypeOf<2>();
   });
 
   it('name every version and every nested type apart, so versions never clash', async () => {
@@ -64,6 +70,7 @@ describe('generated event types', () => {
         'EventType',
       ]);
       expect(text).toContain('"order.placed": OrderPlacedV2;');
+      expect(text).toContain('export const LATEST_VERSIONS = {\n  "order.placed": 2,\n}');
       expect(text).toMatch(/export interface OrderPlacedV2 \{[^}]*note\?: string;/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,16 +1,41 @@
+/**
+ * The publisher. What it builds and how it packs requests are pure functions, tested
+ * here without any client; the happy path against SNS is test/integration/publish.test.ts
+ * (the emulator). A stand-in SNS client is used only for the error paths the emulator
+ * cannot produce: throttling, 5xx, partial batch failures, refusals.
+ */
 import { describe, expect, it, vi } from 'vitest';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { PublishBatchCommand, type PublishBatchCommandInput, type PublishBatchResponse, type SNSClient } from '@aws-sdk/client-sns';
 import { FileContractResolver, type ContractResolver } from '../../contracts/contract-resolver';
 import { parseEnvelope } from '../../contracts/envelope';
 import { ContractViolationError, TransientError, UnknownContractError } from '../../contracts/errors';
-import { compileValidator } from '../../contracts/validation';
-import type { EventDataMap } from '../../contracts/event-types.generated';
+import { LATEST_VERSIONS, type EventDataMap } from '../../contracts/event-types.generated';
 import { resolvePipeline } from '../../lib/pipeline-definition';
 import { samplePipeline } from '../../lib/sample-pipeline';
 import { OutputKey } from '../../lib/stack-outputs';
-import { InvalidEventError, MessageTooLargeError, NoTopicError, PublishFailedError, PublishRejectedError, PublisherConfigError } from '../../client/errors';
-import { createPublisher, publisherForPipeline, snsMessageBytes, SNS_MAX_MESSAGE_BYTES, type PublishEvent } from '../../client/publisher';
+import {
+  HeldBackError,
+  InvalidEventError,
+  MessageTooLargeError,
+  NoContractVersionError,
+  NoTopicError,
+  PublishFailedError,
+  PublishRejectedError,
+  PublisherConfigError,
+} from '../../client/errors';
+import {
+  buildPublishEntry,
+  createPublisher,
+  createPublisherSnsClient,
+  packBatches,
+  publisherForPipeline,
+  snsMessageBytes,
+  SNS_BATCH_LIMITS,
+  SNS_MAX_MESSAGE_BYTES,
+  type PublishEntryInput,
+} from '../../client/publisher';
 import { fullJitterDelayMs } from '../../client/retry';
 
 const SCHEMAS = join(import.meta.dirname, '../../schemas');
@@ -28,8 +53,8 @@ const signUp = (n: number, extra: Partial<EventDataMap['user.signed-up']> = {}):
   ...extra,
 });
 
-const subscriptionChange = (sequence: number): EventDataMap['subscription.changed'] => ({
-  accountId: 'acct_4b7e21d0',
+const subscriptionChange = (sequence: number, accountId = 'acct_4b7e21d0'): EventDataMap['subscription.changed'] => ({
+  accountId,
   sequence,
   action: 'upgraded',
   plan: 'pro',
@@ -37,9 +62,112 @@ const subscriptionChange = (sequence: number): EventDataMap['subscription.change
   effectiveAt: '2026-11-28T09:31:00Z',
 });
 
+describe('buildPublishEntry (pure)', () => {
+  const input: PublishEntryInput = {
+    type: 'user.signed-up',
+    version: 2,
+    data: signUp(1),
+    subject: 'usr_00000001',
+    source: 'urn:fanout:test',
+    id: 'id-1',
+    correlationId: 'corr-1',
+    time: new Date('2026-11-28T10:00:00Z'),
+    fifo: false,
+  };
+
+  it('wraps the data in the CloudEvents envelope with the attributes that mirror it', () => {
+    const { entry, sizeBytes } = buildPublishEntry(input);
+    expect(parseEnvelope(entry.Message!)).toEqual({
+      specversion: '1.0',
+      id: 'id-1',
+      source: 'urn:fanout:test',
+      type: 'user.signed-up',
+      time: '2026-11-28T10:00:00.000Z',
+      subject: 'usr_00000001',
+      dataschema: 'urn:fanout:contract:user.signed-up:v2',
+      datacontenttype: 'application/json',
+      correlationid: 'corr-1',
+      data: signUp(1),
+    });
+    expect(entry.MessageAttributes).toEqual({
+      type: { DataType: 'String', StringValue: 'user.signed-up' },
+      correlationid: { DataType: 'String', StringValue: 'corr-1' },
+      schemaversion: { DataType: 'String', StringValue: '2' },
+    });
+    expect(entry.MessageGroupId).toBeUndefined();
+    expect(entry.MessageDeduplicationId).toBeUndefined();
+    expect(sizeBytes).toBe(snsMessageBytes(entry.Message!, entry.MessageAttributes as never));
+  });
+
+  it('writes the version it is given, e.g. an older one a producer is pinned to', () => {
+    const { entry } = buildPublishEntry({ ...input, version: 1, data: { ...signUp(1), marketingOptIn: undefined } });
+    expect(parseEnvelope(entry.Message!).dataschema).toBe('urn:fanout:contract:user.signed-up:v1');
+    expect(entry.MessageAttributes!.schemaversion!.StringValue).toBe('1');
+  });
+
+  it('sets the message group (subject) and deduplication id (event id) for a FIFO topic', () => {
+    const { entry } = buildPublishEntry({ ...input, type: 'subscription.changed', version: 1, data: subscriptionChange(1), subject: 'acct_4b7e21d0', id: 'evt-7', fifo: true });
+    expect(entry.MessageGroupId).toBe('acct_4b7e21d0');
+    expect(entry.MessageDeduplicationId).toBe('evt-7');
+  });
+
+  it('counts body and attributes, and refuses a message over the SNS limit with a typed error', () => {
+    // body "héllo" 6 bytes in UTF-8 + name "type" 4 + "String" 6 + value "a.b" 3
+    expect(snsMessageBytes('héllo', { type: { DataType: 'String', StringValue: 'a.b' } })).toBe(6 + 4 + 6 + 3);
+    const error = (() => {
+      try {
+        buildPublishEntry({ ...input, data: { blob: 'x'.repeat(SNS_MAX_MESSAGE_BYTES) } });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(MessageTooLargeError);
+    expect((error as MessageTooLargeError).sizeBytes).toBeGreaterThan(SNS_MAX_MESSAGE_BYTES);
+    expect((error as Error).message).toMatch(/user\.signed-up event id-1 is \d+ bytes .* over the 262144-byte SNS limit/);
+  });
+});
+
+describe('packBatches (pure)', () => {
+  const item = (id: string, size = 1_000, group?: string) => ({ id, size, group });
+  const pack = (items: ReturnType<typeof item>[]) =>
+    packBatches(items, SNS_BATCH_LIMITS, (i) => i.size, (i) => i.group).map((batch) => batch.map((i) => i.id));
+
+  it('sends 25 events in requests of 10, 10 and 5, in order', () => {
+    const ids = Array.from({ length: 25 }, (_, i) => `e${i}`);
+    const batches = pack(ids.map((id) => item(id)));
+    expect(batches.map((b) => b.length)).toEqual([10, 10, 5]);
+    expect(batches.flat()).toEqual(ids);
+  });
+
+  it('keeps every request under 256 KB: seven 100 KB events go 2, 2, 2, 1', () => {
+    const items = Array.from({ length: 7 }, (_, i) => item(`b${i}`, 100_000));
+    const batches = packBatches(items, SNS_BATCH_LIMITS, (i) => i.size);
+    expect(batches.map((b) => b.length)).toEqual([2, 2, 2, 1]);
+    for (const batch of batches) expect(batch.reduce((s, i) => s + i.size, 0)).toBeLessThanOrEqual(262_144);
+  });
+
+  it('fills a request left with room by a later, smaller event', () => {
+    expect(pack([item('big1', 200_000), item('big2', 200_000), item('small', 1_000)])).toEqual([['big1', 'small'], ['big2']]);
+  });
+
+  it('puts one event of a FIFO message group per request, each after the one before it', () => {
+    const batches = pack([item('a1', 10, 'a'), item('a2', 10, 'a'), item('b1', 10, 'b'), item('a3', 10, 'a'), item('c1', 10, 'c'), item('b2', 10, 'b')]);
+    expect(batches).toEqual([
+      ['a1', 'b1', 'c1'],
+      ['a2', 'b2'],
+      ['a3'],
+    ]);
+  });
+
+  it('still packs 10 groups a request: 20 events of 10 accounts, 2 each, are 2 requests', () => {
+    const items = Array.from({ length: 20 }, (_, i) => item(`acct${i % 10}-${Math.floor(i / 10)}`, 500, `acct${i % 10}`));
+    expect(pack(items).map((b) => b.length)).toEqual([10, 10]);
+  });
+});
+
 type Answer = PublishBatchResponse | ((input: PublishBatchCommandInput) => PublishBatchResponse) | Error;
 
-/** A fake SNS client: answers each PublishBatch with the next scripted answer (default: all successful). */
+/** A stand-in SNS client for error paths: answers each PublishBatch with the next scripted answer (default: all successful). */
 function fakeSns(...answers: Answer[]) {
   const requests: PublishBatchCommandInput[] = [];
   const send = vi.fn(async (command: unknown) => {
@@ -88,56 +216,10 @@ function setup(answers: Answer[] = [], overrides: Partial<Parameters<typeof crea
   return { ...fake, publisher, sleeps };
 }
 
-describe('publish', () => {
-  it('wraps valid data in the envelope with its message attributes and sends it in one request', async () => {
-    const { publisher, requests } = setup();
-    const published = await publisher.publish('user.signed-up', signUp(1), { subject: 'usr_00000001', correlationId: 'corr-1' });
+/** The event ids a request carried, in order. */
+const sentIds = (request: PublishBatchCommandInput) => request.PublishBatchRequestEntries!.map((e) => parseEnvelope(e.Message!).id);
 
-    expect(requests).toHaveLength(1);
-    expect(requests[0]!.TopicArn).toBe(USER_TOPIC);
-    const entry = requests[0]!.PublishBatchRequestEntries![0]!;
-    const envelope = parseEnvelope(entry.Message!);
-    expect(envelope).toEqual({
-      specversion: '1.0',
-      id: 'id-1',
-      source: 'urn:fanout:test',
-      type: 'user.signed-up',
-      time: '2026-11-28T10:00:00.000Z',
-      subject: 'usr_00000001',
-      dataschema: 'urn:fanout:contract:user.signed-up:v2',
-      datacontenttype: 'application/json',
-      correlationid: 'corr-1',
-      data: signUp(1),
-    });
-    expect(entry.MessageAttributes).toEqual({
-      type: { DataType: 'String', StringValue: 'user.signed-up' },
-      correlationid: { DataType: 'String', StringValue: 'corr-1' },
-      schemaversion: { DataType: 'String', StringValue: '2' },
-    });
-    expect(entry.MessageGroupId).toBeUndefined();
-    expect(entry.MessageDeduplicationId).toBeUndefined();
-    expect(published).toEqual({ id: 'id-1', type: 'user.signed-up', version: 2, topicArn: USER_TOPIC, messageId: 'msg-0' });
-  });
-
-  it('uses the caller id and time, and the id as the correlation id when none is given', async () => {
-    const { publisher, requests } = setup();
-    await publisher.publish('user.signed-up', signUp(1), { subject: 'usr_00000001', id: 'my-id', time: new Date('2026-01-01T00:00:00Z') });
-    const envelope = parseEnvelope(requests[0]!.PublishBatchRequestEntries![0]!.Message!);
-    expect(envelope.id).toBe('my-id');
-    expect(envelope.correlationid).toBe('my-id');
-    expect(envelope.time).toBe('2026-01-01T00:00:00.000Z');
-  });
-
-  it('sets the message group (subject) and deduplication id (event id) on a FIFO topic', async () => {
-    const { publisher, requests } = setup();
-    const published = await publisher.publish('subscription.changed', subscriptionChange(1), { subject: 'acct_4b7e21d0', id: 'evt-7' });
-    const entry = requests[0]!.PublishBatchRequestEntries![0]!;
-    expect(requests[0]!.TopicArn).toBe(BILLING_TOPIC);
-    expect(entry.MessageGroupId).toBe('acct_4b7e21d0');
-    expect(entry.MessageDeduplicationId).toBe('evt-7');
-    expect(published.sequenceNumber).toBe('0');
-  });
-
+describe('publish: what is refused before sending', () => {
   it('rejects invalid data with the field and the rule, and sends nothing', async () => {
     const { publisher, send } = setup();
     const bad = { ...signUp(1), email: 'not-an-email', plan: 'gold' } as unknown as EventDataMap['user.signed-up'];
@@ -180,66 +262,57 @@ describe('publish', () => {
   });
 });
 
-describe('publishBatch', () => {
-  it('sends 25 events of one topic in requests of 10, 10 and 5, in order', async () => {
-    const { publisher, requests } = setup();
-    const events = Array.from({ length: 25 }, (_, i) => ({ type: 'user.signed-up' as const, data: signUp(i), subject: `usr_${i}` }));
-    const result = await publisher.publishBatch(events);
-    expect(requests.map((r) => r.PublishBatchRequestEntries!.length)).toEqual([10, 10, 5]);
-    const sentSubjects = requests.flatMap((r) => r.PublishBatchRequestEntries!.map((e) => parseEnvelope(e.Message!).subject));
-    expect(sentSubjects).toEqual(events.map((e) => e.subject));
-    expect(result.failed).toEqual([]);
-    expect(result.published.map((p) => p.id)).toEqual(events.map((_, i) => `id-${i + 1}`));
-  });
-
-  it('sends each topic its own requests', async () => {
-    const { publisher, requests } = setup();
-    const result = await publisher.publishBatch([
-      { type: 'user.signed-up', data: signUp(1), subject: 'a' },
-      { type: 'subscription.changed', data: subscriptionChange(1), subject: 'acct_4b7e21d0' },
-      { type: 'user.profile-updated', data: { userId: 'usr_00000001', revision: 2, updatedAt: '2026-11-28T10:00:00Z' }, subject: 'a' },
-    ]);
-    expect(requests.map((r) => [r.TopicArn, r.PublishBatchRequestEntries!.length])).toEqual([
-      [USER_TOPIC, 2],
-      [BILLING_TOPIC, 1],
-    ]);
-    expect(result.published.map((p) => p.type)).toEqual(['user.signed-up', 'subscription.changed', 'user.profile-updated']);
-  });
-
-  it('keeps every request under 256 KB', async () => {
-    const blobs: ContractResolver = {
-      latestVersion: async () => 1,
-      resolve: async (eventType, version) => ({ eventType, version, schema: {}, validate: compileValidator({ type: 'object' }) }),
+describe('publish: the contract version written', () => {
+  // The registry has moved on to a v3 this producer was not built for (registered under
+  // FORWARD or NONE: v3 requires a field the producer's v2-typed data lacks).
+  const registryWithV3 = (): ContractResolver & { asked: number[] } => {
+    const files = new FileContractResolver(SCHEMAS);
+    const asked: number[] = [];
+    return {
+      asked,
+      latestVersion: async () => 3,
+      resolve: async (eventType, version) => {
+        asked.push(version);
+        if (version !== 3) return files.resolve(eventType, version);
+        const v2 = await files.resolve(eventType, 2);
+        const schema = { ...v2.schema, required: [...(v2.schema.required as string[]), 'referrer'] };
+        return { eventType, version: 3, schema, validate: (await import('../../contracts/validation')).compileValidator(schema) };
+      },
     };
-    const { publisher, requests } = setup([], { contracts: blobs, topicArnFor: () => USER_TOPIC });
-    const events = Array.from({ length: 7 }, (_, i) => ({ type: 'blob.stored', data: { blob: 'x'.repeat(100_000) }, subject: `b${i}` }));
-    const result = await createPublisherResult(publisher, events);
-    expect(result.failed).toEqual([]);
-    expect(requests.map((r) => r.PublishBatchRequestEntries!.length)).toEqual([2, 2, 2, 1]);
-    for (const request of requests) {
-      const bytes = request.PublishBatchRequestEntries!.reduce((sum, e) => sum + snsMessageBytes(e.Message!, e.MessageAttributes as never), 0);
-      expect(bytes).toBeLessThanOrEqual(262_144);
-    }
+  };
+
+  it('pins each event type to the version its generated type describes, not the newest registered', async () => {
+    expect(LATEST_VERSIONS['user.signed-up']).toBe(2);
+    const contracts = registryWithV3();
+    // Refuse the send so no SNS happy path is faked: what matters is which version was checked.
+    const { publisher } = setup([awsError('AuthorizationError', 403)], { contracts });
+    const error = await publisher.publish('user.signed-up', signUp(1), { subject: 's' }).catch((e: unknown) => e);
+    // Validated against v2 (and so not a ContractViolationError for the missing v3 field).
+    expect(error).toBeInstanceOf(PublishRejectedError);
+    expect(contracts.asked).toEqual([2]);
   });
 
-  it('reports an event over the SNS message limit with a typed error, sends nothing for it, and sends the rest', async () => {
-    const blobs: ContractResolver = {
-      latestVersion: async () => 1,
-      resolve: async (eventType, version) => ({ eventType, version, schema: {}, validate: compileValidator({ type: 'object' }) }),
-    };
-    const { publisher, requests } = setup([], { contracts: blobs, topicArnFor: () => USER_TOPIC });
-    const result = await createPublisherResult(publisher, [
-      { type: 'blob.stored', data: { blob: 'x'.repeat(SNS_MAX_MESSAGE_BYTES) }, subject: 'big' },
-      { type: 'blob.stored', data: { blob: 'small' }, subject: 'small' },
-    ]);
-    expect(result.failed).toHaveLength(1);
-    expect(result.failed[0]!.error).toBeInstanceOf(MessageTooLargeError);
-    expect(result.failed[0]).toMatchObject({ id: 'id-1', code: 'MessageTooLargeError', permanent: true });
-    expect(result.failed[0]!.message).toMatch(/over the 262144-byte SNS limit/);
-    expect(requests).toHaveLength(1);
-    expect(requests[0]!.PublishBatchRequestEntries!.map((e) => parseEnvelope(e.Message!).subject)).toEqual(['small']);
+  it('writes another version when told to, validating against it', async () => {
+    const contracts = registryWithV3();
+    const { publisher, send } = setup([], { contracts, versions: { 'user.signed-up': 3 } });
+    const error = await publisher.publish('user.signed-up', signUp(1), { subject: 's' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContractViolationError);
+    expect((error as ContractViolationError).message).toMatch(/^user\.signed-up v3: .*referrer/);
+    expect(send).not.toHaveBeenCalled();
   });
 
+  it('refuses an event type that has no version to write, and a version that is not a positive integer', async () => {
+    const { publisher, send } = setup([], { topicArnFor: () => USER_TOPIC });
+    const result = await (publisher as unknown as ReturnType<typeof createPublisher<Record<string, unknown>>>).publishBatch([{ type: 'blob.stored', data: {}, subject: 's' }]);
+    expect(result.failed[0]).toMatchObject({ code: 'NoContractVersionError', permanent: true });
+    expect(result.failed[0]!.error).toBeInstanceOf(NoContractVersionError);
+    expect(result.failed[0]!.message).toMatch(/pass versions: \{ "blob\.stored": <n> \}/);
+    expect(send).not.toHaveBeenCalled();
+    expect(() => setup([], { versions: { 'user.signed-up': 0 } })).toThrow(PublisherConfigError);
+  });
+});
+
+describe('publishBatch: failures', () => {
   it('sends the valid events of a batch and reports the invalid ones', async () => {
     const { publisher, requests } = setup();
     const result = await publisher.publishBatch([
@@ -306,7 +379,8 @@ describe('publishBatch', () => {
       { type: 'user.signed-up', data: signUp(2), subject: 't' },
     ]);
     expect(send).toHaveBeenCalledTimes(3);
-    expect(sleeps).toEqual([5, 7]); // min(15, 10·2^(n-1)) x 0.5
+    // Ceilings min(15, 10·2^(n-1)) = 10, 15; full jitter draws 0..ceiling inclusive: floor(0.5 x 11), floor(0.5 x 16).
+    expect(sleeps).toEqual([5, 8]);
     expect(result.published).toEqual([]);
     expect(result.failed.map((f) => [f.id, f.code, f.permanent])).toEqual([
       ['id-1', 'ThrottledException', false],
@@ -344,12 +418,12 @@ describe('publishBatch', () => {
 
   it('reports a contract that cannot be looked up as transient or permanent, per its error', async () => {
     const flaky: ContractResolver = {
-      latestVersion: async (type) => {
+      latestVersion: async () => {
+        throw new Error('not used: the publisher writes its pinned version');
+      },
+      resolve: async (type) => {
         if (type === 'user.signed-up') throw new TransientError('registry down');
         throw new UnknownContractError(`no ${type}`);
-      },
-      resolve: async () => {
-        throw new Error('not reached');
       },
     };
     const { publisher, send } = setup([], { contracts: flaky });
@@ -365,22 +439,137 @@ describe('publishBatch', () => {
   });
 });
 
-// A publisher typed for an ad-hoc map, for the tests whose contract is not one of schemas/.
-function createPublisherResult(publisher: unknown, events: { type: string; data: unknown; subject: string }[]) {
-  return (publisher as { publishBatch(e: PublishEvent<Record<string, unknown>>[]): ReturnType<ReturnType<typeof createPublisher>['publishBatch']> }).publishBatch(events);
-}
+describe('publishBatch on a FIFO topic: a message group keeps its order through failures', () => {
+  // Account A's changes 1, 2, 3 and account B's 1, 2, in that order.
+  const events = () => [
+    { type: 'subscription.changed' as const, data: subscriptionChange(1, 'acct_aaaaaa01'), subject: 'acct_aaaaaa01', id: 'a1' },
+    { type: 'subscription.changed' as const, data: subscriptionChange(2, 'acct_aaaaaa01'), subject: 'acct_aaaaaa01', id: 'a2' },
+    { type: 'subscription.changed' as const, data: subscriptionChange(1, 'acct_bbbbbb02'), subject: 'acct_bbbbbb02', id: 'b1' },
+    { type: 'subscription.changed' as const, data: subscriptionChange(3, 'acct_aaaaaa01'), subject: 'acct_aaaaaa01', id: 'a3' },
+    { type: 'subscription.changed' as const, data: subscriptionChange(2, 'acct_bbbbbb02'), subject: 'acct_bbbbbb02', id: 'b2' },
+  ];
+  /** Answers every entry successfully except those whose event id `fail` names, which get `code`. */
+  const failing =
+    (fail: (id: string) => boolean, code = 'InternalError', senderFault = false) =>
+    (input: PublishBatchCommandInput): PublishBatchResponse => {
+      const entries = input.PublishBatchRequestEntries!;
+      const bad = entries.filter((e) => fail(parseEnvelope(e.Message!).id));
+      return {
+        Successful: entries.filter((e) => !bad.includes(e)).map((e) => ({ Id: e.Id, MessageId: `m-${parseEnvelope(e.Message!).id}` })),
+        Failed: bad.map((e) => ({ Id: e.Id, Code: code, SenderFault: senderFault })),
+      };
+    };
+
+  it('retries a failed entry before any later event of its group is sent', async () => {
+    const { publisher, requests } = setup([failing((id) => id === 'a1')]);
+    const result = await publisher.publishBatch(events());
+    expect(result.failed).toEqual([]);
+    // One event per group a request; a1's retry goes before a2 and a3 are sent at all.
+    expect(requests.map(sentIds)).toEqual([['a1', 'b1'], ['a1'], ['a2', 'b2'], ['a3']]);
+    const sentOrderOfA = requests.flatMap(sentIds).filter((id) => id.startsWith('a'));
+    expect(sentOrderOfA).toEqual(['a1', 'a1', 'a2', 'a3']);
+    expect(result.published.map((p) => p.id)).toEqual(['a1', 'a2', 'b1', 'a3', 'b2']);
+  });
+
+  it("holds back the rest of a group once an entry finally fails: reported as held behind it, not permanent; other groups go on", async () => {
+    const { publisher, requests } = setup([failing((id) => id === 'a1'), failing((id) => id === 'a1')], { retry: { maxAttempts: 2 } });
+    const result = await publisher.publishBatch(events());
+    expect(requests.flatMap(sentIds)).not.toContain('a2');
+    expect(requests.flatMap(sentIds)).not.toContain('a3');
+    expect(result.published.map((p) => p.id)).toEqual(['b1', 'b2']);
+    expect(result.failed.map((f) => [f.id, f.code, f.permanent])).toEqual([
+      ['a1', 'InternalError', false],
+      ['a2', 'HeldBackError', false],
+      ['a3', 'HeldBackError', false],
+    ]);
+    const held = result.failed[1]!.error as HeldBackError;
+    expect(held).toBeInstanceOf(HeldBackError);
+    expect(held).toBeInstanceOf(TransientError);
+    expect(held.heldBehind).toBe('a1');
+    expect(held.messageGroupId).toBe('acct_aaaaaa01');
+    expect(held.message).toMatch(/subscription\.changed event a2 was not sent: held behind a1/);
+  });
+
+  it('holds back behind an event SNS refused for good, and behind one that broke its contract', async () => {
+    const refuseA2 = failing((id) => id === 'a2', 'InvalidParameter', true);
+    const refused = setup([refuseA2, refuseA2, refuseA2]);
+    const r1 = await refused.publisher.publishBatch(events());
+    expect(r1.failed.map((f) => [f.id, f.code, f.permanent])).toEqual([
+      ['a2', 'InvalidParameter', true],
+      ['a3', 'HeldBackError', false],
+    ]);
+    expect(refused.requests.flatMap(sentIds)).not.toContain('a3');
+
+    const broken = setup();
+    const withBadA2 = events().map((e) => (e.id === 'a2' ? { ...e, data: { ...e.data, seats: -1 } } : e));
+    const r2 = await broken.publisher.publishBatch(withBadA2);
+    // a1 goes (it is before the broken one); a3 waits behind a2; account B is not affected.
+    expect(broken.requests.flatMap(sentIds).sort()).toEqual(['a1', 'b1', 'b2']);
+    expect(r2.failed.map((f) => [f.id, f.code])).toEqual([
+      ['a2', 'ContractViolationError'],
+      ['a3', 'HeldBackError'],
+    ]);
+  });
+
+  it('holds nothing back on a standard topic, where order is not promised', async () => {
+    const { publisher } = setup([failing((id) => id === 'u1', 'InvalidParameter', true)]);
+    const result = await publisher.publishBatch([
+      { type: 'user.signed-up', data: signUp(1), subject: 'usr_00000001', id: 'u1' },
+      { type: 'user.profile-updated', data: { userId: 'usr_00000001', revision: 2, updatedAt: '2026-11-28T10:00:00Z' }, subject: 'usr_00000001', id: 'u2' },
+    ]);
+    expect(result.published.map((p) => p.id)).toEqual(['u2']);
+    expect(result.failed.map((f) => f.id)).toEqual(['u1']);
+  });
+});
+
+describe("the publisher's SNS client", () => {
+  /** A request handler that answers every HTTP request with SNS's 500 InternalError, counting them. */
+  function failingHttp() {
+    let requests = 0;
+    const handler = {
+      handle: async () => {
+        requests += 1;
+        const body = '<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>boom</Message></Error><RequestId>r</RequestId></ErrorResponse>';
+        return { response: { statusCode: 500, reason: 'Internal Server Error', headers: { 'content-type': 'text/xml' }, body: Readable.from([Buffer.from(body)]) } };
+      },
+      updateHttpClientConfig: () => {},
+      httpHandlerConfigs: () => ({}),
+    };
+    return { handler, count: () => requests };
+  }
+  const config = { region: 'us-east-1', credentials: { accessKeyId: 'k', secretAccessKey: 's' } };
+
+  it('makes one HTTP attempt per request, so the publisher’s 3 attempts are 3 requests, not 3 x the SDK’s 3', async () => {
+    const http = failingHttp();
+    const sns = createPublisherSnsClient({ ...config, maxAttempts: 5, requestHandler: http.handler as never });
+    try {
+      expect(await sns.config.maxAttempts()).toBe(1);
+      const publisher = createPublisher({ sns, topicArnFor: TOPICS, contracts: new FileContractResolver(SCHEMAS), source: 'urn:fanout:test', retry: { maxAttempts: 3 }, sleep: async () => {} });
+      const result = await publisher.publishBatch([{ type: 'user.signed-up', data: signUp(1), subject: 's' }]);
+      // The SDK names SNS's InternalError code InternalErrorException.
+      expect(result.failed[0]).toMatchObject({ code: 'InternalErrorException', permanent: false });
+      expect((result.failed[0]!.error as PublishFailedError).attempts).toBe(3);
+      expect(http.count()).toBe(3);
+    } finally {
+      sns.destroy();
+    }
+  });
+});
 
 describe('fullJitterDelayMs', () => {
-  it('stays between 0 and the capped exponential ceiling', () => {
+  it('stays between 0 and the capped exponential ceiling, both included (contracts/backoff.ts)', () => {
     const policy = { maxAttempts: 10, baseDelayMs: 100, maxDelayMs: 1000 };
     expect(fullJitterDelayMs(1, policy, () => 0)).toBe(0);
-    expect(fullJitterDelayMs(1, policy, () => 0.999)).toBe(99);
-    expect(fullJitterDelayMs(3, policy, () => 0.999)).toBe(399);
+    // floor(0.999 x (ceiling + 1)) with ceilings 100, 400 and 1000 (capped) for retries 1, 3, 8:
+    // floor(100.899) = 100, floor(400.599) = 400, floor(999.999) = 999.
+    expect(fullJitterDelayMs(1, policy, () => 0.999)).toBe(100);
+    expect(fullJitterDelayMs(3, policy, () => 0.999)).toBe(400);
     expect(fullJitterDelayMs(8, policy, () => 0.999)).toBe(999);
+    expect(fullJitterDelayMs(8, policy, () => 0.9999999)).toBe(1000);
     for (let i = 0; i < 100; i += 1) {
       const delay = fullJitterDelayMs(4, policy);
       expect(delay).toBeGreaterThanOrEqual(0);
-      expect(delay).toBeLessThan(800);
+      expect(delay).toBeLessThanOrEqual(800);
     }
   });
 });
@@ -388,25 +577,17 @@ describe('fullJitterDelayMs', () => {
 describe('publisherForPipeline', () => {
   const pipeline = resolvePipeline(samplePipeline, SCHEMAS);
   const outputs = { [OutputKey.topicArn('user-events')]: USER_TOPIC, [OutputKey.topicArn('billing-events')]: BILLING_TOPIC };
-
-  it("sends each event type to its topic's ARN from the stack outputs", async () => {
-    const fake = fakeSns();
-    const publisher = publisherForPipeline(pipeline, outputs, { sns: fake.sns, contracts: new FileContractResolver(SCHEMAS), source: 'urn:fanout:test' });
-    await publisher.publish('subscription.changed', subscriptionChange(1), { subject: 'acct_4b7e21d0' });
-    await publisher.publish('user.profile-updated', { userId: 'usr_00000001', revision: 1, updatedAt: '2026-11-28T10:00:00Z' }, { subject: 'u' });
-    expect(fake.requests.map((r) => r.TopicArn)).toEqual([BILLING_TOPIC, USER_TOPIC]);
-  });
+  // Never sends: these are set-up errors.
+  const sns = { send: () => Promise.reject(new Error('not sent')) } as unknown as SNSClient;
 
   it('names the missing output', () => {
-    const fake = fakeSns();
     expect(() =>
-      publisherForPipeline(pipeline, { [OutputKey.topicArn('user-events')]: USER_TOPIC }, { sns: fake.sns, contracts: new FileContractResolver(SCHEMAS), source: 's' }),
+      publisherForPipeline(pipeline, { [OutputKey.topicArn('user-events')]: USER_TOPIC }, { sns, contracts: new FileContractResolver(SCHEMAS), source: 's' }),
     ).toThrow(new PublisherConfigError('the stack outputs have no "TopicArnBillingEvents" (topic billing-events of subscription.changed): is the stack deployed and up to date?'));
   });
 
   it('refuses a FIFO topic whose ARN is not FIFO', () => {
-    const fake = fakeSns();
     const wrong = { ...outputs, [OutputKey.topicArn('billing-events')]: 'arn:aws:sns:us-east-1:123456789012:billing-events' };
-    expect(() => publisherForPipeline(pipeline, wrong, { sns: fake.sns, contracts: new FileContractResolver(SCHEMAS), source: 's' })).toThrow(PublisherConfigError);
+    expect(() => publisherForPipeline(pipeline, wrong, { sns, contracts: new FileContractResolver(SCHEMAS), source: 's' })).toThrow(PublisherConfigError);
   });
 });
