@@ -14,7 +14,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { EFFECT_SORT_KEY, effectKey } from '../lambdas/downstream/dynamodb-effects';
-import { FailureAttribute } from '../lambdas/kit/failure-context';
+import { FailureAttribute } from '../contracts/failure-context';
 import type { DeadLetter, EffectRecord } from './report';
 
 // The effect-log key layout and the DLQ failure attributes are the consumer kit's; they

@@ -9,7 +9,7 @@
  */
 import { FanoutError } from '../contracts/errors';
 import { RUNBOOK_FILE, type AlarmSpec } from '../lib/alarm-catalog';
-import type { ResolvedConsumer, ResolvedPipeline, ResolvedTopic } from '../lib/pipeline-definition';
+import { PIPELINE_DEFAULTS, type ResolvedConsumer, type ResolvedPipeline, type ResolvedTopic } from '../lib/pipeline-definition';
 import { OutputKey } from '../lib/stack-outputs';
 
 /** An alarm as the synthesized template declares it. */
@@ -166,7 +166,7 @@ function consumerSection(input: RunbookInput, consumer: ResolvedConsumer, byAnch
     '',
     `### Pause and resume \`${n}\``,
     '',
-    `Pausing stops the function from taking messages: they wait in the queue (nothing is lost while they are younger than the queue's retention), and the age alarm will fire. Pause when the downstream is down for long or the consumer would do harm; resume when it is fixed.`,
+    `Pausing stops the function from taking messages: they wait in the queue (the queue keeps them ${PIPELINE_DEFAULTS.queueRetentionDays} days, like its DLQ: nothing is lost during a pause shorter than that), and the age alarm will fire. Pause when the downstream is down for long or the consumer would do harm; resume when it is fixed.`,
     '',
     '```sh',
     `aws lambda update-event-source-mapping --uuid ${outputQuery(stack, OutputKey.eventSourceMappingId(n))} --no-enabled`,
