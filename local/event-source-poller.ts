@@ -98,7 +98,8 @@ export interface PollerOptions {
   readonly onError?: (error: Error) => void;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
+/** Waits `ms`, or less when `signal` aborts; never rejects. */
+export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolveSleep) => {
     if (signal?.aborted) return resolveSleep();
     const onAbort = () => {

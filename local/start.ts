@@ -37,6 +37,7 @@ import { queueDepth, readDeadLetters, readEffects } from './observe';
 import { ProgressLine } from './progress';
 import { buildReport, describeProblems, renderReport, reportIsClean, type ConsumerObservations, type RunReport } from './report';
 import { liveChildPids, spawnedPids, stopAllChildren } from './processes';
+import { sleep } from './event-source-poller';
 import { synthesize } from './synth';
 import { writeHtmlReport, type DepthSample } from './html-report';
 
@@ -117,21 +118,6 @@ export class InterruptedError extends FanoutError {
     this.name = 'InterruptedError';
   }
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolveSleep) => {
-    if (signal?.aborted) return resolveSleep();
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolveSleep();
-    };
-    // The listener goes when the sleep ends, or a long run piles them up on the signal.
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolveSleep();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 
 function checkAborted(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new InterruptedError();
