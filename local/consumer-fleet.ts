@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ConsumerEnv } from '../contracts/consumer-environment';
 import { ChaosEnv } from '../lambdas/downstream/chaos';
-import { EventSourcePoller, type BatchReport } from './event-source-poller';
+import { EventSourcePoller } from './event-source-poller';
 import { buildEnvironmentRuntime, LocalFunction, type FunctionStartError } from './function-runtime';
 import type { LocalFunctionSpec, MaterializedStack } from './materialize';
 import { ConsumerTelemetry } from './observe';
@@ -55,7 +55,6 @@ export interface ConsumerFleetOptions {
   readonly chaos?: ChaosPlan;
   /** A consumer could not start (crashes at import again and again). */
   readonly onFatal?: (error: FunctionStartError) => void;
-  readonly onBatch?: (consumer: string, report: BatchReport) => void;
   readonly onPollError?: (consumer: string, error: Error) => void;
 }
 
@@ -137,16 +136,13 @@ export async function startConsumers(options: ConsumerFleetOptions): Promise<Run
         region: stack.region,
         batchSize: mapping.batchSize,
         maximumBatchingWindowSeconds: mapping.maximumBatchingWindowSeconds,
-        maximumConcurrency: mapping.maximumConcurrency,
+        maximumConcurrency: mapping.localConcurrency,
         reportBatchItemFailures: mapping.reportBatchItemFailures,
         fifo: mapping.fifo,
       },
       options.sqs,
       fn,
-      {
-        ...(options.onBatch && { onBatch: (report: BatchReport) => options.onBatch!(name, report) }),
-        ...(options.onPollError && { onError: (error: Error) => options.onPollError!(name, error) }),
-      },
+      options.onPollError ? { onError: (error: Error) => options.onPollError!(name, error) } : {},
     );
     consumers.push({
       name,
@@ -181,7 +177,10 @@ export async function stopConsumers(consumers: readonly RunningConsumer[], optio
   const pollersStopped = Promise.all(consumers.map((c) => c.poller.stop()));
   // Batches still running after the grace period are cut short: their messages come back
   // after the visibility timeout, as with a Lambda that is stopped mid-batch.
-  await Promise.race([pollersStopped, new Promise((resolve) => setTimeout(resolve, graceMs))]);
+  // The timer is cleared either way: left pending, it alone would keep the process alive.
+  let graceTimer: NodeJS.Timeout | undefined;
+  await Promise.race([pollersStopped, new Promise((resolve) => (graceTimer = setTimeout(resolve, graceMs)))]);
+  clearTimeout(graceTimer);
   await Promise.all(consumers.map((c) => c.function.stop()));
   await pollersStopped;
 }

@@ -19,9 +19,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { createEnvelope, envelopeAttributes, type CloudEvent } from '../contracts/envelope';
 import type { EventDataMap } from '../contracts/event-types.generated';
-import type { Publisher, PublishEvent } from '../client/publisher';
+import { buildPublishEntry, isFifoTopicArn, type PublishEntry, type Publisher, type PublishEvent } from '../client/publisher';
+import { sleep } from './event-source-poller';
 import type { PublishedMessage } from './filter-policy';
 
 /** The producer the demo writes as. */
@@ -323,9 +323,45 @@ export interface WorkloadResult {
   readonly finishedAtMs: number;
 }
 
-/** Envelopes are written once per event id, so a duplicate is byte-for-byte its original. */
-function envelopeOf(event: PlannedEvent, time: Date): CloudEvent {
-  return createEnvelope({ type: event.type, version: event.version, data: event.data, subject: event.subject, source: DEMO_SOURCE, id: event.id, correlationId: event.id, time });
+/**
+ * The PublishBatch entry of an event, built as the publisher builds its own (envelope,
+ * attributes, FIFO group and deduplication id). Times are fixed once per event id, so
+ * a duplicate is byte-for-byte its original.
+ */
+function entryOf(event: PlannedEvent, time: Date, topicArn: string): PublishEntry {
+  return buildPublishEntry({
+    type: event.type,
+    version: event.version,
+    data: event.data,
+    subject: event.subject,
+    source: DEMO_SOURCE,
+    id: event.id,
+    correlationId: event.id,
+    time,
+    fifo: isFifoTopicArn(topicArn),
+  });
+}
+
+/**
+ * Splits events into runs in which no id appears twice, keeping their order: the
+ * publisher reports failures by event id, so an original and its duplicate must not
+ * share a publishBatch call, or one's failure would be taken for the other's.
+ */
+export function withoutRepeatedIds<T extends { readonly id: string }>(events: readonly T[]): T[][] {
+  const runs: T[][] = [];
+  let current: T[] = [];
+  let ids = new Set<string>();
+  for (const event of events) {
+    if (ids.has(event.id)) {
+      runs.push(current);
+      current = [];
+      ids = new Set();
+    }
+    current.push(event);
+    ids.add(event.id);
+  }
+  if (current.length > 0) runs.push(current);
+  return runs;
 }
 
 const TICK_MS = 100;
@@ -346,23 +382,22 @@ export async function publishWorkload(plan: readonly PlannedEvent[], options: Pu
     const due = Math.min(plan.length, Math.floor(((Date.now() - startedAtMs) / 1000) * options.rate) + 1);
     if (due <= next) {
       const nextDueMs = startedAtMs + (next / options.rate) * 1000;
-      // At least a tick, so events are sent in batches rather than one request each.
-      await new Promise((resolve) => setTimeout(resolve, Math.max(TICK_MS, nextDueMs - Date.now())));
+      // At least a tick, so events are sent in batches rather than one request each. The
+      // signal cuts the wait short: at a low rate it can be long, and Ctrl-C must not wait.
+      await sleep(Math.max(TICK_MS, nextDueMs - Date.now()), options.signal);
       continue;
     }
     const slice = plan.slice(next, due);
     next = due;
     const now = new Date();
     for (const event of slice) if (!times.has(event.id)) times.set(event.id, now);
-    const record = (event: PlannedEvent) => {
-      const time = times.get(event.id)!;
-      const envelope = envelopeOf(event, time);
+    const record = (event: PlannedEvent, sent: PublishEntry['entry'], topicArn: string) => {
       const entry: PublicationRecord = {
         event,
-        message: { body: JSON.stringify(envelope), attributes: envelopeAttributes(envelope) },
-        topicArn: options.topicArnFor(event.type),
+        message: { body: sent.Message!, attributes: sent.MessageAttributes as PublishedMessage['attributes'] },
+        topicArn,
         publishedAtMs: Date.now(),
-        eventTimeMs: time.getTime(),
+        eventTimeMs: times.get(event.id)!.getTime(),
       };
       published.push(entry);
       options.onPublished?.(entry);
@@ -372,41 +407,34 @@ export async function publishWorkload(plan: readonly PlannedEvent[], options: Pu
       options.onFailed?.({ event, reason });
     };
 
-    const viaPublisher = slice.filter((e) => e.via === 'publisher');
-    if (viaPublisher.length > 0) {
-      const batch = viaPublisher.map(
+    // A duplicate shares its original's id, and the publisher reports failures by id:
+    // each call holds an id at most once, so a failure names exactly one publication.
+    for (const run of withoutRepeatedIds(slice.filter((e) => e.via === 'publisher'))) {
+      const batch = run.map(
         (e) => ({ type: e.type, data: e.data, subject: e.subject, id: e.id, correlationId: e.id, time: times.get(e.id)! }) as unknown as PublishEvent<EventDataMap>,
       );
       const result = await options.publisher.publishBatch(batch);
       const failures = new Map(result.failed.map((f) => [f.id, f]));
-      // A duplicate shares its original's id: match results by position among equal ids.
-      for (const event of viaPublisher) {
+      for (const event of run) {
         const failure = failures.get(event.id);
-        if (failure) fail(event, `${failure.code}: ${failure.message}`);
-        else record(event);
+        if (failure) {
+          fail(event, `${failure.code}: ${failure.message}`);
+          continue;
+        }
+        // What the publisher sent: the same entry, from the same inputs.
+        const topicArn = options.topicArnFor(event.type);
+        record(event, entryOf(event, times.get(event.id)!, topicArn).entry, topicArn);
       }
     }
     const raw = slice.filter((e) => e.via === 'raw');
     for (const event of raw) {
       const topicArn = options.topicArnFor(event.type);
-      const envelope = envelopeOf(event, times.get(event.id)!);
       try {
-        const response = await options.sns.send(
-          new PublishBatchCommand({
-            TopicArn: topicArn,
-            PublishBatchRequestEntries: [
-              {
-                Id: '0',
-                Message: JSON.stringify(envelope),
-                MessageAttributes: envelopeAttributes(envelope),
-                ...(topicArn.endsWith('.fifo') && { MessageGroupId: event.subject, MessageDeduplicationId: event.id }),
-              },
-            ],
-          }),
-        );
+        const { entry } = entryOf(event, times.get(event.id)!, topicArn);
+        const response = await options.sns.send(new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: [{ Id: '0', ...entry }] }));
         const rejected = response.Failed?.[0];
         if (rejected) fail(event, `${rejected.Code}: ${rejected.Message ?? ''}`);
-        else record(event);
+        else record(event, entry, topicArn);
       } catch (error) {
         fail(event, (error as Error).message);
       }

@@ -98,6 +98,12 @@ export interface Emulator {
   reset(): Promise<void>;
   /** Stops the process and waits for it to exit. Safe to call twice. */
   stop(): Promise<void>;
+  /**
+   * When this process started it: resolves with how it ended once it exits, for whatever
+   * reason (a run watches it, so a crashed emulator ends the run with that reason instead
+   * of a stream of connection errors).
+   */
+  readonly exited?: Promise<string>;
 }
 
 async function waitUntilAnswering(endpoint: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
@@ -146,7 +152,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const exited = new Promise<string>((r) => child.once('exit', (code, signal) => r(signal ? `killed by ${signal}` : `exit code ${code}`)));
   const stopOnParentExit = () => {
     try {
       process.kill(-child.pid!, 'SIGKILL');
@@ -182,6 +188,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   return {
     endpoint,
     ...(child.pid !== undefined && { pid: child.pid }),
+    exited: exited.then((how) => `${how}; its last output: ${output.trim().split('\n').slice(-3).join(' ') || '(none)'}`),
     async reset() {
       const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
       if (!response.ok) throw new EmulatorError(`reset failed: HTTP ${response.status}`);

@@ -133,7 +133,6 @@ export class EventSourcePoller {
   private loops: Promise<void>[] = [];
   /** FIFO: message group → the batch holding it, so no second batch of that group starts. */
   private readonly groupsInFlight = new Map<string, Promise<void>>();
-  private lastActivity = Date.now();
   private emptyFifoPolls = 0;
 
   constructor(
@@ -156,11 +155,6 @@ export class EventSourcePoller {
   async stop(): Promise<void> {
     this.abort.abort();
     await Promise.all(this.loops);
-  }
-
-  /** Milliseconds since a batch last started or ended; 0 while one is in flight. */
-  idleMs(): number {
-    return this.stats.inFlightBatches > 0 ? 0 : Date.now() - this.lastActivity;
   }
 
   private get stopped(): boolean {
@@ -237,7 +231,15 @@ export class EventSourcePoller {
       if (remainingMs <= 0) break;
       // Whole seconds only; a short receive with a pause keeps sub-second windows honest.
       const wait = Math.floor(remainingMs / 1000);
-      const more = await this.receive(batchSize - batch.length, fifo ? 0 : wait);
+      let more: Message[];
+      try {
+        more = await this.receive(batchSize - batch.length, fifo ? 0 : wait);
+      } catch (error) {
+        // What is gathered is in hand and hidden: invoke with it now rather than strand
+        // it for the whole visibility timeout. The next loop retries the receive.
+        this.options.onError?.(error as Error);
+        break;
+      }
       batch.push(...more);
       if (more.length === 0 && (fifo || wait === 0)) await sleep(Math.min(remainingMs, 200), this.abort.signal);
     }
@@ -258,7 +260,6 @@ export class EventSourcePoller {
     for (const group of groups) this.groupsInFlight.set(group, done);
 
     const started = Date.now();
-    this.lastActivity = started;
     this.stats.inFlightBatches += 1;
     this.stats.peakInFlightBatches = Math.max(this.stats.peakInFlightBatches, this.stats.inFlightBatches);
     try {
@@ -286,7 +287,6 @@ export class EventSourcePoller {
       this.options.onBatch?.({ records: messages.length, redelivered, outcome, result, deleted, durationMs: Date.now() - started });
     } finally {
       this.stats.inFlightBatches -= 1;
-      this.lastActivity = Date.now();
       for (const group of groups) this.groupsInFlight.delete(group);
       release();
     }

@@ -19,7 +19,7 @@ import { buildSync } from 'esbuild';
 import { FanoutError } from '../contracts/errors';
 import type { FunctionInvoker, InvocationResult } from './event-source-poller';
 import type { FromEnvironment, InvocationContext, SerializedError, ToEnvironment } from './function-protocol';
-import { killGroupNow, spawnInGroup, stopGroup } from './processes';
+import { killGroupLeftovers, killGroupNow, spawnInGroup, stopGroup } from './processes';
 
 /** A consumer cannot run at all (its code fails to load again and again). */
 export class FunctionStartError extends FanoutError {
@@ -92,6 +92,14 @@ export function buildEnvironmentRuntime(outDir: string): string {
   return outfile;
 }
 
+/** True when `promise` settles within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
+  clearTimeout(timer);
+  return settled;
+}
+
 const describe = (error: SerializedError) => `${error.errorType}: ${error.errorMessage}`;
 
 /** One execution environment: a child process that has imported the function's code. */
@@ -99,6 +107,11 @@ class ExecutionEnvironment {
   readonly child: ChildProcess;
   /** Resolves when initialized; rejects with the init error. */
   readonly ready: Promise<void>;
+  /**
+   * Resolves once the process has exited and its stdout/stderr are drained ('close'):
+   * output still in the pipes arrives after 'exit', and must not meet an ended log.
+   */
+  readonly closed: Promise<void>;
   private nextId = 1;
   private pending: { id: number; settle: (result: InvocationResult) => void } | undefined;
   private exitReason: string | undefined;
@@ -114,9 +127,16 @@ class ExecutionEnvironment {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
+    this.closed = new Promise<void>((resolve) => {
+      this.child.once('close', () => resolve());
+      // A process that never started emits 'error' and may never 'close'.
+      this.child.once('error', () => resolve());
+    });
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
-        log.write(`${line}\n`);
+        // Belt and braces: stop() ends the log only after every environment closed, but a
+        // write after end would be an uncaught error that kills the runner.
+        if (!log.writableEnded) log.write(`${line}\n`);
         config.onLogLine?.(line);
       });
     }
@@ -184,9 +204,17 @@ class ExecutionEnvironment {
     });
   }
 
-  stop(): Promise<void> {
+  /** Stops the process group; resolves once the process exited and its output is drained. */
+  async stop(): Promise<void> {
     this.exitReason ??= 'the runner is stopping';
-    return stopGroup(this.child, 2000);
+    await stopGroup(this.child, 2000);
+    // Output still flows while anything of the group holds the pipes; a process the
+    // function started that outlives the grace period is killed, so stop() ends.
+    if (await settlesWithin(this.closed, 2000)) return;
+    killGroupLeftovers(this.child);
+    if (await settlesWithin(this.closed, 1000)) return;
+    this.child.stdout?.destroy();
+    this.child.stderr?.destroy();
   }
 }
 
@@ -195,6 +223,7 @@ export class LocalFunction implements FunctionInvoker {
   /** Counters since start. */
   readonly stats: FunctionStats = { coldStarts: 0, initFailures: 0, crashes: 0, timeouts: 0, handlerErrors: 0 };
   private readonly idle: ExecutionEnvironment[] = [];
+  /** Environments whose output has not closed yet (stop() waits for each). */
   private readonly all = new Set<ExecutionEnvironment>();
   private readonly log: WriteStream;
   private consecutiveInitFailures = 0;
@@ -207,16 +236,6 @@ export class LocalFunction implements FunctionInvoker {
   ) {
     mkdirSync(dirname(config.logFile), { recursive: true });
     this.log = createWriteStream(config.logFile, { flags: 'a' });
-  }
-
-  /** Environments currently alive. */
-  get environments(): number {
-    return this.all.size;
-  }
-
-  /** Set when the function was declared broken. */
-  get failure(): FunctionStartError | undefined {
-    return this.fatal;
   }
 
   private context(): InvocationContext {
@@ -279,6 +298,8 @@ export class LocalFunction implements FunctionInvoker {
   /** Stops every environment (invocations in flight end as crashes: nothing is deleted). */
   async stop(): Promise<void> {
     this.stopping = true;
+    // Includes environments that exited but whose output is still draining (see spawn):
+    // the log is ended only after the last line of each has been written.
     await Promise.all([...this.all].map((environment) => environment.stop()));
     this.all.clear();
     this.idle.length = 0;
@@ -290,11 +311,11 @@ export class LocalFunction implements FunctionInvoker {
     this.all.add(environment);
     this.stats.coldStarts += 1;
     environment.child.once('exit', () => {
-      this.all.delete(environment);
       const index = this.idle.indexOf(environment);
       // An idle environment that died (e.g. a stray timer threw) is replaced on demand.
       if (index >= 0) this.idle.splice(index, 1);
     });
+    void environment.closed.then(() => this.all.delete(environment));
     return environment;
   }
 

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { PublicationRecord } from './demo-workload';
-import type { ConsumerObservations, RunReport } from './report';
+import { effectLatencies, REPORT_COLUMNS, type ConsumerObservations, type RunReport } from './report';
 
 /** Queue depths at one moment, by consumer. */
 export interface DepthSample {
@@ -76,13 +76,9 @@ export function writeHtmlReport(
   observations: ReadonlyMap<string, ConsumerObservations>,
   depths: readonly DepthSample[],
 ): void {
-  const eventTime = new Map(publications.map((p) => [p.event.id, p.eventTimeMs]));
-  const latencies = [...observations.values()].flatMap((o) =>
-    [...o.effects].flatMap(([id, effect]) => (eventTime.has(id) ? [Math.max(0, effect.appliedAtMs - eventTime.get(id)!)] : [])),
-  );
-  const columns = ['expected', 'applied', 'duplicatesSuppressed', 'staleSkipped', 'retried', 'deadLettered', 'lost', 'duplicateEffects'] as const;
+  const latencies = effectLatencies(publications, observations.values());
   const rows = Object.entries(report.consumers)
-    .map(([name, c]) => `<tr><th>${escape(name)}</th>${columns.map((k) => `<td${(k === 'lost' || k === 'duplicateEffects') && c[k] > 0 ? ' class="bad"' : ''}>${c[k]}</td>`).join('')}</tr>`)
+    .map(([name, c]) => `<tr><th>${escape(name)}</th>${REPORT_COLUMNS.map(([k]) => `<td${(k === 'lost' || k === 'duplicateEffects') && c[k] > 0 ? ' class="bad"' : ''}>${c[k]}</td>`).join('')}</tr>`)
     .join('');
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Fanout local run</title>
@@ -90,7 +86,7 @@ export function writeHtmlReport(
 </head><body>
 <h1>Fanout local run</h1>
 <p>${report.published} events published. End-to-end latency p50 ${report.latencyMs.p50} ms, p95 ${report.latencyMs.p95} ms, p99 ${report.latencyMs.p99} ms.</p>
-<table><tr><th>consumer</th>${columns.map((c) => `<th>${c}</th>`).join('')}</tr>${rows}</table>
+<table><tr><th>consumer</th>${REPORT_COLUMNS.map(([, label]) => `<th>${escape(label)}</th>`).join('')}</tr>${rows}</table>
 <h2>End-to-end latency</h2>${latencySvg(latencies)}
 <h2>Queue depth over time</h2>${depthSvg(depths)}
 <h2>Run</h2><pre>${escape(JSON.stringify(report.run ?? {}, null, 2))}</pre>

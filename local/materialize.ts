@@ -124,6 +124,13 @@ export interface LocalFunctionSpec {
   readonly logGroupName?: string;
 }
 
+/**
+ * Most batches one mapping runs at once locally. Lambda starts an SQS mapping with 5
+ * pollers and scales up only under sustained load; a template without ScalingConfig
+ * would otherwise mean 1000 polling loops against the single-threaded emulator.
+ */
+export const LOCAL_MAX_CONCURRENCY = 5;
+
 /** An event source mapping of the template, resolved. */
 export interface LocalEventSourceMappingSpec {
   readonly logicalId: string;
@@ -135,6 +142,12 @@ export interface LocalEventSourceMappingSpec {
   readonly maximumBatchingWindowSeconds: number;
   /** ScalingConfig.MaximumConcurrency (Lambda's default without one: 1000). */
   readonly maximumConcurrency: number;
+  /**
+   * Batches in flight at once locally: maximumConcurrency, at most
+   * {@link LOCAL_MAX_CONCURRENCY}. Each is a polling loop and an execution environment
+   * on this machine, and Lambda itself starts a mapping with 5 pollers.
+   */
+  readonly localConcurrency: number;
   readonly reportBatchItemFailures: boolean;
   readonly enabled: boolean;
   readonly fifo: boolean;
@@ -696,7 +709,13 @@ async function localMapping(
     throw new MaterializeError(logicalId, 'FunctionName must be a Ref to a function of this stack');
   }
   const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.ref, AttributeNames: ['FifoQueue'] }));
+  // Filtering would change which messages the function sees; our stack never sets it,
+  // so one that does is refused rather than run as if it had none.
+  if (props.FilterCriteria !== undefined) {
+    throw new MaterializeError(logicalId, 'FilterCriteria (event filtering) is not emulated locally: remove it, or filter in the SNS subscription instead');
+  }
   const scaling = props.ScalingConfig as { MaximumConcurrency?: number } | undefined;
+  const maximumConcurrency = Number(scaling?.MaximumConcurrency ?? 1000);
   return {
     logicalId,
     // Lambda gives each mapping a UUID; a stable one keeps outputs the same across runs.
@@ -706,7 +725,8 @@ async function localMapping(
     queueArn,
     batchSize: Number(props.BatchSize ?? 10),
     maximumBatchingWindowSeconds: Number(props.MaximumBatchingWindowInSeconds ?? 0),
-    maximumConcurrency: Number(scaling?.MaximumConcurrency ?? 1000),
+    maximumConcurrency,
+    localConcurrency: Math.min(maximumConcurrency, LOCAL_MAX_CONCURRENCY),
     reportBatchItemFailures: ((props.FunctionResponseTypes as string[] | undefined) ?? []).includes('ReportBatchItemFailures'),
     enabled: props.Enabled === undefined ? true : bool(props.Enabled),
     fifo: Attributes?.FifoQueue === 'true',

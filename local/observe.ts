@@ -6,14 +6,9 @@
  * from their EMF metrics and structured logs as CloudWatch would.
  */
 import { ScanCommand, type DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import {
-  ChangeMessageVisibilityBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { EFFECT_SORT_KEY, effectKey } from '../lambdas/downstream/dynamodb-effects';
+import { peekMessages, queueDepth } from '../ops/adapters/sqs-dead-letters';
 import { FailureAttribute } from '../contracts/failure-context';
 import type { DeadLetter, EffectRecord } from './report';
 
@@ -50,21 +45,6 @@ export async function readEffects(dynamodb: DynamoDBClient, tableName: string, i
   return effects;
 }
 
-/** Messages in a queue: visible, in flight and delayed. */
-export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<{ visible: number; inFlight: number; delayed: number }> {
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-    }),
-  );
-  return {
-    visible: Number(Attributes?.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
-    delayed: Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0),
-  };
-}
-
 function eventIdOf(message: Message): string | undefined {
   try {
     const body = JSON.parse(message.Body ?? '') as { id?: unknown };
@@ -75,47 +55,21 @@ function eventIdOf(message: Message): string | undefined {
 }
 
 /**
- * Reads every message of a dead-letter queue without removing it: receives until the
- * queue is exhausted, then makes them all visible again, so operators (`fanout dlq`,
- * `fanout redrive`) find them as they were.
+ * Reads every message of a dead-letter queue without removing it (the operators' peek,
+ * ops/adapters/sqs-dead-letters.ts, which makes them visible again however it ends), so
+ * `fanout dlq` and `fanout redrive` find them as they were.
  * @returns the messages by event id, and how many could not be read (on a FIFO queue
- *   the emulator withholds messages of a group while an earlier one is being read)
+ *   the emulator withholds the rest of a message group while some of it is being read)
  */
 export async function readDeadLetters(sqs: SQSClient, queueUrl: string): Promise<{ letters: Map<string, DeadLetter>; unread: number }> {
   const letters = new Map<string, DeadLetter>();
-  const received: Message[] = [];
-  for (let emptyReceives = 0; emptyReceives < 2; ) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: 60,
-        WaitTimeSeconds: 0,
-        MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    if (Messages.length === 0) {
-      emptyReceives += 1;
-      continue;
-    }
-    emptyReceives = 0;
-    received.push(...Messages);
-  }
+  const received = await peekMessages(sqs, queueUrl, Number.POSITIVE_INFINITY);
   for (const message of received) {
     const id = eventIdOf(message);
     if (!id) continue;
     const errorName = message.MessageAttributes?.[FailureAttribute.ErrorName]?.StringValue;
     const errorMessage = message.MessageAttributes?.[FailureAttribute.ErrorMessage]?.StringValue;
     letters.set(id, { ...(errorName && { errorName, reason: `${errorName}: ${errorMessage ?? ''}` }) });
-  }
-  for (let i = 0; i < received.length; i += 10) {
-    await sqs.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: received.slice(i, i + 10).map((m, j) => ({ Id: `m${i + j}`, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })),
-      }),
-    );
   }
   const depth = await queueDepth(sqs, queueUrl);
   return { letters, unread: Math.max(0, depth.visible + depth.inFlight - received.length) };
@@ -130,16 +84,10 @@ export class ConsumerTelemetry {
   readonly metrics: Record<string, number> = {};
   /** Event ids the consumer logged as skipped by the ordering guard. */
   readonly staleIds = new Set<string>();
-  /** Lines that are not JSON (stack traces of a crash, console.log of the handler). */
-  readonly plainLines: string[] = [];
 
-  /** Feeds one line of stdout/stderr. */
+  /** Feeds one line of stdout/stderr; lines that are not JSON (stack traces) stay in the log file only. */
   read(line: string): void {
-    if (!line.startsWith('{')) {
-      this.plainLines.push(line);
-      if (this.plainLines.length > 200) this.plainLines.shift();
-      return;
-    }
+    if (!line.startsWith('{')) return;
     let document: Record<string, unknown>;
     try {
       document = JSON.parse(line) as Record<string, unknown>;

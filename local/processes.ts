@@ -57,6 +57,19 @@ export async function stopGroup(child: ChildProcess, graceMs = 2000): Promise<vo
   clearTimeout(timer);
 }
 
+/**
+ * Kills what is left of a child's process group, even after the child itself exited:
+ * processes it started that ignored the SIGTERM and still hold its output open.
+ */
+export function killGroupLeftovers(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // The group is gone.
+  }
+}
+
 /** Kills a child's process group at once (a timed-out function, as Lambda does). */
 export function killGroupNow(child: ChildProcess): void {
   killGroup(child, 'SIGKILL');

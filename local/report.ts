@@ -41,7 +41,10 @@ export interface ConsumerObservations {
   readonly effects: ReadonlyMap<string, EffectRecord>;
   /** DLQ messages by event id, for this run's events. */
   readonly deadLetters: ReadonlyMap<string, DeadLetter>;
-  /** DLQ messages that could not be read (e.g. FIFO groups held by others). */
+  /**
+   * DLQ messages that could not be read (e.g. FIFO groups held by others), of this run
+   * or not: no id is known, so they are a note beside the counts, never one of them.
+   */
   readonly unreadDeadLetters: number;
   /** Events the consumer reported skipping as stale (its logs). */
   readonly staleIds: ReadonlySet<string>;
@@ -74,7 +77,10 @@ export interface ConsumerReport {
   readonly duplicatesSuppressed: number;
   readonly staleSkipped: number;
   readonly retried: number;
+  /** This run's events found in the DLQ (read, so known by id). */
   readonly deadLettered: number;
+  /** Messages in the DLQ that could not be read; see {@link ConsumerObservations.unreadDeadLetters}. */
+  readonly unreadDeadLetters: number;
   readonly lost: number;
   readonly duplicateEffects: number;
   /** Of `expected`, how many were schema-invalid (and so belong in the DLQ). */
@@ -148,7 +154,8 @@ export function reconcileConsumer(publications: readonly PublicationRecord[], ta
     duplicatesSuppressed: observed.duplicatesSuppressed,
     staleSkipped: [...observed.staleIds].filter((id) => expected.has(id) && !observed.effects.has(id)).length,
     retried: observed.retried,
-    deadLettered: observed.deadLetters.size + observed.unreadDeadLetters,
+    deadLettered: observed.deadLetters.size,
+    unreadDeadLetters: observed.unreadDeadLetters,
     lost: lost.length,
     duplicateEffects: duplicateEffects.length,
     expectedInvalid: invalid.size,
@@ -164,16 +171,11 @@ export function buildReport(
   observations: ReadonlyMap<string, ConsumerObservations>,
 ): RunReport {
   const consumers: Record<string, ConsumerReport> = {};
-  const latencies: number[] = [];
-  const eventTime = new Map(publications.map((p) => [p.event.id, p.eventTimeMs]));
-  for (const target of targets) {
-    const observed = observations.get(target.name)!;
-    consumers[target.name] = reconcileConsumer(publications, target, observed);
-    for (const [id, effect] of observed.effects) {
-      const time = eventTime.get(id);
-      if (time !== undefined) latencies.push(Math.max(0, effect.appliedAtMs - time));
-    }
-  }
+  for (const target of targets) consumers[target.name] = reconcileConsumer(publications, target, observations.get(target.name)!);
+  const latencies = effectLatencies(
+    publications,
+    targets.map((target) => observations.get(target.name)!),
+  );
   return {
     published: publications.length,
     consumers,
@@ -181,7 +183,11 @@ export function buildReport(
   };
 }
 
-/** True when every consumer handled every expected event exactly once, as it should. */
+/**
+ * True when every consumer handled every expected event exactly once, as it should:
+ * valid events applied or skipped as stale, invalid ones dead-lettered with a reason.
+ * A valid event in a DLQ is not lost, but the run did not do what it should.
+ */
 export function reportIsClean(report: RunReport): boolean {
   return Object.values(report.consumers).every(
     (c) =>
@@ -189,11 +195,13 @@ export function reportIsClean(report: RunReport): boolean {
       c.duplicateEffects === 0 &&
       c.problems.unexpected.length === 0 &&
       c.problems.invalidNotDeadLettered.length === 0 &&
+      c.problems.validDeadLettered.length === 0 &&
       c.problems.contradictory.length === 0,
   );
 }
 
-const COLUMNS = [
+/** The report's columns: key of {@link ConsumerReport} and heading (the text and HTML reports share them). */
+export const REPORT_COLUMNS = [
   ['expected', 'expected'],
   ['applied', 'applied'],
   ['duplicatesSuppressed', 'dup. suppressed'],
@@ -204,16 +212,32 @@ const COLUMNS = [
   ['duplicateEffects', 'dup. effects'],
 ] as const;
 
+/**
+ * End-to-end latencies, ms: from each event's envelope time to each consumer's effect,
+ * for this run's events (buildReport's percentiles and the HTML histogram use the same).
+ */
+export function effectLatencies(publications: readonly PublicationRecord[], observations: Iterable<ConsumerObservations>): number[] {
+  const eventTime = new Map(publications.map((p) => [p.event.id, p.eventTimeMs]));
+  const latencies: number[] = [];
+  for (const observed of observations) {
+    for (const [id, effect] of observed.effects) {
+      const time = eventTime.get(id);
+      if (time !== undefined) latencies.push(Math.max(0, effect.appliedAtMs - time));
+    }
+  }
+  return latencies;
+}
+
 /** The report as a text table, one row per consumer, then latency. */
 export function renderReport(report: RunReport): string {
   const names = Object.keys(report.consumers);
   const width = Math.max('consumer'.length, ...names.map((n) => n.length));
   const cell = (text: string, w: number) => text.padStart(w);
-  const header = ['consumer'.padEnd(width), ...COLUMNS.map(([, label]) => label)].join('  ');
+  const header = ['consumer'.padEnd(width), ...REPORT_COLUMNS.map(([, label]) => label)].join('  ');
   const rule = '-'.repeat(header.length);
   const rows = names.map((name) => {
     const c = report.consumers[name]!;
-    return [name.padEnd(width), ...COLUMNS.map(([key, label]) => cell(String(c[key]), label.length))].join('  ');
+    return [name.padEnd(width), ...REPORT_COLUMNS.map(([key, label]) => cell(String(c[key]), label.length))].join('  ');
   });
   const { p50, p95, p99, samples } = report.latencyMs;
   return [
@@ -237,11 +261,25 @@ export function describeProblems(report: RunReport, maxIds = 5): string[] {
     if (p.invalidNotDeadLettered.length) add(`${name}: ${p.invalidNotDeadLettered.length} invalid event(s) not in its DLQ with a reason: ${ids(p.invalidNotDeadLettered)}`);
     if (p.contradictory.length) add(`${name}: ${p.contradictory.length} event(s) both applied and skipped or dead-lettered: ${ids(p.contradictory)}`);
     if (p.validDeadLettered.length) {
-      add(`${name}: ${p.validDeadLettered.length} valid event(s) dead-lettered (not lost; redrive them with \`npx fanout redrive\`): ${p.validDeadLettered.slice(0, maxIds).map((v) => `${v.id} (${v.reason})`).join(', ')}`);
+      add(
+        `${name}: ${p.validDeadLettered.length} valid event(s) ended in its DLQ instead of being applied (not lost: redrive them with \`npx fanout redrive\`): ` +
+          `${p.validDeadLettered.slice(0, maxIds).map((v) => `${v.id} (${v.reason})`).join(', ')}${p.validDeadLettered.length > maxIds ? `, ... (${p.validDeadLettered.length} in all)` : ''}`,
+      );
     }
   }
   return lines;
   function add(line: string) {
     lines.push(line);
   }
+}
+
+/** Remarks that are not problems by themselves: DLQ messages the report could not read. */
+export function describeNotes(report: RunReport): string[] {
+  return Object.entries(report.consumers)
+    .filter(([, c]) => c.unreadDeadLetters > 0)
+    .map(
+      ([name, c]) =>
+        `${name}: ${c.unreadDeadLetters} message(s) in its DLQ could not be read (a FIFO message group held, or an earlier run's); ` +
+        'they are not counted as dead-lettered, and any event among them shows as lost',
+    );
 }

@@ -59,14 +59,21 @@ export type BatchOutcome =
   | { readonly kind: 'all-failed'; readonly reason: string };
 
 /**
- * Interprets a function's response the way Lambda does with ReportBatchItemFailures:
- * `batchItemFailures` lists the records to retry; an empty or missing list means all
- * succeeded; an item whose `itemIdentifier` is empty or not in the batch fails the
- * whole batch. Without ReportBatchItemFailures, a response is always success.
+ * Interprets a function's response the way Lambda does with ReportBatchItemFailures
+ * (the Lambda and SQS developer guides, "partial batch responses"): no response, null,
+ * an empty object, or an object whose `batchItemFailures` is missing, null or empty,
+ * means all succeeded. Anything else that is not such an object (a string, a number, a
+ * list: "an invalid JSON response"), a `batchItemFailures` that is not a list, or an
+ * item whose `itemIdentifier` is missing, null, empty, not a string or not a message of
+ * the batch, fails the whole batch. Without ReportBatchItemFailures, a response is
+ * always success.
  */
 export function interpretResponse(response: unknown, event: SQSEvent, reportBatchItemFailures: boolean): BatchOutcome {
   if (!reportBatchItemFailures) return { kind: 'all-succeeded' };
-  if (response === null || response === undefined || typeof response !== 'object') return { kind: 'all-succeeded' };
+  if (response === null || response === undefined) return { kind: 'all-succeeded' };
+  if (typeof response !== 'object' || Array.isArray(response)) {
+    return { kind: 'all-failed', reason: `the response ${JSON.stringify(response)?.slice(0, 80)} is not an object with batchItemFailures` };
+  }
   const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
   if (failures === undefined || failures === null) return { kind: 'all-succeeded' };
   if (!Array.isArray(failures)) return { kind: 'all-failed', reason: 'batchItemFailures is not a list' };
@@ -74,7 +81,7 @@ export function interpretResponse(response: unknown, event: SQSEvent, reportBatc
   const ids = new Set(event.Records.map((record) => record.messageId));
   const failed = new Set<string>();
   for (const failure of failures) {
-    const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+    const id = typeof failure === 'object' && failure !== null ? (failure as { itemIdentifier?: unknown }).itemIdentifier : undefined;
     if (typeof id !== 'string' || id === '' || !ids.has(id)) {
       return { kind: 'all-failed', reason: `batchItemFailures names ${JSON.stringify(id)}, which is not a message of the batch` };
     }

@@ -32,10 +32,11 @@ import { startConsumers, stopConsumers, type ChaosPlan, type RunningConsumer } f
 import { DEMO_SOURCE, planWorkload, publishWorkload, type PublicationRecord } from './demo-workload';
 import { KitMetric } from '../lambdas/kit/telemetry';
 import { FunctionStartError } from './function-runtime';
-import { createEmulatorClients, destroyClients, emulatorClientSettings, materializeStack, type EmulatorClients, type MaterializedStack } from './materialize';
-import { queueDepth, readDeadLetters, readEffects } from './observe';
+import { createEmulatorClients, destroyClients, emulatorClientSettings, LOCAL_MAX_CONCURRENCY, materializeStack, type EmulatorClients, type MaterializedStack } from './materialize';
+import { readDeadLetters, readEffects } from './observe';
+import { queueDepth } from '../ops/adapters/sqs-dead-letters';
 import { ProgressLine } from './progress';
-import { buildReport, describeProblems, renderReport, reportIsClean, type ConsumerObservations, type RunReport } from './report';
+import { buildReport, describeNotes, describeProblems, renderReport, reportIsClean, type ConsumerObservations, type RunReport } from './report';
 import { liveChildPids, spawnedPids, stopAllChildren } from './processes';
 import { sleep } from './event-source-poller';
 import { synthesize } from './synth';
@@ -172,11 +173,19 @@ function summarizeStack(stack: MaterializedStack): string[] {
     const key = match ? `${match[2]} (${match[1]})` : note;
     ignored.set(key, (ignored.get(key) ?? 0) + 1);
   }
+  const capped = stack.eventSourceMappings.filter((m) => m.localConcurrency < m.maximumConcurrency);
+  const consumerOf = (m: (typeof capped)[number]) => stack.functions.find((f) => f.logicalId === m.functionLogicalId)?.environment[ConsumerEnv.ConsumerName] ?? m.logicalId;
   return [
     `stack      ${created} resources on the emulator: ${[...counts].map(([kind, n]) => `${n} ${kind}`).join(', ')}`,
     `           run locally: ${stack.functions.length} Lambda functions and their event source mappings; KMS keys get local ids`,
     ...(skipped.length ? [`           no effect on the emulator, skipped: ${skipped.join(', ')}`] : []),
     ...(ignored.size ? [`           set but not emulated by moto: ${[...ignored].map(([what, n]) => (n > 1 ? `${what} x${n}` : what)).join('; ')}`] : []),
+    ...(capped.length
+      ? [
+          `           concurrency capped locally at ${LOCAL_MAX_CONCURRENCY} batches (Lambda starts with 5 pollers): ` +
+            capped.map((m) => `${consumerOf(m)} (maximum ${m.maximumConcurrency}${m.maximumConcurrency === 1000 ? ', no ScalingConfig' : ''})`).join(', '),
+        ]
+      : []),
   ];
 }
 
@@ -191,6 +200,8 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
   let publisherSns: SNSClient | undefined;
   let consumers: RunningConsumer[] = [];
   let fatal: FunctionStartError | undefined;
+  let emulatorLost: EmulatorError | undefined;
+  let stoppingEmulator = false;
   const runAbort = new AbortController();
   const stopRun = () => runAbort.abort(signal.reason);
   signal.addEventListener('abort', stopRun);
@@ -224,6 +235,13 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
       }),
     ]);
     if (!emulator) throw new EmulatorError('the emulator did not start');
+    // An emulator of ours that dies mid-run ends the run with that reason; every call
+    // after it would only fail with "connection refused".
+    void emulator.exited?.then((how) => {
+      if (stoppingEmulator) return;
+      emulatorLost = new EmulatorError(`the emulator exited during the run (${how})`);
+      runAbort.abort(emulatorLost);
+    });
     say(`emulator   ${ownedEmulator ? `moto ${MOTO_VERSION}` : 'given'} at ${emulator.endpoint}`);
     say(`synth      ${shown(synthesized.templateFile)} (${synthesized.cached ? 'reused: nothing it is built from changed' : `synthesized in ${seconds(Date.now() - startedAt)}`})`);
     checkAborted(runSignal);
@@ -366,7 +384,17 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
     let calm = 0;
     let drained = false;
     while (Date.now() < drainDeadline && !runSignal.aborted) {
-      const depths = await sampleDepths();
+      let depths: Awaited<ReturnType<typeof sampleDepths>>;
+      try {
+        depths = await sampleDepths();
+      } catch (error) {
+        // One failed sample (a timeout of the busy emulator) is not the end of the run:
+        // it does not count as calm, and the next second tries again.
+        calm = 0;
+        progress.message(`could not read the queue depths, retrying: ${(error as Error).message}`);
+        await sleep(1000, runSignal);
+        continue;
+      }
       const idle = consumers.every((c) => c.poller.stats.inFlightBatches === 0);
       calm = depths.every((d) => d.queue === 0) && idle ? calm + 1 : 0;
       show();
@@ -386,19 +414,28 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
     // The run's events only: the tables may hold earlier runs' effects (--endpoint).
     const runIds = new Set(published.map((p) => p.event.id));
     const observations = new Map<string, ConsumerObservations>();
-    for (const consumer of consumers) {
-      const effects = consumer.downstreamTableName ? await readEffects(clients.dynamodb, consumer.downstreamTableName, runIds) : new Map();
-      const { letters, unread } = consumer.deadLetterQueueUrl ? await readDeadLetters(clients.sqs, consumer.deadLetterQueueUrl) : { letters: new Map(), unread: 0 };
-      for (const id of [...letters.keys()]) if (!runIds.has(id)) letters.delete(id);
-      observations.set(consumer.name, {
-        effects,
-        deadLetters: letters,
-        unreadDeadLetters: unread,
-        staleIds: consumer.telemetry.staleIds,
-        duplicatesSuppressed: consumer.telemetry.metric(KitMetric.Duplicate),
-        retried: consumer.poller.stats.redelivered,
-      });
-    }
+    // All consumers at once: reading a DLQ ends with one empty long poll (a second) each.
+    const observed = await Promise.all(
+      consumers.map(async (consumer): Promise<[string, ConsumerObservations]> => {
+        const [effects, { letters, unread }] = await Promise.all([
+          consumer.downstreamTableName ? readEffects(clients!.dynamodb, consumer.downstreamTableName, runIds) : new Map(),
+          consumer.deadLetterQueueUrl ? readDeadLetters(clients!.sqs, consumer.deadLetterQueueUrl) : { letters: new Map(), unread: 0 },
+        ]);
+        for (const id of [...letters.keys()]) if (!runIds.has(id)) letters.delete(id);
+        return [
+          consumer.name,
+          {
+            effects,
+            deadLetters: letters,
+            unreadDeadLetters: unread,
+            staleIds: consumer.telemetry.staleIds,
+            duplicatesSuppressed: consumer.telemetry.metric(KitMetric.Duplicate),
+            retried: consumer.poller.stats.redelivered,
+          },
+        ];
+      }),
+    );
+    for (const [name, observation] of observed) observations.set(name, observation);
     const report = buildReport(
       published,
       consumers.map((c) => c.target),
@@ -450,6 +487,7 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
     for (const c of crashes) say(`restarts   ${c.name}: ${c.function.stats.crashes} crash(es), ${c.function.stats.timeouts} timeout(s); its messages were redelivered (see ${shown(c.logFile)})`);
     const problems = describeProblems(report);
     for (const line of problems) say(`problem    ${line}`);
+    for (const line of describeNotes(report)) say(`note       ${line}`);
     if (options.report) {
       mkdirSync(dirname(resolve(options.report)), { recursive: true });
       writeFileSync(options.report, `${JSON.stringify(fullReport, null, 2)}\n`);
@@ -481,7 +519,7 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
     }
     return { exitCode: clean ? 0 : 1, report };
   } catch (error) {
-    const reason = fatal ?? error;
+    const reason = fatal ?? emulatorLost ?? error;
     if (reason instanceof InterruptedError || (signal.aborted && !fatal)) {
       io.err.write('\ninterrupted: stopping the consumers and the emulator\n');
       return { exitCode: 130 };
@@ -502,6 +540,7 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
     publisherSns?.destroy();
     // An emulator still starting when something else failed is stopped once it is up.
     await connecting?.catch(() => undefined);
+    stoppingEmulator = true;
     if (ownedEmulator) await emulator?.stop();
     await stopAllChildren(1000);
   }
@@ -564,8 +603,9 @@ export function startCommand(): Command {
 }
 
 /**
- * Parses the command line and runs. Ctrl-C (or SIGTERM) stops the run cleanly: every
- * child process is stopped and nothing is left behind; a second Ctrl-C kills at once.
+ * Parses the command line and runs. Ctrl-C (or SIGTERM, or SIGHUP when the terminal
+ * closes) stops the run cleanly: every child process is stopped and nothing is left
+ * behind; a second Ctrl-C kills at once.
  */
 export async function main(argv: readonly string[]): Promise<number> {
   // The AWS SDK warns that its 2027 releases need Node 22; on the Node 20 this project
@@ -615,8 +655,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   const onInt = () => onSignal('Ctrl-C');
   const onTerm = () => onSignal('SIGTERM');
+  // A closed terminal sends SIGHUP to its foreground group only: the emulator and the
+  // consumers, each in a group of its own, would be orphaned if the runner just died.
+  const onHup = () => onSignal('SIGHUP');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onHup);
   try {
     const { exitCode } = await runLocal(
       {
@@ -644,6 +688,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } finally {
     process.removeListener('SIGINT', onInt);
     process.removeListener('SIGTERM', onTerm);
+    process.removeListener('SIGHUP', onHup);
   }
 }
 

@@ -4,7 +4,7 @@
  * stand-in for a cdk.out asset), real deletes and redeliveries.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -17,6 +17,22 @@ import { liveChildPids } from '../../local/processes';
 // line per invocation, which the test reads back through the runtime's log lines.
 const HANDLER = `
 if (process.env.FIXTURE_MODE === 'import-crash') throw new Error('boom at import');
+// Output that arrives after the environment's process has exited: a helper process it
+// started shares its stdout and, when stopped with it, still writes for a moment.
+if (process.env.FIXTURE_MODE === 'noisy-stop') {
+  const { spawn } = await import('node:child_process');
+  const helper = spawn(process.execPath, ['-e', [
+    "process.on('SIGTERM', () => setTimeout(() => {",
+    "  let text = '';",
+    "  for (let i = 0; i < 200; i += 1) text += 'stopping ' + i + '\\\\n';",
+    "  process.stdout.write(text + 'last line before exit\\\\n', () => process.exit(0));",
+    "}, 300));",
+    "setInterval(() => {}, 1000);",
+    "process.send('ready');",
+  ].join('\\n')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise((resolve) => helper.once('message', resolve));
+  helper.disconnect();
+}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const handler = async (event, context) => {
   const records = event.Records.map((r) => ({ id: r.messageId, body: r.body, group: r.attributes.MessageGroupId, count: Number(r.attributes.ApproximateReceiveCount) }));
@@ -108,6 +124,7 @@ function run(
 ) {
   const invocations: Invocation[] = [];
   const batches: BatchReport[] = [];
+  const logFile = join(assetFile, '..', `${uniqueName('log')}.log`);
   const fn = new LocalFunction(
     {
       name: 'fixture',
@@ -119,7 +136,7 @@ function run(
       memoryMiB: 128,
       region: TEST_REGION,
       accountId: '123456789012',
-      logFile: join(assetFile, '..', `${uniqueName('log')}.log`),
+      logFile,
       maxConsecutiveInitFailures: options.maxConsecutiveInitFailures,
       onLogLine: (line) => {
         if (line.startsWith('{"fixture"')) invocations.push(JSON.parse(line) as Invocation);
@@ -143,7 +160,7 @@ function run(
     { waitTimeSeconds: 1, onBatch: (report) => batches.push(report) },
   );
   running.push({ poller, fn });
-  return { fn, poller, invocations, batches };
+  return { fn, poller, invocations, batches, logFile };
 }
 
 async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
@@ -197,7 +214,8 @@ describe('local event source mapping', () => {
   it('redelivers the whole batch when the handler throws', async () => {
     const queue = await createQueue({ visibilityTimeout: 1 });
     await send(queue.queueUrl, bodies(3));
-    const { poller, invocations, fn } = run(queue, { maximumConcurrency: 2 }, { FIXTURE_MODE: 'throw-once' });
+    // One batch at a time, so one environment is all it takes unless one is discarded.
+    const { poller, invocations, fn } = run(queue, { maximumConcurrency: 1 }, { FIXTURE_MODE: 'throw-once' });
     poller.start();
     await until(async () => poller.stats.deleted === 3 && (await depth(queue.queueUrl)) === 0);
     const counts = invocations.flatMap((i) => i.records).map((r) => r.count);
@@ -205,6 +223,8 @@ describe('local event source mapping', () => {
     expect(counts.filter((c) => c === 2)).toHaveLength(3);
     expect(fn.stats.handlerErrors).toBeGreaterThanOrEqual(1);
     // A handled error keeps the environment: no new cold start for the retry.
+    expect(fn.stats.coldStarts).toBe(1);
+    expect(new Set(invocations.map((i) => i.pid)).size).toBe(1);
     expect(fn.stats.crashes).toBe(0);
   });
 
@@ -284,6 +304,19 @@ describe('local event source mapping', () => {
     expect(invocations).toEqual([]);
     const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }));
     expect(Messages?.map((m) => m.Body)).toEqual(['late']);
+    // Received once by the poller and handed back, not merely never received.
+    expect(Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('2');
+  });
+
+  it('writes every line an environment prints while stopping to the log before closing it', async () => {
+    const queue = await createQueue();
+    const { fn, logFile } = run(queue, {}, { FIXTURE_MODE: 'noisy-stop' });
+    await fn.warmUp();
+    // Lines arriving after the environment's 'exit' used to hit the ended log: ERR_STREAM_WRITE_AFTER_END, uncaught.
+    await fn.stop();
+    const lines = readFileSync(logFile, 'utf8').split('\n');
+    expect(lines.filter((line) => line.startsWith('stopping '))).toHaveLength(200);
+    expect(lines).toContain('last line before exit');
   });
 
   it('declares a function that crashes at import broken after repeated attempts', async () => {

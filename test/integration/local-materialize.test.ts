@@ -5,7 +5,7 @@
  * this file runs its own emulator instead of sharing the suite's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
@@ -14,7 +14,15 @@ import { GetSubscriptionAttributesCommand, GetTopicAttributesCommand, PublishCom
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { startEmulator, PROJECT_ROOT, type Emulator } from '../../local/emulator';
 import { synthesize, type SynthesizedStack } from '../../local/synth';
-import { createEmulatorClients, destroyClients, materializeStack, type EmulatorClients, type MaterializedStack } from '../../local/materialize';
+import {
+  createEmulatorClients,
+  destroyClients,
+  LOCAL_MAX_CONCURRENCY,
+  MaterializeError,
+  materializeStack,
+  type EmulatorClients,
+  type MaterializedStack,
+} from '../../local/materialize';
 import { resolvePipeline } from '../../lib/pipeline-definition';
 import { samplePipeline } from '../../lib/sample-pipeline';
 import { OutputKey } from '../../lib/stack-outputs';
@@ -241,6 +249,8 @@ describe('materializeStack on a small template', () => {
         Url: { Value: { Ref: 'Queue' } },
         Name: { Value: { 'Fn::Select': [5, { 'Fn::Split': [':', { 'Fn::GetAtt': ['Queue', 'Arn'] }] }] } },
         RoleArn: { Value: { 'Fn::GetAtt': ['Role', 'Arn'] } },
+        Described: { Value: { 'Fn::Sub': '${Dlq.QueueName} in ${AWS::Region} of ${AWS::AccountId}' } },
+        WithVariables: { Value: { 'Fn::Sub': ['${Where}/${!Literal}', { Where: { Ref: 'Queue' } }] } },
       },
     };
     const result = await materializeStack({ stackName, template, assemblyDir: tmpdir(), region: REGION, accountId: ACCOUNT, clients: shared });
@@ -248,7 +258,47 @@ describe('materializeStack on a small template', () => {
     expect(result.resources.has('Skipped')).toBe(false);
     expect(result.resources.get('Role')!.status).toBe('skipped');
     expect(result.outputs.RoleArn).toMatch(/^arn:aws:iam::123456789012:role\//);
+    expect(result.outputs.Described).toBe(`${stackName}-Dlq.fifo in ${REGION} of ${ACCOUNT}`);
+    expect(result.outputs.WithVariables).toBe(`${result.outputs.Url}/\${Literal}`);
     const queue = await shared.sqs.send(new GetQueueAttributesCommand({ QueueUrl: result.outputs.Url, AttributeNames: ['RedrivePolicy'] }));
     expect(JSON.parse(queue.Attributes!.RedrivePolicy!)).toEqual({ deadLetterTargetArn: result.resources.get('Dlq')!.attributes.Arn, maxReceiveCount: 3 });
+  });
+
+  /** A queue, a function from a stand-in asset, and a mapping between them with `mapping` as its extra properties. */
+  function mappingTemplate(mapping: Record<string, unknown>): { template: CfnTemplate; assemblyDir: string } {
+    const assemblyDir = mkdtempSync(join(tmpdir(), 'fanout-assembly-'));
+    mkdirSync(join(assemblyDir, 'asset.fn'));
+    writeFileSync(join(assemblyDir, 'asset.fn', 'index.mjs'), 'export const handler = async () => ({});\n');
+    return {
+      assemblyDir,
+      template: {
+        Resources: {
+          Queue: { Type: 'AWS::SQS::Queue' },
+          Fn: { Type: 'AWS::Lambda::Function', Metadata: { 'aws:asset:path': 'asset.fn' }, Properties: { Handler: 'index.handler', Runtime: 'nodejs22.x' } },
+          Mapping: {
+            Type: 'AWS::Lambda::EventSourceMapping',
+            Properties: { EventSourceArn: { 'Fn::GetAtt': ['Queue', 'Arn'] }, FunctionName: { Ref: 'Fn' }, BatchSize: 5, ...mapping },
+          },
+        },
+      },
+    };
+  }
+
+  it('caps the local concurrency of a mapping without ScalingConfig (Lambda would allow 1000)', async () => {
+    const { template, assemblyDir } = mappingTemplate({});
+    const result = await materializeStack({ stackName: uniqueName('esm'), template, assemblyDir, region: REGION, accountId: ACCOUNT, clients: shared });
+    expect(result.eventSourceMappings).toHaveLength(1);
+    expect(result.eventSourceMappings[0]).toMatchObject({ maximumConcurrency: 1000, localConcurrency: LOCAL_MAX_CONCURRENCY, batchSize: 5 });
+    expect(LOCAL_MAX_CONCURRENCY).toBe(5);
+    const declared = mappingTemplate({ ScalingConfig: { MaximumConcurrency: 3 } });
+    const small = await materializeStack({ stackName: uniqueName('esm'), ...declared, region: REGION, accountId: ACCOUNT, clients: shared });
+    expect(small.eventSourceMappings[0]).toMatchObject({ maximumConcurrency: 3, localConcurrency: 3 });
+  });
+
+  it('refuses a mapping with FilterCriteria rather than run it unfiltered', async () => {
+    const { template, assemblyDir } = mappingTemplate({ FilterCriteria: { Filters: [{ Pattern: '{"body":{"type":["x"]}}' }] } });
+    const error = await materializeStack({ stackName: uniqueName('esm'), template, assemblyDir, region: REGION, accountId: ACCOUNT, clients: shared }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MaterializeError);
+    expect((error as Error).message).toMatch(/^Mapping: FilterCriteria \(event filtering\) is not emulated locally/);
   });
 });

@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../local/emulator';
-import { planWorkload } from '../../local/demo-workload';
+import { DemoKind, planWorkload } from '../../local/demo-workload';
 import type { RunReport } from '../../local/report';
 
 const EVENTS = 120;
@@ -32,8 +32,12 @@ const runs: Run[] = [];
  * the script's own command line (`tsx local/start.ts <args>`), whose exit code npm
  * would hide when npm itself is interrupted.
  */
-function start(args: string[], via: 'npm' | 'tsx' = 'npm'): Run {
-  const [command, prefix] = via === 'npm' ? ['npm', ['start', '--silent', '--']] : [join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), ['local/start.ts']];
+function start(args: string[], via: 'npm' | 'tsx' | 'node' = 'npm'): Run {
+  const [command, prefix] =
+    via === 'npm' ? ['npm', ['start', '--silent', '--']]
+    : via === 'tsx' ? [join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), ['local/start.ts']]
+    // The runner as the only process: no tsx launcher in between to die of a signal first.
+    : [process.execPath, ['--import', 'tsx', 'local/start.ts']];
   const child = spawn(command, [...prefix, ...args], {
     cwd: PROJECT_ROOT,
     detached: true,
@@ -80,14 +84,52 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
   }
 }
 
-/** Processes whose command line contains `text`, e.g. the emulator's port. */
-function processesWith(text: string): number[] {
-  const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return ps.stdout
+/**
+ * The processes descended from `root` (children, theirs, ...), with their command lines:
+ * this run's own tree, so another run on the machine can neither pass nor fail a check.
+ * The runner's children have process groups of their own, but stay its children.
+ */
+function descendants(root: number): { pid: number; args: string }[] {
+  const ps = spawnSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' });
+  const rows = ps.stdout
     .split('\n')
-    .filter((line) => line.includes(text) && !line.includes('ps -eo'))
-    .map((line) => Number(line.trim().split(/\s+/)[0]));
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .map((match) => ({ pid: Number(match[1]), ppid: Number(match[2]), args: match[3]! }));
+  const found: { pid: number; args: string }[] = [];
+  const parents = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const row of rows) {
+      if (parents.has(row.ppid) && !parents.has(row.pid)) {
+        parents.add(row.pid);
+        found.push({ pid: row.pid, args: row.args });
+        grew = true;
+      }
+    }
+  }
+  return found;
 }
+
+/**
+ * Every process seen in the run's tree until it exits (sampled), by pid: once the run
+ * has exited its orphans would no longer be its descendants, so they are noted while
+ * they still are.
+ */
+function watchTree(run: Run): Map<number, string> {
+  const seen = new Map<number, string>();
+  let done = false;
+  void run.exited.then(() => (done = true));
+  const sample = () => {
+    if (done) return;
+    for (const { pid, args } of descendants(run.child.pid!)) seen.set(pid, args);
+    setTimeout(sample, 200);
+  };
+  sample();
+  return seen;
+}
+
+const CONSUMER_RUNTIME = join(PROJECT_ROOT, '.fanout', 'runtime', 'consumer-process.mjs');
 
 describe('npm start', () => {
   it(
@@ -105,13 +147,23 @@ describe('npm start', () => {
       // hand over the same plan (ids differ per run; kinds, types and data do not).
       const plan = planWorkload({ events: EVENTS, seed: SEED });
       const unique = (events: typeof plan) => new Set(events.map((e) => e.id)).size;
+      // Stale, by design, can only be a profile update some newer revision of the same
+      // user supersedes: each planned out-of-order pair's older half, or (after a retry
+      // delayed it behind its successor) an in-order update that is not its user's last.
+      const updates = plan.filter((e) => e.type === 'user.profile-updated' && e.valid);
+      const latestRevision = new Map<string, number>();
+      for (const u of updates) latestRevision.set(u.subject, Math.max(latestRevision.get(u.subject) ?? 0, u.data.revision as number));
+      const supersededUpdates = unique(updates.filter((u) => (u.data.revision as number) < latestRevision.get(u.subject)!));
+      expect(supersededUpdates).toBeGreaterThanOrEqual(plan.filter((e) => e.kind === DemoKind.ProfileUpdateOutOfOrder).length / 2);
       const userEvents = plan.filter((e) => e.type === 'user.signed-up' || e.type === 'user.profile-updated');
       const optedIn = plan.filter((e) => e.type === 'user.signed-up' && e.data.marketingOptIn === true);
       const billing = plan.filter((e) => e.type === 'subscription.changed');
       const expected = {
-        'crm-sync': { all: unique(userEvents), invalid: unique(userEvents.filter((e) => !e.valid)) },
-        'email-marketing': { all: unique(optedIn), invalid: unique(optedIn.filter((e) => !e.valid)) },
-        'billing-sync': { all: unique(billing), invalid: unique(billing.filter((e) => !e.valid)) },
+        'crm-sync': { all: unique(userEvents), invalid: unique(userEvents.filter((e) => !e.valid)), maxStale: supersededUpdates },
+        // Sign-ups only, one per user: nothing can be older than what the downstream holds.
+        'email-marketing': { all: unique(optedIn), invalid: unique(optedIn.filter((e) => !e.valid)), maxStale: 0 },
+        // A FIFO queue per account, in sequence: never out of order.
+        'billing-sync': { all: unique(billing), invalid: unique(billing.filter((e) => !e.valid)), maxStale: 0 },
       };
 
       expect(report.published).toBe(EVENTS);
@@ -126,6 +178,7 @@ describe('npm start', () => {
         // Every valid event applied exactly once (or, by design, skipped as older than
         // what the downstream holds), never by a consumer that does not select it.
         expect(c.applied + c.staleSkipped, name).toBe(want.all - want.invalid);
+        expect(c.staleSkipped, `${name} skips as stale only what a newer revision supersedes`).toBeLessThanOrEqual(want.maxStale);
         expect(c.problems.unexpected, name).toEqual([]);
         expect(c.duplicateEffects, name).toBe(0);
         expect(c.problems.contradictory, name).toEqual([]);
@@ -157,8 +210,9 @@ describe('npm start', () => {
       const run = start(['--events', '2000', '--rate', '20'], 'tsx');
       await until(() => /published \d+\/2000/.test(run.output()), 90_000, 'publishing to start');
       const port = /at http:\/\/127\.0\.0\.1:(\d+)/.exec(run.output())![1]!;
-      const emulator = processesWith(`-p ${port}`);
-      const environments = processesWith(join(PROJECT_ROOT, '.fanout', 'runtime', 'consumer-process.mjs'));
+      const tree = descendants(run.child.pid!);
+      const emulator = tree.filter((p) => p.args.includes(`-p ${port}`)).map((p) => p.pid);
+      const environments = tree.filter((p) => p.args.includes(CONSUMER_RUNTIME)).map((p) => p.pid);
       expect(emulator).toHaveLength(1);
       expect(environments.length).toBeGreaterThanOrEqual(3);
       // What a terminal does on Ctrl-C: SIGINT to the whole foreground process group.
@@ -180,15 +234,39 @@ describe('npm start', () => {
       const port = (server.address() as { port: number }).port;
       try {
         const run = start(['--events', '20', '--port', String(port)]);
+        const tree = watchTree(run);
         const code = await run.exited;
         expect(code, run.output()).toBe(2);
         expect(run.output()).toMatch(new RegExp(`port ${port} is already in use: choose another with --port`));
-        expect(processesWith(join(PROJECT_ROOT, '.fanout', 'runtime', 'consumer-process.mjs')).length).toBe(0);
+        // Nothing it started (a synth, an emulator, any consumer) outlives it.
+        expect([...tree.keys()].filter(alive), JSON.stringify([...tree])).toEqual([]);
       } finally {
         server.close();
       }
     },
     120_000,
+  );
+
+  it(
+    'stops everything when its terminal closes (SIGHUP), leaving no emulator or consumer behind',
+    async () => {
+      const run = start(['--events', '2000', '--rate', '20'], 'node');
+      await until(() => /published \d+\/2000/.test(run.output()), 90_000, 'publishing to start');
+      const port = /at http:\/\/127\.0\.0\.1:(\d+)/.exec(run.output())![1]!;
+      const tree = descendants(run.child.pid!);
+      const emulator = tree.filter((p) => p.args.includes(`-p ${port}`)).map((p) => p.pid);
+      const environments = tree.filter((p) => p.args.includes(CONSUMER_RUNTIME)).map((p) => p.pid);
+      expect(emulator).toHaveLength(1);
+      expect(environments.length).toBeGreaterThanOrEqual(3);
+      // A closed terminal hangs up its foreground process group: the runner, not the
+      // emulator or the consumers, which have groups of their own.
+      process.kill(-run.child.pid!, 'SIGHUP');
+      const code = await run.exited;
+      expect(code, run.output()).toBe(130);
+      expect(run.output()).toMatch(/interrupted: stopping the consumers and the emulator/);
+      expect([...emulator, ...environments].filter(alive)).toEqual([]);
+    },
+    150_000,
   );
 
   it('refuses options that do not fit, with a usage exit code', async () => {

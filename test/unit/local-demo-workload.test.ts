@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { FileContractResolver } from '../../contracts/contract-resolver';
 import { PROJECT_ROOT } from '../../local/emulator';
-import { DemoKind, planWorkload, workloadMix } from '../../local/demo-workload';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { Publisher, PublishEvent, PublishResult } from '../../client/publisher';
+import type { EventDataMap } from '../../contracts/event-types.generated';
+import { DEMO_SOURCE, DemoKind, planWorkload, publishWorkload, withoutRepeatedIds, workloadMix, type PlannedEvent } from '../../local/demo-workload';
 
 const contracts = new FileContractResolver(join(PROJECT_ROOT, 'schemas'));
 
@@ -98,5 +101,60 @@ describe('planWorkload', () => {
     const validSubjects = new Set(plan.filter((e) => e.valid).map((e) => e.subject));
     expect(new Set(invalid.map((e) => e.type)).size).toBe(3);
     for (const event of invalid) expect(validSubjects.has(event.subject)).toBe(false);
+  });
+});
+
+describe('publishWorkload', () => {
+  const signUp = (id: string, kind: PlannedEvent['kind'] = DemoKind.SignUp): PlannedEvent => ({
+    kind,
+    id,
+    type: 'user.signed-up',
+    version: 2,
+    subject: `usr_${id}`,
+    data: { userId: `usr_${id}`, email: `${id}@example.com`, name: 'Ada', plan: 'pro', signedUpAt: '2026-11-28T09:00:00.000Z' },
+    via: 'publisher',
+    valid: true,
+  });
+
+  it('never puts an event and its duplicate in one publishBatch, so a failed duplicate does not hide its published original', async () => {
+    const calls: string[][] = [];
+    const seen = new Set<string>();
+    // A stand-in publisher: fails the second publication of any id.
+    const publisher = {
+      publishBatch: async (events: readonly PublishEvent[]) => {
+        calls.push(events.map((e) => e.id!));
+        const failed = events.filter((e) => seen.has(e.id!)).map((e) => ({ id: e.id!, type: e.type, code: 'Throttled', message: 'slow down' }));
+        for (const e of events) seen.add(e.id!);
+        return { published: [], failed } as unknown as PublishResult;
+      },
+    } as unknown as Publisher<EventDataMap>;
+    const plan = [signUp('a'), signUp('b'), signUp('a', DemoKind.Duplicate), signUp('c')];
+    const result = await publishWorkload(plan, { publisher, sns: {} as SNSClient, topicArnFor: () => 'arn:aws:sns:us-east-1:123456789012:user-events', rate: 1000 });
+    for (const call of calls) expect(new Set(call).size, call.join(',')).toBe(call.length);
+    expect(result.published.map((p) => `${p.event.id}:${p.event.kind}`)).toEqual(['a:sign-up', 'b:sign-up', 'c:sign-up']);
+    expect(result.failed.map((f) => `${f.event.id}:${f.event.kind}`)).toEqual(['a:duplicate']);
+    // What is recorded as sent is the envelope the publisher builds.
+    expect(JSON.parse(result.published[0]!.message.body)).toMatchObject({ id: 'a', type: 'user.signed-up', source: DEMO_SOURCE, subject: 'usr_a' });
+    expect(result.published[0]!.message.attributes.type).toEqual({ DataType: 'String', StringValue: 'user.signed-up' });
+  });
+
+  it('stops waiting for the next event as soon as the signal aborts', async () => {
+    const controller = new AbortController();
+    const publisher = { publishBatch: async () => ({ published: [], failed: [] }) } as unknown as Publisher<EventDataMap>;
+    const started = Date.now();
+    // At 0.1/s the second event is due in 10 s.
+    const publishing = publishWorkload([signUp('a'), signUp('b')], { publisher, sns: {} as SNSClient, topicArnFor: () => 'arn:t', rate: 0.1, signal: controller.signal });
+    setTimeout(() => controller.abort(), 200);
+    const result = await publishing;
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(result.published.map((p) => p.event.id)).toEqual(['a']);
+  });
+});
+
+describe('withoutRepeatedIds', () => {
+  it('splits where an id repeats and keeps the order', () => {
+    const ids = (runs: { id: string }[][]) => runs.map((run) => run.map((e) => e.id).join(''));
+    expect(ids(withoutRepeatedIds([{ id: 'a' }, { id: 'b' }, { id: 'a' }, { id: 'c' }, { id: 'c' }]))).toEqual(['ab', 'ac', 'c']);
+    expect(withoutRepeatedIds([])).toEqual([]);
   });
 });

@@ -19,7 +19,7 @@ describe('histogram', () => {
 describe('writeHtmlReport', () => {
   it('writes one self-contained page with the table and both charts', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'fanout-html-')), 'nested', 'report.html');
-    const consumer = { expected: 3, applied: 2, duplicatesSuppressed: 0, staleSkipped: 0, retried: 1, deadLettered: 1, lost: 0, duplicateEffects: 0, expectedInvalid: 1, deadLetterReasons: {}, problems: { lost: [], unexpected: [], duplicateEffects: [], invalidNotDeadLettered: [], validDeadLettered: [], contradictory: [] } };
+    const consumer = { expected: 3, applied: 2, duplicatesSuppressed: 0, staleSkipped: 0, retried: 1, deadLettered: 1, unreadDeadLetters: 0, lost: 0, duplicateEffects: 0, expectedInvalid: 1, deadLetterReasons: {}, problems: { lost: [], unexpected: [], duplicateEffects: [], invalidNotDeadLettered: [], validDeadLettered: [], contradictory: [] } };
     const report: RunReport = { published: 3, consumers: { '<crm>': consumer }, latencyMs: { p50: 10, p95: 20, p99: 20, samples: 2 } };
     writeHtmlReport(file, report, [], new Map(), [
       { atMs: 0, depths: { '<crm>': 3 } },
@@ -31,6 +31,9 @@ describe('writeHtmlReport', () => {
     expect(html).not.toContain('<crm>');
     expect(html).toContain('aria-label="queue depth over time"');
     expect(html).toContain('No effects were recorded.');
+    // The text report's column headings, one cell per column.
+    expect(html).toContain('<th>dup. suppressed</th>');
+    expect(html).toMatch(/<tr><th>&lt;crm&gt;<\/th><td>3<\/td><td>2<\/td><td>0<\/td><td>0<\/td><td>1<\/td><td>1<\/td><td>0<\/td><td>0<\/td><\/tr>/);
     expect(html).not.toMatch(/<script|https?:\/\//);
   });
 });

@@ -29,11 +29,15 @@ describe('ConsumerTelemetry', () => {
     expect([...telemetry.staleIds]).toEqual(['e1']);
   });
 
-  it('keeps plain lines (a crash’s stack trace) and ignores broken JSON', () => {
+  it('passes over plain lines (a crash’s stack trace) and broken JSON, and goes on reading', () => {
     const telemetry = new ConsumerTelemetry();
     telemetry.read('Error: boom');
     telemetry.read('{not json');
-    expect(telemetry.plainLines).toEqual(['Error: boom']);
+    telemetry.read('stale event e0');
+    expect(telemetry.metrics).toEqual({});
+    expect(telemetry.staleIds.size).toBe(0);
+    telemetry.read(JSON.stringify({ level: 'INFO', message: 'stale event: skipped', event_id: 'e3' }));
+    expect([...telemetry.staleIds]).toEqual(['e3']);
   });
 });
 

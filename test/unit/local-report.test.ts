@@ -3,6 +3,7 @@ import { createEnvelope, envelopeAttributes } from '../../contracts/envelope';
 import type { PlannedEvent, PublicationRecord } from '../../local/demo-workload';
 import {
   buildReport,
+  describeNotes,
   describeProblems,
   expectedEvents,
   percentile,
@@ -125,6 +126,53 @@ describe('buildReport', () => {
     const report = buildReport(publications, [crm], new Map([['crm', observed()]]));
     expect(reportIsClean(report)).toBe(false);
     expect(describeProblems(report)[0]).toMatch(/^crm: 3 expected event\(s\) neither applied, skipped as stale nor dead-lettered: a, b, c$/);
+  });
+});
+
+describe('dead letters in the report', () => {
+  it('is not clean when a valid event ended in a DLQ, and says which and why', () => {
+    const report = buildReport(
+      publications,
+      [crm],
+      new Map([
+        [
+          'crm',
+          observed({
+            effects: new Map([['a', { applications: 1, appliedAtMs: 1_100 }]]),
+            deadLetters: new Map([
+              ['b', { errorName: 'PermanentError', reason: 'PermanentError: CRM answered 422' }],
+              ['c', { errorName: 'ContractViolationError', reason: 'ContractViolationError: /email' }],
+            ]),
+          }),
+        ],
+      ]),
+    );
+    expect(report.consumers.crm!.lost).toBe(0);
+    expect(reportIsClean(report)).toBe(false);
+    expect(describeProblems(report)).toEqual([
+      'crm: 1 valid event(s) ended in its DLQ instead of being applied (not lost: redrive them with `npx fanout redrive`): b (PermanentError: CRM answered 422)',
+    ]);
+  });
+
+  it('keeps unread DLQ messages out of the dead-lettered count, as a note', () => {
+    const report = buildReport(
+      publications,
+      [crm],
+      new Map([
+        [
+          'crm',
+          observed({
+            effects: new Map([['a', { applications: 1, appliedAtMs: 1_100 }], ['b', { applications: 1, appliedAtMs: 1_100 }]]),
+            deadLetters: new Map([['c', { errorName: 'ContractViolationError', reason: 'ContractViolationError: /email' }]]),
+            unreadDeadLetters: 4,
+          }),
+        ],
+      ]),
+    );
+    expect(report.consumers.crm).toMatchObject({ deadLettered: 1, unreadDeadLetters: 4, lost: 0 });
+    expect(reportIsClean(report)).toBe(true);
+    expect(describeNotes(report)).toEqual([expect.stringMatching(/^crm: 4 message\(s\) in its DLQ could not be read/)]);
+    expect(describeNotes(buildReport(publications, [crm], new Map([['crm', observed()]])))).toEqual([]);
   });
 });
 

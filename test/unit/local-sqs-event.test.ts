@@ -62,9 +62,15 @@ describe('toSqsRecord', () => {
 describe('interpretResponse', () => {
   const event = toSqsEvent([received, { ...received, MessageId: 'm-2', ReceiptHandle: 'rh-2' }], queueArn, 'us-east-1');
 
-  it('treats no response, null and an empty failure list as all succeeded', () => {
-    for (const response of [undefined, null, {}, { batchItemFailures: [] }, 'ok']) {
+  it('treats no response, null, an empty object and an empty or null failure list as all succeeded', () => {
+    for (const response of [undefined, null, {}, { batchItemFailures: [] }, { batchItemFailures: null }]) {
       expect(interpretResponse(response, event, true)).toEqual({ kind: 'all-succeeded' });
+    }
+  });
+
+  it('fails the whole batch on a response that is not an object (as Lambda does with invalid JSON)', () => {
+    for (const response of ['ok', '', 0, 42, true, [], [{ itemIdentifier: 'm-2' }]]) {
+      expect(interpretResponse(response, event, true).kind, JSON.stringify(response)).toBe('all-failed');
     }
   });
 
@@ -76,7 +82,7 @@ describe('interpretResponse', () => {
   });
 
   it('fails the whole batch when an identifier is missing, empty or not in the batch', () => {
-    for (const failure of [{}, { itemIdentifier: '' }, { itemIdentifier: 'other' }, null]) {
+    for (const failure of [{}, { itemIdentifier: '' }, { itemIdentifier: 'other' }, { itemIdentifier: null }, { itemIdentifier: 2 }, { ItemIdentifier: 'm-2' }, null, 'm-2']) {
       expect(interpretResponse({ batchItemFailures: [failure] }, event, true).kind).toBe('all-failed');
     }
     expect(interpretResponse({ batchItemFailures: 'm-1' }, event, true).kind).toBe('all-failed');
