@@ -43,7 +43,9 @@ export class InvalidContractDefinitionError extends PermanentError {
  * expected) for a reason that has to do with the caller's permissions or configuration,
  * not with the message being processed: IAM or configuration drift. Deliberately neither
  * permanent nor transient: the kit retries it with backoff (its failure metrics and alarms
- * fire, and nothing is dead-lettered), a publisher reports it as not permanent, and the
+ * fire) instead of dead-lettering it at once; only if the refusal outlasts every receive
+ * does SQS move the message to the DLQ, without the kit's failure context (the function's
+ * logs have the reason). A publisher reports it as not permanent, and the
  * CLI prints the message and exits 1. Only "no such schema or version" is permanent
  * ({@link UnknownContractError}).
  */

@@ -172,7 +172,7 @@ function consumerAlarms(pipeline: ResolvedPipeline, consumer: ResolvedConsumer):
           ? // On FIFO a message held behind a failing one of its group is received with it each time without running.
             `was received ${consumer.maxReceiveCount} times without succeeding (it failed, timed out, or was held behind a failing event of its message group)`
           : `failed ${consumer.maxReceiveCount} times`
-      }, and now waits in the dead-letter queue (kept 14 days).`,
+      }, and now waits in the dead-letter queue (until 14 days after it was first sent: at least 7 days from now).`,
       actions: [
         `Read the dead-lettered messages and the failure reason the consumer logged (\`fanout dlq\`).`,
         'Fix the cause: a bad producer, a contract change, or the downstream.',

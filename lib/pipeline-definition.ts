@@ -141,11 +141,13 @@ export const PIPELINE_DEFAULTS = {
   /** How long a DLQ keeps messages: the SQS maximum, so nothing ages out before an operator looks. */
   dlqRetentionDays: 14,
   /**
-   * How long a consumer's own queue keeps messages: the SQS maximum too (SQS's default is
-   * 4 days). A paused or broken consumer's events wait there, and they must last as long
-   * as anything that has reached the DLQ does.
+   * How long a consumer's own queue keeps messages: 7 days instead of SQS's 4, so a
+   * consumer can be paused for a week without loss. Shorter than the DLQ's on purpose:
+   * on a standard queue a dead-lettered message keeps its original enqueue time, so the
+   * DLQ must outlast the queue (AWS's advice) or a late dead letter would expire at once.
+   * With 7 and 14, every dead letter stays at least 7 days in its DLQ.
    */
-  queueRetentionDays: 14,
+  queueRetentionDays: 7,
 } as const;
 
 /**
@@ -354,7 +356,8 @@ export function resolvePipeline(definition: PipelineDefinition, schemasDir: stri
     }
     const retryBaseDelaySeconds = consumer.retryBaseDelaySeconds ?? PIPELINE_DEFAULTS.retryBaseDelaySeconds;
     checkInteger(`${field}.retryBaseDelaySeconds`, retryBaseDelaySeconds, 1, MAX_VISIBILITY_TIMEOUT_SECONDS);
-    const retryMaxDelaySeconds = consumer.retryMaxDelaySeconds ?? PIPELINE_DEFAULTS.retryMaxDelaySeconds;
+    // A larger base alone raises the default cap with it rather than failing validation.
+    const retryMaxDelaySeconds = consumer.retryMaxDelaySeconds ?? Math.max(PIPELINE_DEFAULTS.retryMaxDelaySeconds, retryBaseDelaySeconds);
     // The backoff is applied as a visibility timeout, so SQS's 12 h limit bounds it.
     checkInteger(`${field}.retryMaxDelaySeconds`, retryMaxDelaySeconds, retryBaseDelaySeconds, MAX_VISIBILITY_TIMEOUT_SECONDS);
     if (!consumer.entry || !/\.(ts|js|mjs)$/.test(consumer.entry)) fail(`${field}.entry`, `"${consumer.entry}" must be a .ts or .js handler file`);

@@ -118,8 +118,10 @@ export interface CostAssumptions {
   readonly publishingPrincipalsPerTopic: number;
   /**
    * A consumer's invocations start X-Ray traces of their own, beside the publish's trace.
-   * False: a sampled publish's trace spans SNS → SQS → Lambda (the trace header travels
-   * with the message), so an event is traced once end to end, not once per hop. @default false
+   * True on AWS: for SQS-triggered Lambda, X-Ray records each invocation as its own trace
+   * under Lambda's sampling and links it to the producers' traces ("Tracing event-driven
+   * applications", X-Ray developer guide). False would model one trace end to end.
+   * @default true
    */
   readonly invocationsStartOwnTraces: boolean;
   /** Lambda time per record (parse, validate, idempotency, downstream), ms. @default 25 */
@@ -166,7 +168,7 @@ export const DEFAULT_COST_ASSUMPTIONS: CostAssumptions = {
   eventBytes: 1024,
   publishBatchFill: SNS_PUBLISH_BATCH_ENTRIES,
   publishingPrincipalsPerTopic: 1,
-  invocationsStartOwnTraces: false,
+  invocationsStartOwnTraces: true,
   recordMilliseconds: 25,
   invocationOverheadMilliseconds: 5,
   transientFailureRate: 0.01,
@@ -419,10 +421,10 @@ export function estimateCost(input: CostInput): CostEstimate {
     add(CostService.DynamoDb, `idempotency table: ${readUnits} provisioned RCU`, readUnits * MONTH_HOURS, 'RCU-hours', p.dynamodb.provisionedRcuHour, 1);
   }
 
-  // X-Ray: one trace per sampled publish request, end to end. The decision is made once,
-  // at the head (SNS active tracing, or a traced producer), and the trace header travels
-  // SNS → SQS → Lambda, so SQS and the consumers add segments to that trace, not traces.
-  // One sampling rule for the pipeline: its reservoir is shared, not one per topic.
+  // X-Ray: one trace per sampled publish request (SNS active tracing, or a traced
+  // producer), SNS and SQS adding segments to it; the consumers' invocations are traces of
+  // their own, linked to it (counted per consumer above when invocationsStartOwnTraces).
+  // One sampling rule for the publishes: its reservoir is shared, not one per topic.
   const allRequests = pipeline.topics.reduce((s, topic) => s + publishRequests(publishedTo(topic.name)), 0);
   const traces = sampledPerSecond(allRequests / MONTH_SECONDS, settings.traceSampling) * MONTH_SECONDS;
   add(CostService.XRay, 'traces of publish requests (SNS → SQS → Lambda, one trace each)', traces, 'traces', p.xray.tracesRecordedPerMillion, M);
@@ -523,7 +525,7 @@ export function recommendCheaperSettings(input: CostInput, baseline: CostEstimat
     const total = withSettings({ traceSampling: RECOMMENDED_TRACE_SAMPLING });
     push({
       id: 'trace-sampling',
-      change: `X-Ray sampling ${sampling.reservoirPerSecond}/s + ${pct(sampling.fixedRate)} → ${RECOMMENDED_TRACE_SAMPLING.reservoirPerSecond}/s + ${pct(RECOMMENDED_TRACE_SAMPLING.fixedRate)} (an X-Ray sampling rule for the publisher; the decision travels in the trace header)`,
+      change: `X-Ray sampling ${sampling.reservoirPerSecond}/s + ${pct(sampling.fixedRate)} → ${RECOMMENDED_TRACE_SAMPLING.reservoirPerSecond}/s + ${pct(RECOMMENDED_TRACE_SAMPLING.fixedRate)} (X-Ray sampling rules matching the publishes and the consumer functions)`,
       safety: 'still a steady sample of traces for latency analysis; every failure stays findable by its correlation id in the logs and in the DLQ',
       monthlySavingsUsd: saving(total),
     });

@@ -126,7 +126,12 @@ export function redriveMessage(message: QueueMessage, from: 'queue-dlq' | 'subsc
   }
   if (!fifo) return { body, attributes };
   if (!groupId) throw new DeadLetterFormatError(`message ${message.MessageId ?? '?'} has no MessageGroupId to send to a FIFO queue: left in place`);
-  return { body, attributes, messageGroupId: groupId, ...(dedupId && { messageDeduplicationId: dedupId }) };
+  // A fresh deduplication id: re-sending the original one within SQS's 5-minute window
+  // would be accepted and silently dropped as a duplicate, and the move would then delete
+  // the only copy. Derived from the DLQ message id, so a rerun after a crash between send
+  // and delete is still deduplicated; the consumers' idempotency absorbs anything else.
+  const redriveDedupId = message.MessageId ? `redrive-${message.MessageId}` : dedupId;
+  return { body, attributes, messageGroupId: groupId, ...(redriveDedupId && { messageDeduplicationId: redriveDedupId }) };
 }
 
 /** One dead-lettered message, as `fanout dlq` shows it. */

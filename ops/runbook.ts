@@ -166,7 +166,7 @@ function consumerSection(input: RunbookInput, consumer: ResolvedConsumer, byAnch
     '',
     `### Pause and resume \`${n}\``,
     '',
-    `Pausing stops the function from taking messages: they wait in the queue (the queue keeps them ${PIPELINE_DEFAULTS.queueRetentionDays} days, like its DLQ: nothing is lost during a pause shorter than that), and the age alarm will fire. Pause when the downstream is down for long or the consumer would do harm; resume when it is fixed.`,
+    `Pausing stops the function from taking messages: they wait in the queue (the queue keeps them ${PIPELINE_DEFAULTS.queueRetentionDays} days: nothing is lost during a shorter pause; the age alarm says how long they have waited), and the age alarm will fire. Pause when the downstream is down for long or the consumer would do harm; resume when it is fixed.`,
     '',
     '```sh',
     `aws lambda update-event-source-mapping --uuid ${outputQuery(stack, OutputKey.eventSourceMappingId(n))} --no-enabled`,

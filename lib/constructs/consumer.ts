@@ -86,7 +86,7 @@ export interface ConsumerProps {
    * How long an idempotency record lives. Longer than the DLQ retention, the longest way
    * a message can come back (a redrive from the DLQ), so a redriven event that was in
    * fact applied is still recognised.
-   * @default 15 days
+   * @default 22 days: queue retention (7) + DLQ retention (14) + 1
    */
   readonly idempotencyExpiry?: Duration;
   /** The EMF metrics namespace. @default `Fanout/<pipelineName>` */
@@ -97,13 +97,19 @@ export interface ConsumerProps {
 export const DLQ_RETENTION = Duration.days(PIPELINE_DEFAULTS.dlqRetentionDays);
 
 /**
- * How long the consumer's queue keeps messages: 14 days, like the DLQ, instead of SQS's
- * 4-day default, so a consumer paused (or failing) for longer than 4 days loses nothing.
+ * How long the consumer's queue keeps messages: 7 days instead of SQS's 4-day default,
+ * so a consumer paused for a week loses nothing, and shorter than the DLQ's 14 so every
+ * dead letter (which keeps its original enqueue time) still has at least 7 days there.
  */
 export const QUEUE_RETENTION = Duration.days(PIPELINE_DEFAULTS.queueRetentionDays);
 
-/** The default idempotency record lifetime: one day longer than the DLQ retention. */
-export const DEFAULT_IDEMPOTENCY_EXPIRY = Duration.days(PIPELINE_DEFAULTS.dlqRetentionDays + 1);
+/**
+ * The default idempotency record lifetime: longer than the longest path an event can
+ * take back to the consumer. A redriven message is a new message, so after its first
+ * application it can wait out a whole queue retention and a whole DLQ retention before
+ * it arrives again; one day more covers the clock.
+ */
+export const DEFAULT_IDEMPOTENCY_EXPIRY = Duration.days(PIPELINE_DEFAULTS.queueRetentionDays + PIPELINE_DEFAULTS.dlqRetentionDays + 1);
 
 /** SQS limits a queue name to 80 characters. */
 export const MAX_QUEUE_NAME_LENGTH = 80;

@@ -117,13 +117,14 @@ describe('Consumer defaults (applied once, by resolvePipeline, and rendered as r
     });
   });
 
-  it('30 s timeout, 256 MiB, 6 x 30 s visibility, 5 receives, logs kept a month, 15-day idempotency', () => {
+  it('30 s timeout, 256 MiB, 6 x 30 s visibility, 5 receives, logs kept a month, 22-day idempotency', () => {
     expect(json.Resources[id(f.consumer.function)].Properties).toMatchObject({ Timeout: 30, MemorySize: 256 });
     expect(json.Resources[id(f.consumer.queue)].Properties).toMatchObject({ VisibilityTimeout: 180, RedrivePolicy: { maxReceiveCount: 5 } });
     expect(f.consumer.environment[ConsumerEnv.RetryBaseDelaySeconds]).toBe('10');
     expect(f.consumer.environment[ConsumerEnv.RetryMaxDelaySeconds]).toBe('300');
     expect(json.Resources[id(f.consumer.logGroup)].Properties.RetentionInDays).toBe(30);
-    expect(f.consumer.environment[ConsumerEnv.IdempotencyExpirySeconds]).toBe('1296000');
+    // Longer than the longest way back: 7 days in the queue + 14 in the DLQ + 1.
+    expect(f.consumer.environment[ConsumerEnv.IdempotencyExpirySeconds]).toBe(String(22 * 24 * 60 * 60));
     expect(f.consumer.environment.POWERTOOLS_METRICS_NAMESPACE).toBe('Fanout/demo');
   });
 
@@ -148,10 +149,11 @@ describe('Consumer defaults (applied once, by resolvePipeline, and rendered as r
     expect(ESM_REQUIRE_SHIM).toMatch(/createRequire.*from 'node:module';const require = .*\(import\.meta\.url\);$/);
   });
 
-  it('the queue keeps messages 14 days, like its DLQs: a consumer paused for more than 4 days loses nothing', () => {
-    const fourteenDays = 14 * 24 * 60 * 60;
-    for (const queue of [f.consumer.queue, f.consumer.deadLetterQueue, f.consumer.subscriptionDeadLetterQueue]) {
-      expect(json.Resources[id(queue)].Properties.MessageRetentionPeriod, queue.node.path).toBe(fourteenDays);
+  it('the queue keeps messages 7 days (a week-long pause loses nothing), its DLQs 14: every dead letter keeps at least 7 days', () => {
+    const day = 24 * 60 * 60;
+    expect(json.Resources[id(f.consumer.queue)].Properties.MessageRetentionPeriod).toBe(7 * day);
+    for (const queue of [f.consumer.deadLetterQueue, f.consumer.subscriptionDeadLetterQueue]) {
+      expect(json.Resources[id(queue)].Properties.MessageRetentionPeriod, queue.node.path).toBe(14 * day);
     }
   });
 

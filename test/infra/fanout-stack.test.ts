@@ -128,8 +128,11 @@ describe.each(CONSUMERS)('consumer %s', (name) => {
     expect(p.RedrivePolicy).toEqual({ deadLetterTargetArn: arnOf(synth.logicalId(c.deadLetterQueue)), maxReceiveCount: r.maxReceiveCount });
   });
 
-  it('queue: keeps messages 14 days like its DLQ (not SQS\'s 4-day default), so pausing the consumer loses nothing', () => {
-    expect(props(synth.logicalId(consumer(name).queue)).MessageRetentionPeriod).toBe(14 * 24 * 60 * 60);
+  it('queue: keeps messages 7 days (not SQS\'s 4-day default), less than its DLQ\'s 14, so dead letters, which keep their enqueue time, do not expire at once', () => {
+    const c = consumer(name);
+    const queueRetention = props(synth.logicalId(c.queue)).MessageRetentionPeriod;
+    expect(queueRetention).toBe(7 * 24 * 60 * 60);
+    expect(queueRetention).toBeLessThan(props(synth.logicalId(c.deadLetterQueue)).MessageRetentionPeriod);
   });
 
   it('queue: FIFO consumers get maxReceiveCount above the batch size (held messages count receives too)', () => {
@@ -237,7 +240,7 @@ describe.each(CONSUMERS)('consumer %s', (name) => {
       [ConsumerEnv.QueueUrl]: refOf(synth.logicalId(c.queue)),
       [ConsumerEnv.DeadLetterQueueUrl]: refOf(synth.logicalId(c.deadLetterQueue)),
       [ConsumerEnv.IdempotencyTableName]: refOf(synth.logicalId(synth.stack.idempotencyTable.table)),
-      [ConsumerEnv.IdempotencyExpirySeconds]: String(15 * 24 * 60 * 60),
+      [ConsumerEnv.IdempotencyExpirySeconds]: String(22 * 24 * 60 * 60),
       [ConsumerEnv.SchemaRegistryName]: 'fanout-sample-contracts',
       [ConsumerEnv.DownstreamKind]: 'dynamodb',
       [ConsumerEnv.DownstreamTableName]: refOf(synth.logicalId(synth.stack.downstreamTables.get(name)!.table)),

@@ -77,6 +77,9 @@ const plain: Partial<CostAssumptions> = {
   logBytesPerRecord: 0,
   logBytesPerInvocation: 0,
   customMetricsPerConsumer: 0,
+  // Case A prices the publish's traces alone; the default (invocations trace on their
+  // own, as X-Ray does for SQS-triggered Lambda) is priced in its own test below.
+  invocationsStartOwnTraces: false,
 };
 
 function line(estimate: CostEstimate, item: string) {
@@ -349,6 +352,16 @@ describe('cost model: KMS and X-Ray request counts', () => {
     const three = estimateCost({ ...base, assumptions: { ...plain, publishingPrincipalsPerTopic: 3 } });
     // 8,760 x 2 x 3 = 52,560
     expect(line(three, 't: topic data keys (publishers)').quantity).toBeCloseTo(52_560, 6);
+  });
+
+  it('by default also prices each consumer invocation as its own trace (X-Ray links, not joins, SQS-triggered Lambda traces)', () => {
+    const { invocationsStartOwnTraces: _off, ...withDefaults } = plain;
+    const e = estimateCost({ ...base, assumptions: withDefaults });
+    // 10 events/s, no batching window: 1 record per invocation, 10 invocations/s sampled at
+    // 1/s + 5% of the other 9 = 1.45/s x 2,628,000 s = 3,810,600 traces x $5/M = $19.053,
+    // beside the publishes' 1 request/s → 2,628,000 traces = $13.14: X-Ray $32.193.
+    expect(line(e, 'c: traces started by invocations').quantity).toBeCloseTo(3_810_600, 3);
+    expect(serviceTotal(e, 'X-Ray')).toBeCloseTo(32.193, 6);
   });
 
   it('never records more traces than publish requests, and adds invocation traces only when asked', () => {
