@@ -4,6 +4,11 @@ import { defineConfig } from 'vitest/config';
 // (`npx vitest run --project unit`): unit (no network), infra (synthesized templates
 // and cdk-nag), integration (real SDK clients against one moto server that the global
 // set-up starts on a free port and stops at the end).
+//
+// Integration tests run after the others and one file at a time: they time real
+// processes (pollers, consumer environments, the whole `npm start`) on a 2-core
+// machine, and running them beside esbuild bundling and each other starved them into
+// spurious timeouts.
 export default defineConfig({
   test: {
     projects: [
@@ -26,6 +31,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          sequence: { groupOrder: 1 },
+          fileParallelism: false,
           globalSetup: ['test/support/emulator-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

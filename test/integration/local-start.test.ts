@@ -131,6 +131,28 @@ function watchTree(run: Run): Map<number, string> {
 
 const CONSUMER_RUNTIME = join(PROJECT_ROOT, '.fanout', 'runtime', 'consumer-process.mjs');
 
+/**
+ * Starts a long run, waits until it publishes, sends `signal` to its process group,
+ * and checks it exits 130 saying so, with its emulator and every consumer environment
+ * (seen in its own process tree before the signal) gone.
+ */
+async function interruptMidRun(via: 'tsx' | 'node', signal: NodeJS.Signals): Promise<Run> {
+  const run = start(['--events', '2000', '--rate', '20'], via);
+  await until(() => /published \d+\/2000/.test(run.output()), 90_000, 'publishing to start');
+  const port = /at http:\/\/127\.0\.0\.1:(\d+)/.exec(run.output())![1]!;
+  const tree = descendants(run.child.pid!);
+  const emulator = tree.filter((p) => p.args.includes(`-p ${port}`)).map((p) => p.pid);
+  const environments = tree.filter((p) => p.args.includes(CONSUMER_RUNTIME)).map((p) => p.pid);
+  expect(emulator).toHaveLength(1);
+  expect(environments.length).toBeGreaterThanOrEqual(3);
+  process.kill(-run.child.pid!, signal);
+  const code = await run.exited;
+  expect(code, run.output()).toBe(130);
+  expect(run.output()).toMatch(/interrupted: stopping the consumers and the emulator/);
+  expect([...emulator, ...environments].filter(alive)).toEqual([]);
+  return run;
+}
+
 describe('npm start', () => {
   it(
     'runs a small workload through the whole pipeline and accounts for every event exactly once',
@@ -207,21 +229,9 @@ describe('npm start', () => {
   it(
     'stops everything on Ctrl-C in the middle of a run, and exits 130',
     async () => {
-      const run = start(['--events', '2000', '--rate', '20'], 'tsx');
-      await until(() => /published \d+\/2000/.test(run.output()), 90_000, 'publishing to start');
-      const port = /at http:\/\/127\.0\.0\.1:(\d+)/.exec(run.output())![1]!;
-      const tree = descendants(run.child.pid!);
-      const emulator = tree.filter((p) => p.args.includes(`-p ${port}`)).map((p) => p.pid);
-      const environments = tree.filter((p) => p.args.includes(CONSUMER_RUNTIME)).map((p) => p.pid);
-      expect(emulator).toHaveLength(1);
-      expect(environments.length).toBeGreaterThanOrEqual(3);
       // What a terminal does on Ctrl-C: SIGINT to the whole foreground process group.
-      process.kill(-run.child.pid!, 'SIGINT');
-      const code = await run.exited;
-      expect(code, run.output()).toBe(130);
-      expect(run.output()).toMatch(/interrupted: stopping the consumers and the emulator/);
+      const run = await interruptMidRun('tsx', 'SIGINT');
       expect(run.output()).not.toMatch(/killing everything now/);
-      expect([...emulator, ...environments].filter(alive)).toEqual([]);
     },
     150_000,
   );
@@ -250,21 +260,9 @@ describe('npm start', () => {
   it(
     'stops everything when its terminal closes (SIGHUP), leaving no emulator or consumer behind',
     async () => {
-      const run = start(['--events', '2000', '--rate', '20'], 'node');
-      await until(() => /published \d+\/2000/.test(run.output()), 90_000, 'publishing to start');
-      const port = /at http:\/\/127\.0\.0\.1:(\d+)/.exec(run.output())![1]!;
-      const tree = descendants(run.child.pid!);
-      const emulator = tree.filter((p) => p.args.includes(`-p ${port}`)).map((p) => p.pid);
-      const environments = tree.filter((p) => p.args.includes(CONSUMER_RUNTIME)).map((p) => p.pid);
-      expect(emulator).toHaveLength(1);
-      expect(environments.length).toBeGreaterThanOrEqual(3);
       // A closed terminal hangs up its foreground process group: the runner, not the
       // emulator or the consumers, which have groups of their own.
-      process.kill(-run.child.pid!, 'SIGHUP');
-      const code = await run.exited;
-      expect(code, run.output()).toBe(130);
-      expect(run.output()).toMatch(/interrupted: stopping the consumers and the emulator/);
-      expect([...emulator, ...environments].filter(alive)).toEqual([]);
+      await interruptMidRun('node', 'SIGHUP');
     },
     150_000,
   );
