@@ -24,8 +24,14 @@ import type { ConsumerTarget } from './report';
 /** Transient downstream failures for one consumer, for a while. */
 export interface ChaosPlan {
   readonly consumer: string;
-  /** 0 to 1: the share of downstream writes that fail. */
+  /** 0 to 1: the share of downstream writes that fail before writing. */
   readonly rate: number;
+  /**
+   * 0 to 1: the share of committed downstream writes whose call fails afterwards, the
+   * fault that would apply an event twice if the downstream write were not once-only.
+   * @default 0
+   */
+  readonly afterWriteRate?: number;
   /** Failures stop at this time. */
   readonly until: Date;
 }
@@ -107,7 +113,11 @@ export async function startConsumers(options: ConsumerFleetOptions): Promise<Run
     const subscription = stack.subscriptions.find((s) => s.protocol === 'sqs' && s.endpoint === mapping.queueArn);
     const chaos: Record<string, string> =
       options.chaos && options.chaos.consumer === name && options.chaos.rate > 0
-        ? { [ChaosEnv.TransientFailureRate]: String(options.chaos.rate), [ChaosEnv.TransientFailureUntil]: options.chaos.until.toISOString() }
+        ? {
+            [ChaosEnv.TransientFailureRate]: String(options.chaos.rate),
+            ...(options.chaos.afterWriteRate && { [ChaosEnv.FailAfterWriteRate]: String(options.chaos.afterWriteRate) }),
+            [ChaosEnv.TransientFailureUntil]: options.chaos.until.toISOString(),
+          }
         : {};
     const logFile = join(options.logDir, `${name}.log`);
     writeFileSync(logFile, '');

@@ -273,7 +273,15 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
     const chaosConsumer =
       options.chaosConsumer ?? stack.functions.find((f) => f.environment[ConsumerEnv.DownstreamKind] === 'dynamodb')?.environment[ConsumerEnv.ConsumerName];
     const chaos: ChaosPlan | undefined =
-      options.chaosRate > 0 && chaosConsumer ? { consumer: chaosConsumer, rate: options.chaosRate, until: new Date(Date.now() + 5000 + (publishSeconds * 1000) / 3) } : undefined;
+      options.chaosRate > 0 && chaosConsumer
+        ? {
+            consumer: chaosConsumer,
+            rate: options.chaosRate,
+            // Half as many again fail after their write is committed: the retry must find it applied.
+            afterWriteRate: options.chaosRate / 2,
+            until: new Date(Date.now() + 5000 + (publishSeconds * 1000) / 3),
+          }
+        : undefined;
 
     const logDir = join(FANOUT_DIR, 'logs');
     const progress = new ProgressLine(io.out);
@@ -293,7 +301,9 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
     say(`consumers  ${consumers.map((c) => c.name).join(', ')}: each from its cdk.out asset in its own processes, logs in ${shown(logDir)}/`);
     say(`           tracing off locally (no X-Ray daemon): POWERTOOLS_TRACE_ENABLED=false`);
     if (chaos) {
-      say(`chaos      ${chaos.consumer}'s downstream fails ${Math.round(chaos.rate * 100)}% of writes until ${chaos.until.toISOString().slice(11, 19)} UTC (FANOUT_CHAOS_TRANSIENT_FAILURE_*)`);
+      say(
+        `chaos      ${chaos.consumer}'s downstream fails ${Math.round(chaos.rate * 100)}% of writes before writing and ${Math.round((chaos.afterWriteRate ?? 0) * 100)}% after the write is committed, until ${chaos.until.toISOString().slice(11, 19)} UTC (FANOUT_CHAOS_*)`,
+      );
     }
     checkAborted(runSignal);
 

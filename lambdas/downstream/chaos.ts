@@ -18,12 +18,20 @@ export const ChaosEnv = {
   TransientFailureFrom: 'FANOUT_CHAOS_TRANSIENT_FAILURE_FROM',
   /** End of the failure window (ISO 8601), exclusive. @default unbounded */
   TransientFailureUntil: 'FANOUT_CHAOS_TRANSIENT_FAILURE_UNTIL',
+  /**
+   * Probability (0 to 1) that a downstream write is committed and the call then fails
+   * transiently anyway (same window): the fault that hurts, since the retry finds the
+   * effect already there and must not apply it again. Unset: none.
+   */
+  FailAfterWriteRate: 'FANOUT_CHAOS_FAIL_AFTER_WRITE_RATE',
 } as const;
 
 /** When and how often to fail. */
 export interface ChaosSettings {
-  /** 0 to 1. */
+  /** 0 to 1: share of writes that fail before anything is written. */
   readonly transientFailureRate: number;
+  /** 0 to 1: share of committed writes whose call fails afterwards. @default 0 */
+  readonly failAfterWriteRate?: number;
   /** Epoch ms; failures only from then. */
   readonly fromMs?: number;
   /** Epoch ms; failures only before then. */
@@ -43,25 +51,50 @@ function parseTime(env: Readonly<Record<string, string | undefined>>, name: stri
  * @throws DownstreamConfigurationError when a variable is set to something unusable
  */
 export function readChaosSettings(env: Readonly<Record<string, string | undefined>>): ChaosSettings | undefined {
-  const rateValue = env[ChaosEnv.TransientFailureRate]?.trim();
-  if (!rateValue) return undefined;
-  const rate = Number(rateValue);
-  if (!(rate >= 0 && rate <= 1)) {
-    throw new DownstreamConfigurationError(`${ChaosEnv.TransientFailureRate} must be a number from 0 to 1, got "${rateValue}"`);
-  }
+  const rate = parseRate(env, ChaosEnv.TransientFailureRate);
+  const afterWriteRate = parseRate(env, ChaosEnv.FailAfterWriteRate);
+  if (rate === undefined && afterWriteRate === undefined) return undefined;
   const fromMs = parseTime(env, ChaosEnv.TransientFailureFrom);
   const untilMs = parseTime(env, ChaosEnv.TransientFailureUntil);
-  return { transientFailureRate: rate, ...(fromMs !== undefined && { fromMs }), ...(untilMs !== undefined && { untilMs }) };
+  return {
+    transientFailureRate: rate ?? 0,
+    ...(afterWriteRate !== undefined && { failAfterWriteRate: afterWriteRate }),
+    ...(fromMs !== undefined && { fromMs }),
+    ...(untilMs !== undefined && { untilMs }),
+  };
+}
+
+function parseRate(env: Readonly<Record<string, string | undefined>>, name: string): number | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  const rate = Number(value);
+  if (!(rate >= 0 && rate <= 1)) throw new DownstreamConfigurationError(`${name} must be a number from 0 to 1, got "${value}"`);
+  return rate;
+}
+
+function inWindow(settings: ChaosSettings, nowMs: number): boolean {
+  if (settings.fromMs !== undefined && nowMs < settings.fromMs) return false;
+  return settings.untilMs === undefined || nowMs < settings.untilMs;
 }
 
 /**
  * Throws a {@link ChaosInjectedError} when chaos is on, `nowMs` is inside the window and the dice say so.
  */
 export function injectChaos(settings: ChaosSettings | undefined, nowMs: number, random: () => number = Math.random): void {
-  if (!settings) return;
-  if (settings.fromMs !== undefined && nowMs < settings.fromMs) return;
-  if (settings.untilMs !== undefined && nowMs >= settings.untilMs) return;
+  if (!settings || !inWindow(settings, nowMs)) return;
   if (random() < settings.transientFailureRate) {
     throw new ChaosInjectedError(`chaos: injected transient downstream failure (rate ${settings.transientFailureRate})`);
+  }
+}
+
+/**
+ * Called after a write was committed: throws a {@link ChaosInjectedError} when chaos is
+ * on, `nowMs` is inside the window and the dice say so. The effect is already applied, so
+ * the retry that follows must recognise it (the effect log's condition) and not apply it twice.
+ */
+export function injectChaosAfterWrite(settings: ChaosSettings | undefined, nowMs: number, random: () => number = Math.random): void {
+  if (!settings?.failAfterWriteRate || !inWindow(settings, nowMs)) return;
+  if (random() < settings.failAfterWriteRate) {
+    throw new ChaosInjectedError(`chaos: injected transient failure after a committed downstream write (rate ${settings.failAfterWriteRate})`);
   }
 }

@@ -10,17 +10,19 @@
  *   (`whenStale: 'fill-missing'`, e.g. a sign-up arriving after a profile change): then
  *   its attributes are written with `if_not_exists`, newer values are never overwritten,
  *   the order stays the newer event's, and the change counts as applied.
- * - an effect-log item (`pk` = `effect#<envelope id>`, `sk` = `effect`) whose
- *   `applications` counter is incremented with `ADD applications :one`, so an event
- *   applied twice shows up as `applications > 1`.
+ * - an effect-log item (`pk` = `effect#<envelope id>`, `sk` = `effect`), written in the
+ *   same transaction as the state item and only if the event is not in the log yet, so an
+ *   event is applied at most once by this adapter alone, whatever happens to the
+ *   invocation after the write. Its `applications` counter (`ADD applications :one`)
+ *   witnesses that: an event applied twice would show up as `applications > 1`.
  * An event reported `applied` always has its effect-log item and one reported `stale`
  * never does, so the log agrees with the kit's Processed and Stale metrics.
  */
-import { UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TransactWriteItemsCommand, type AttributeValue, type DynamoDBClient, type Update } from '@aws-sdk/client-dynamodb';
 import { isAwsError } from '../../contracts/aws-errors';
 import { Outcome } from '../kit/consumer';
 import type { AppliedEvent } from './applied-event';
-import { injectChaos, type ChaosSettings } from './chaos';
+import { injectChaos, injectChaosAfterWrite, type ChaosSettings } from './chaos';
 import { DownstreamRejectedError } from './errors';
 import { WhenStale } from './when-stale';
 
@@ -81,40 +83,29 @@ export class DynamoDbEffectStore {
   }
 
   /**
-   * Applies one change for `event`: the state item, then the effect-log item.
-   * Retrying the same event after a failure between the two writes is safe: the guard
-   * lets an event through again over its own state (`lastEventId`), and a fill of
-   * missing attributes changes nothing the second time.
+   * Applies one change for `event`, at most once per envelope id by itself: the state
+   * item and the effect-log item are written in one transaction, and the effect-log write
+   * is conditioned on the event not being in the log yet. A retry after any failure (the
+   * invocation died after the write, the idempotency record was never completed, the call
+   * timed out after DynamoDB committed) finds the event in the log and writes nothing: the
+   * Powertools gate in the kit is the fast path, this condition is the guarantee.
    * @returns `stale` when the guard refused the change (nothing written), else `applied`
-   *   (also when a stale change filled in missing attributes, see {@link WhenStale})
+   *   (also when the event had been applied before, and when a stale change filled in
+   *   missing attributes, see {@link WhenStale})
    * @throws DownstreamRejectedError when DynamoDB refuses the item itself (ValidationException)
-   * @throws the SDK's error (transient) for throttling, 5xx and the network
+   * @throws the SDK's error (transient) for throttling, 5xx, the network and transaction conflicts
    */
   async apply(change: StateChange, event: AppliedEvent): Promise<Outcome> {
     injectChaos(this.options.chaos, this.now(), this.options.random);
     const nowIso = new Date(this.now()).toISOString();
     try {
-      let written = await this.writeState(change, event, nowIso);
+      let written = await this.writeOnce(this.stateUpdate(change, event, nowIso), event, nowIso);
       // A newer event got there first: a change that fills what it lacks is still recorded.
-      if (!written && change.guarded && change.whenStale === WhenStale.FillMissing) written = await this.fillMissing(change, nowIso);
-      if (!written) return Outcome.Stale;
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { pk: { S: effectKey(event.id) }, sk: { S: EFFECT_SORT_KEY } },
-          UpdateExpression:
-            'SET eventType = :type, subject = :subject, eventTime = :eventTime, correlationId = :correlationId, ' +
-            'appliedAt = if_not_exists(appliedAt, :now), lastAppliedAt = :now ADD applications :one',
-          ExpressionAttributeValues: {
-            ':type': { S: event.type },
-            ':subject': { S: event.subject },
-            ':eventTime': { S: event.time },
-            ':correlationId': { S: event.correlationid },
-            ':now': { S: nowIso },
-            ':one': { N: '1' },
-          },
-        }),
-      );
+      if (written === 'refused' && change.guarded && change.whenStale === WhenStale.FillMissing) {
+        written = await this.writeOnce(this.fillMissingUpdate(change, nowIso), event, nowIso);
+      }
+      if (written === 'refused') return Outcome.Stale;
+      if (written === 'written') injectChaosAfterWrite(this.options.chaos, this.now(), this.options.random);
       return Outcome.Applied;
     } catch (error) {
       if (isAwsError(error, 'ValidationException')) {
@@ -124,8 +115,54 @@ export class DynamoDbEffectStore {
     }
   }
 
-  /** @returns false when the ordering guard refused the write */
-  private async writeState(change: StateChange, event: AppliedEvent, nowIso: string): Promise<boolean> {
+  /**
+   * One transaction: `stateWrite` and the event's effect-log item, the latter only if the
+   * event is not in the log yet.
+   * @returns `written`; `already-applied` when the log holds the event (nothing written);
+   *   `refused` when the state write's own condition (the ordering guard) failed
+   */
+  private async writeOnce(stateWrite: Update, event: AppliedEvent, nowIso: string): Promise<'written' | 'already-applied' | 'refused'> {
+    try {
+      await this.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Update: stateWrite },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: { pk: { S: effectKey(event.id) }, sk: { S: EFFECT_SORT_KEY } },
+                // The condition is what makes the effect once-only; the counter stays an honest
+                // witness: were the condition ever lost, a second application would show as 2.
+                ConditionExpression: 'attribute_not_exists(pk)',
+                UpdateExpression:
+                  'SET eventType = :type, subject = :subject, eventTime = :eventTime, correlationId = :correlationId, ' +
+                  'appliedAt = :now, lastAppliedAt = :now ADD applications :one',
+                ExpressionAttributeValues: {
+                  ':type': { S: event.type },
+                  ':subject': { S: event.subject },
+                  ':eventTime': { S: event.time },
+                  ':correlationId': { S: event.correlationid },
+                  ':now': { S: nowIso },
+                  ':one': { N: '1' },
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return 'written';
+    } catch (error) {
+      const reasons = cancellationCodes(error);
+      if (!reasons) throw error;
+      // The log first: an event applied before is applied, whatever the state says now.
+      if (reasons[1] === 'ConditionalCheckFailed') return 'already-applied';
+      if (reasons[0] === 'ConditionalCheckFailed' && stateWrite.ConditionExpression) return 'refused';
+      throw error;
+    }
+  }
+
+  /** The state item's update, with the ordering guard when the change is guarded. */
+  private stateUpdate(change: StateChange, event: AppliedEvent, nowIso: string): Update {
     const names: Record<string, string> = {};
     const values: Record<string, AttributeValue> = {
       ':eventId': { S: event.id },
@@ -138,52 +175,50 @@ export class DynamoDbEffectStore {
     const sets = ['lastEventId = :eventId', 'lastEventType = :eventType', 'updatedAt = :updatedAt', '#sequence = :sequence', 'eventTimeMs = :eventTimeMs', 'eventTime = :eventTime'];
     names['#sequence'] = 'sequence';
     for (const [placeholder, name] of attributePlaceholders(change, names, values)) sets.push(`${name} = ${placeholder}`);
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { pk: { S: change.key }, sk: { S: STATE_SORT_KEY } },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ...(change.guarded && {
-            // Newer counter wins; on equal counters the later time wins; the event that
-            // wrote the state may write it again (a retry after a half-done apply).
-            ConditionExpression:
-              'attribute_not_exists(pk) OR attribute_not_exists(#sequence) OR lastEventId = :eventId OR ' +
-              '#sequence < :sequence OR (#sequence = :sequence AND eventTimeMs < :eventTimeMs)',
-          }),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (change.guarded && isAwsError(error, 'ConditionalCheckFailedException')) return false;
-      throw error;
-    }
+    return {
+      TableName: this.tableName,
+      Key: { pk: { S: change.key }, sk: { S: STATE_SORT_KEY } },
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ...(change.guarded && {
+        // Newer counter wins; on equal counters the later time wins; the event that
+        // wrote the state may write it again.
+        ConditionExpression:
+          'attribute_not_exists(pk) OR attribute_not_exists(#sequence) OR lastEventId = :eventId OR ' +
+          '#sequence < :sequence OR (#sequence = :sequence AND eventTimeMs < :eventTimeMs)',
+      }),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
   }
 
   /**
    * The stale change's attributes, each only where the item lacks it. No condition: the
    * guard refused because a newer event wrote the item, and `if_not_exists` can only add
    * to what that event wrote. The item's order and last event stay the newer event's.
-   * @returns true (the change is recorded, even when every attribute was already there)
    */
-  private async fillMissing(change: StateChange, nowIso: string): Promise<boolean> {
+  private fillMissingUpdate(change: StateChange, nowIso: string): Update {
     const names: Record<string, string> = {};
     const values: Record<string, AttributeValue> = { ':updatedAt': { S: nowIso } };
     const sets = ['updatedAt = :updatedAt'];
     for (const [placeholder, name] of attributePlaceholders(change, names, values)) sets.push(`${name} = if_not_exists(${name}, ${placeholder})`);
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: { pk: { S: change.key }, sk: { S: STATE_SORT_KEY } },
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
-        ExpressionAttributeValues: values,
-      }),
-    );
-    return true;
+    return {
+      TableName: this.tableName,
+      Key: { pk: { S: change.key }, sk: { S: STATE_SORT_KEY } },
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+      ExpressionAttributeValues: values,
+    };
   }
+}
+
+/**
+ * The cancellation reason codes of a cancelled transaction, one per item in order, or
+ * undefined for any other error.
+ */
+function cancellationCodes(error: unknown): (string | undefined)[] | undefined {
+  if (!isAwsError(error, 'TransactionCanceledException')) return undefined;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  return reasons?.map((reason) => reason.Code);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import type { AppliedEvent } from '../../lambdas/downstream/applied-event';
 import { DynamoDbEffectStore } from '../../lambdas/downstream/dynamodb-effects';
 import { ChaosInjectedError, DownstreamRejectedError } from '../../lambdas/downstream/errors';
@@ -16,14 +16,19 @@ const EVENT: AppliedEvent = {
 };
 const NOW = Date.parse('2026-11-28T10:00:01.000Z');
 
-function awsError(name: string): Error {
-  return Object.assign(new Error(`${name} happened`), { name });
+function awsError(name: string, fields: Record<string, unknown> = {}): Error {
+  return Object.assign(new Error(`${name} happened`), { name, ...fields });
 }
 
-function stubDynamo(answer: (command: UpdateItemCommand, index: number) => unknown = () => ({})) {
-  const sent: UpdateItemCommand[] = [];
+/** A cancelled transaction whose items failed with these codes (state item, effect-log item). */
+function cancelled(...codes: string[]): Error {
+  return awsError('TransactionCanceledException', { CancellationReasons: codes.map((Code) => ({ Code })) });
+}
+
+function stubDynamo(answer: (command: TransactWriteItemsCommand, index: number) => unknown = () => ({})) {
+  const sent: TransactWriteItemsCommand[] = [];
   const client = {
-    send: async (command: UpdateItemCommand) => {
+    send: async (command: TransactWriteItemsCommand) => {
       sent.push(command);
       const reply = answer(command, sent.length - 1);
       if (reply instanceof Error) throw reply;
@@ -48,7 +53,7 @@ describe('DynamoDB effect store (error paths)', () => {
   });
 
   it('lets throttling and other SDK errors through as transient', async () => {
-    const { client } = stubDynamo((_c, index) => (index === 1 ? awsError('ProvisionedThroughputExceededException') : {}));
+    const { client } = stubDynamo(() => awsError('ProvisionedThroughputExceededException'));
     const error = await new DynamoDbEffectStore(client, 't').apply({ key: 'k', attributes: {}, guarded: true }, EVENT).catch((e: unknown) => e);
     expect((error as Error).name).toBe('ProvisionedThroughputExceededException');
     expect(isPermanent(error)).toBe(false);
@@ -77,12 +82,46 @@ describe('DynamoDB effect store (error paths)', () => {
 
   it('lets a failed fill of a stale change through as transient, with no effect logged', async () => {
     // The guard refuses (a newer event is stored), then the fill of missing attributes is throttled.
-    const { client, sent } = stubDynamo((_c, index) => awsError(index === 0 ? 'ConditionalCheckFailedException' : 'ThrottlingException'));
+    const { client, sent } = stubDynamo((_c, index) => (index === 0 ? cancelled('ConditionalCheckFailed', 'None') : awsError('ThrottlingException')));
     const change = { key: 'contact#usr_1', attributes: { plan: 'pro' }, guarded: true, whenStale: WhenStale.FillMissing };
     const error = await new DynamoDbEffectStore(client, 't').apply(change, EVENT).catch((e: unknown) => e);
     expect((error as Error).name).toBe('ThrottlingException');
     expect(isPermanent(error)).toBe(false);
     expect(sent).toHaveLength(2);
-    expect(sent[1]!.input.UpdateExpression).toContain('if_not_exists(#a0, :a0)');
+    expect(sent[1]!.input.TransactItems![0]!.Update!.UpdateExpression).toContain('if_not_exists(#a0, :a0)');
+  });
+
+  it('writes state and effect log in one transaction, the log only for an event not in it yet', async () => {
+    const { client, sent } = stubDynamo();
+    expect(await new DynamoDbEffectStore(client, 't').apply({ key: 'k', attributes: {}, guarded: true }, EVENT)).toBe('applied');
+    expect(sent).toHaveLength(1);
+    const [state, effect] = sent[0]!.input.TransactItems!;
+    expect(state!.Update!.Key).toEqual({ pk: { S: 'k' }, sk: { S: 'state' } });
+    expect(effect!.Update!.Key).toEqual({ pk: { S: 'effect#evt-1' }, sk: { S: 'effect' } });
+    expect(effect!.Update!.ConditionExpression).toBe('attribute_not_exists(pk)');
+  });
+
+  it('an event already in the effect log is applied, whatever the state guard says, and nothing is retried', async () => {
+    for (const stateCode of ['None', 'ConditionalCheckFailed']) {
+      const { client, sent } = stubDynamo(() => cancelled(stateCode, 'ConditionalCheckFailed'));
+      const change = { key: 'k', attributes: {}, guarded: true, whenStale: WhenStale.FillMissing };
+      expect(await new DynamoDbEffectStore(client, 't').apply(change, EVENT)).toBe('applied');
+      expect(sent).toHaveLength(1);
+    }
+  });
+
+  it('a transaction cancelled for another reason (a conflict) stays transient', async () => {
+    const { client } = stubDynamo(() => cancelled('TransactionConflict', 'None'));
+    const error = await new DynamoDbEffectStore(client, 't').apply({ key: 'k', attributes: {}, guarded: true }, EVENT).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('TransactionCanceledException');
+    expect(isPermanent(error)).toBe(false);
+  });
+
+  it('fails after a committed write while chaos says so, and not on a retry that writes nothing', async () => {
+    const chaos = { transientFailureRate: 0, failAfterWriteRate: 1 };
+    const { client } = stubDynamo();
+    await expect(new DynamoDbEffectStore(client, 't', { chaos, random: () => 0 }).apply({ key: 'k', attributes: {}, guarded: true }, EVENT)).rejects.toThrow(/after a committed/);
+    const { client: logged } = stubDynamo(() => cancelled('None', 'ConditionalCheckFailed'));
+    expect(await new DynamoDbEffectStore(logged, 't', { chaos, random: () => 0 }).apply({ key: 'k', attributes: {}, guarded: true }, EVENT)).toBe('applied');
   });
 });

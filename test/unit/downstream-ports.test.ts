@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
 import type { AppliedEvent } from '../../lambdas/downstream/applied-event';
 import { createBillingPort } from '../../lambdas/downstream/billing';
-import { ChaosEnv, injectChaos, readChaosSettings } from '../../lambdas/downstream/chaos';
+import { ChaosEnv, injectChaos, injectChaosAfterWrite, readChaosSettings } from '../../lambdas/downstream/chaos';
 import { createContactsPort } from '../../lambdas/downstream/contacts';
 import { ChaosInjectedError, DownstreamConfigurationError } from '../../lambdas/downstream/errors';
 import { createDownstream, DEFAULT_HTTP_TIMEOUT_MS } from '../../lambdas/downstream/settings';
@@ -110,6 +110,7 @@ describe('chaos (local demo only)', () => {
     [{ [ChaosEnv.TransientFailureRate]: '2' }, /0 to 1/],
     [{ [ChaosEnv.TransientFailureRate]: 'often' }, /0 to 1/],
     [{ [ChaosEnv.TransientFailureRate]: '0.1', [ChaosEnv.TransientFailureUntil]: 'soon' }, /ISO 8601/],
+    [{ [ChaosEnv.FailAfterWriteRate]: '-0.1' }, /FANOUT_CHAOS_FAIL_AFTER_WRITE_RATE must be a number from 0 to 1/],
   ])('refuses %o', (env, message) => {
     expect(() => readChaosSettings(env)).toThrow(message);
   });
@@ -120,5 +121,14 @@ describe('chaos (local demo only)', () => {
     expect(() => injectChaos(settings, 150, () => 0.5)).not.toThrow();
     expect(() => injectChaos(settings, 99, () => 0)).not.toThrow();
     expect(() => injectChaos(settings, 200, () => 0)).not.toThrow();
+  });
+
+  it('reads a fail-after-write rate alone, and fails after a write only inside the window, at its rate', () => {
+    const settings = readChaosSettings({ [ChaosEnv.FailAfterWriteRate]: '0.05', [ChaosEnv.TransientFailureUntil]: '2026-11-28T10:05:00Z' });
+    expect(settings).toEqual({ transientFailureRate: 0, failAfterWriteRate: 0.05, untilMs: Date.parse('2026-11-28T10:05:00Z') });
+    expect(() => injectChaos(settings, 0, () => 0)).not.toThrow();
+    expect(() => injectChaosAfterWrite(settings, 0, () => 0.04)).toThrow(ChaosInjectedError);
+    expect(() => injectChaosAfterWrite(settings, 0, () => 0.05)).not.toThrow();
+    expect(() => injectChaosAfterWrite(settings, settings!.untilMs!, () => 0)).not.toThrow();
   });
 });
