@@ -36,6 +36,19 @@ export const ConsumerEnv = {
    * delay under SQS's 12 h visibility limit). The kit uses 300 when unset.
    */
   RetryMaxDelaySeconds: 'FANOUT_RETRY_MAX_DELAY_SECONDS',
+  /**
+   * How long a record may keep failing transiently, seconds from its first receive
+   * (an integer >= 1): once it is spent, the kit sends the record to the DLQ with its
+   * failure context. The kit uses 3600 when unset.
+   */
+  RetryBudgetSeconds: 'FANOUT_RETRY_BUDGET_SECONDS',
+  /**
+   * The queue's maxReceiveCount (an integer from 1 to 1000): on this receive the kit
+   * dead-letters a failing record itself, with its failure context, before SQS would move
+   * it without one. When unset the kit derives it from the budget and the backoff, as
+   * the pipeline definition does for a standard queue.
+   */
+  MaxReceiveCount: 'FANOUT_MAX_RECEIVE_COUNT',
 } as const;
 
 /** One of the environment variable names above. */

@@ -167,11 +167,11 @@ function consumerAlarms(pipeline: ResolvedPipeline, consumer: ResolvedConsumer):
       threshold: 1,
       thresholdUnit: 'messages',
       ...once,
-      meaning: `${name} gave up on at least one event: it failed permanently (bad envelope, contract violation, rejected by the downstream) or ${
+      meaning: `${name} gave up on at least one event: it failed permanently (bad envelope, contract violation, rejected by the downstream), kept failing transiently for its whole retry budget (${consumer.retryBudgetSeconds} s from its first try: the kit then parks it with its last error), or ${
         consumer.fifo
           ? // On FIFO a message held behind a failing one of its group is received with it each time without running.
-            `was received ${consumer.maxReceiveCount} times without succeeding (it failed, timed out, or was held behind a failing event of its message group)`
-          : `failed ${consumer.maxReceiveCount} times`
+            `was received ${consumer.maxReceiveCount} times without succeeding (its tries crashed or timed out, or it was held behind a failing event of its message group)`
+          : `was received ${consumer.maxReceiveCount} times without an answer (its tries crashed or timed out, so SQS moved it without a reason)`
       }, and now waits in the dead-letter queue (until 14 days after it was first sent: at least 7 days from now).`,
       actions: [
         `Read the dead-lettered messages and the failure reason the consumer logged (\`fanout dlq\`).`,

@@ -7,6 +7,7 @@
  */
 import { CompatibilityMode, isCompatibilityMode } from '../contracts/compatibility-mode';
 import { FanoutError } from '../contracts/errors';
+import { receivesToCoverBudget, type RetryBudget } from '../contracts/retry-budget';
 import { loadContractVersions, type ContractVersion } from '../contracts/schema-files';
 
 /** A topic events are published to. */
@@ -80,10 +81,21 @@ export interface ConsumerDefinition {
   /** Most concurrent invocations for this queue (2 to 1000). @default 2 */
   readonly maxConcurrency?: number;
   /**
-   * Receives before SQS moves a message to the DLQ. On FIFO it must be above the batch
-   * size: a message held behind a failing message of its group is received (and counted)
-   * with it every time without running.
-   * @default 5 on a standard queue; 5 + batchSize on FIFO (see {@link fifoMaxReceiveCount})
+   * How long a downstream outage may last before its events are dead-lettered, seconds:
+   * an event failing transiently is retried with backoff until this long after its first
+   * receive, then the kit sends it to the DLQ with its failure context. From the
+   * visibility timeout (one timed-out try must not spend it all) to half the queue's
+   * 7-day retention (an expired message is deleted, not dead-lettered, so the other half
+   * is left for a backlog before the first try).
+   * @default 3600 (1 hour), or the visibility timeout when that is longer
+   */
+  readonly retryBudgetSeconds?: number;
+  /**
+   * Receives before SQS moves a message to the DLQ: the backstop behind the kit, which
+   * dead-letters a record with its failure context on its last allowed receive. It
+   * follows from the retry budget ({@link derivedMaxReceiveCount}); an explicit value
+   * must be at least that (it may only add margin), and at most SQS's 1000.
+   * @default derived from retryBudgetSeconds and the backoff (49 with the defaults; + batchSize on FIFO)
    */
   readonly maxReceiveCount?: number;
   /** Function timeout, seconds. @default 30 */
@@ -129,8 +141,8 @@ export const PIPELINE_DEFAULTS = {
   batchSize: 10,
   batchingWindowSeconds: 0,
   maxConcurrency: 2,
-  /** On a standard queue; FIFO queues add the batch size ({@link fifoMaxReceiveCount}). */
-  maxReceiveCount: 5,
+  /** How long a downstream outage may last before events are dead-lettered, seconds (1 hour). */
+  retryBudgetSeconds: 3600,
   timeoutSeconds: 30,
   memoryMiB: 256,
   httpTimeoutMs: 3000,
@@ -150,23 +162,30 @@ export const PIPELINE_DEFAULTS = {
   queueRetentionDays: 7,
 } as const;
 
+/** SQS's largest maxReceiveCount. */
+export const MAX_RECEIVE_COUNT = 1000;
+
 /**
- * The default maxReceiveCount of a FIFO consumer: 5 + batchSize.
+ * The default maxReceiveCount: the receives a record that fails transiently every time
+ * needs to outlast its retry budget, {@link receivesToCoverBudget} (contracts/retry-budget.ts):
+ * the smallest n such that the n - 1 full-jitter delays drawn from 0..min(cap, base x 2^(i-1))
+ * add up to less than the budget with probability at most 1e-6 (a Chernoff bound; the
+ * expected count is the ramp to the cap plus (budget - ramp) / (cap / 2) delays). With
+ * the defaults (3600 s, base 10 s, cap 300 s): 28 delays in expectation, 48 with the
+ * margin, so 49 receives. The time the tries themselves take is left out, which only
+ * adds margin.
  *
- * With FIFO, the kit stops a message group at its first failure (Powertools'
- * skipGroupOnError) and reports the rest of the group's batch as failed without running
- * it, so each of those messages is received, and counted, again every time a message
- * ahead of it fails. A message at position k of a batch collects up to k - 1 such
- * receives when each message ahead of it fails once before it succeeds (the usual
- * transient blip); 5 + batchSize keeps its own 5 tries even at the last position of a
- * full batch. It cannot protect messages held behind a head that fails every try: they
- * share its receive count and reach the DLQ with it, which is why `fanout dlq` words
- * the reason of a FIFO dead letter as "failed, timed out, or was held behind a failing
- * message of its group". Permanent failures do not hold a group: the kit sends them to
- * the DLQ itself and the group goes on.
+ * FIFO adds the batch size. The kit stops a message group at its first failure
+ * (Powertools' skipGroupOnError) and reports the rest of the group's batch as failed
+ * without running it, so each of those messages is received, and counted, again every
+ * time a message ahead of it fails. A message at position k of a batch collects up to
+ * k - 1 such receives when each message ahead of it fails once before it succeeds (the
+ * usual transient blip); + batchSize keeps its own budget even at the last position of
+ * a full batch. Messages held behind a head that fails until its budget is spent are
+ * safe too: the kit dead-letters the head itself, and the group goes on.
  */
-export function fifoMaxReceiveCount(batchSize: number): number {
-  return PIPELINE_DEFAULTS.maxReceiveCount + batchSize;
+export function derivedMaxReceiveCount(budget: RetryBudget, fifo: boolean, batchSize: number): number {
+  return receivesToCoverBudget(budget) + (fifo ? batchSize : 0);
 }
 
 /** SQS caps a queue's visibility timeout at 12 hours. */
@@ -202,6 +221,9 @@ export interface ResolvedConsumer {
   readonly batchSize: number;
   readonly batchingWindowSeconds: number;
   readonly maxConcurrency: number;
+  /** How long a downstream outage may last before events are dead-lettered, seconds (the consumer's FANOUT_RETRY_BUDGET_SECONDS). */
+  readonly retryBudgetSeconds: number;
+  /** Receives before SQS moves a message to the DLQ (the consumer's FANOUT_MAX_RECEIVE_COUNT: the kit dead-letters on the last). */
   readonly maxReceiveCount: number;
   readonly timeoutSeconds: number;
   readonly memoryMiB: number;
@@ -257,6 +279,76 @@ function checkUnique(kind: string, names: readonly string[]): void {
     if (seen.has(name)) fail(`${kind}[${index}].name`, `duplicate name "${name}"`);
     seen.add(name);
   });
+}
+
+const QUEUE_RETENTION_SECONDS = PIPELINE_DEFAULTS.queueRetentionDays * 24 * 60 * 60;
+/** The longest retry budget: half the queue's retention, the other half is for a backlog before the first try. */
+const HALF_QUEUE_RETENTION_SECONDS = QUEUE_RETENTION_SECONDS / 2;
+
+/**
+ * The retry budget and the maxReceiveCount that follows from it, checked against the
+ * queue's timings.
+ */
+function resolveRetryBudget(
+  field: string,
+  consumer: ConsumerDefinition,
+  resolved: {
+    readonly fifo: boolean;
+    readonly batchSize: number;
+    readonly visibilityTimeoutSeconds: number;
+    readonly retryBaseDelaySeconds: number;
+    readonly retryMaxDelaySeconds: number;
+  },
+): { retryBudgetSeconds: number; maxReceiveCount: number } {
+  const { fifo, batchSize, visibilityTimeoutSeconds, retryBaseDelaySeconds, retryMaxDelaySeconds } = resolved;
+  // A larger visibility timeout alone raises the default budget with it rather than failing validation.
+  const retryBudgetSeconds = consumer.retryBudgetSeconds ?? Math.max(PIPELINE_DEFAULTS.retryBudgetSeconds, visibilityTimeoutSeconds);
+  if (!Number.isInteger(retryBudgetSeconds) || retryBudgetSeconds < 1) {
+    fail(`${field}.retryBudgetSeconds`, `must be a positive integer (seconds), got ${retryBudgetSeconds}`);
+  }
+  // A try that times out returns only after the visibility timeout: a smaller budget is
+  // spent by one slow try, and the event is dead-lettered at its next transient failure.
+  if (retryBudgetSeconds < visibilityTimeoutSeconds) {
+    fail(
+      `${field}.retryBudgetSeconds`,
+      `${retryBudgetSeconds}s is less than the visibility timeout (${visibilityTimeoutSeconds}s): a single timed-out try would spend the whole budget`,
+    );
+  }
+  // SQS deletes an expired message, it does not dead-letter it: the budget must leave
+  // room in the queue's retention for the backlog the event may wait in before its first try.
+  if (retryBudgetSeconds > HALF_QUEUE_RETENTION_SECONDS) {
+    fail(
+      `${field}.retryBudgetSeconds`,
+      `${retryBudgetSeconds}s is more than half the queue's ${PIPELINE_DEFAULTS.queueRetentionDays}-day retention (${HALF_QUEUE_RETENTION_SECONDS}s): an event retried that long could expire, and an expired message is deleted, not dead-lettered`,
+    );
+  }
+  const budget: RetryBudget = { budgetSeconds: retryBudgetSeconds, baseSeconds: retryBaseDelaySeconds, capSeconds: retryMaxDelaySeconds };
+  const minimum = derivedMaxReceiveCount(budget, fifo, batchSize);
+  const backoffWords = `backoff from ${retryBaseDelaySeconds}s up to ${retryMaxDelaySeconds}s`;
+  if (minimum > MAX_RECEIVE_COUNT) {
+    fail(
+      `${field}.retryBudgetSeconds`,
+      `${retryBudgetSeconds}s needs ${Number.isFinite(minimum) ? minimum : 'more than a million'} receives with ${backoffWords}, more than SQS's ${MAX_RECEIVE_COUNT}: raise retryMaxDelaySeconds or lower the budget`,
+    );
+  }
+  const maxReceiveCount = consumer.maxReceiveCount ?? minimum;
+  checkInteger(`${field}.maxReceiveCount`, maxReceiveCount, 1, MAX_RECEIVE_COUNT);
+  if (maxReceiveCount < minimum) {
+    fail(
+      `${field}.maxReceiveCount`,
+      `${maxReceiveCount} cannot cover the retry budget of ${retryBudgetSeconds}s with ${backoffWords}: it needs at least ${minimum} receives${fifo ? ` (including ${batchSize}, the batch size, for messages held behind a failing message of their FIFO group)` : ''}; leave maxReceiveCount unset, or lower retryBudgetSeconds`,
+    );
+  }
+  // A try that crashes or times out never reaches the kit's budget check: such a message
+  // comes back after each visibility timeout until SQS moves it, and must reach the DLQ
+  // before it expires.
+  if (maxReceiveCount * visibilityTimeoutSeconds >= QUEUE_RETENTION_SECONDS) {
+    fail(
+      `${field}.maxReceiveCount`,
+      `${maxReceiveCount} receives x the visibility timeout (${visibilityTimeoutSeconds}s) is not less than the queue's ${PIPELINE_DEFAULTS.queueRetentionDays}-day retention: a message whose every try times out would expire before SQS dead-letters it; lower retryBudgetSeconds or the function timeout`,
+    );
+  }
+  return { retryBudgetSeconds, maxReceiveCount };
 }
 
 /**
@@ -331,14 +423,6 @@ export function resolvePipeline(definition: PipelineDefinition, schemasDir: stri
     }
     const maxConcurrency = consumer.maxConcurrency ?? PIPELINE_DEFAULTS.maxConcurrency;
     checkInteger(`${field}.maxConcurrency`, maxConcurrency, 2, 1000);
-    const maxReceiveCount = consumer.maxReceiveCount ?? (topic.fifo ? fifoMaxReceiveCount(batchSize) : PIPELINE_DEFAULTS.maxReceiveCount);
-    checkInteger(`${field}.maxReceiveCount`, maxReceiveCount, 1, 1000);
-    if (topic.fifo && maxReceiveCount <= batchSize) {
-      fail(
-        `${field}.maxReceiveCount`,
-        `${maxReceiveCount} must be above the batch size (${batchSize}) on FIFO: messages held behind a failing message of their group are received with it each time, and would reach the DLQ without ever running (default ${fifoMaxReceiveCount(batchSize)})`,
-      );
-    }
     const timeoutSeconds = consumer.timeoutSeconds ?? PIPELINE_DEFAULTS.timeoutSeconds;
     checkInteger(`${field}.timeoutSeconds`, timeoutSeconds, 1, 900);
     const memoryMiB = consumer.memoryMiB ?? PIPELINE_DEFAULTS.memoryMiB;
@@ -360,6 +444,13 @@ export function resolvePipeline(definition: PipelineDefinition, schemasDir: stri
     const retryMaxDelaySeconds = consumer.retryMaxDelaySeconds ?? Math.max(PIPELINE_DEFAULTS.retryMaxDelaySeconds, retryBaseDelaySeconds);
     // The backoff is applied as a visibility timeout, so SQS's 12 h limit bounds it.
     checkInteger(`${field}.retryMaxDelaySeconds`, retryMaxDelaySeconds, retryBaseDelaySeconds, MAX_VISIBILITY_TIMEOUT_SECONDS);
+    const { retryBudgetSeconds, maxReceiveCount } = resolveRetryBudget(field, consumer, {
+      fifo: topic.fifo,
+      batchSize,
+      visibilityTimeoutSeconds,
+      retryBaseDelaySeconds,
+      retryMaxDelaySeconds,
+    });
     if (!consumer.entry || !/\.(ts|js|mjs)$/.test(consumer.entry)) fail(`${field}.entry`, `"${consumer.entry}" must be a .ts or .js handler file`);
     const filter: FilterDefinition = consumer.filter ?? { scope: 'MessageAttributes', policy: { type: [...consumer.eventTypes] } };
     if (filter.scope !== 'MessageAttributes' && filter.scope !== 'MessageBody') {
@@ -395,6 +486,7 @@ export function resolvePipeline(definition: PipelineDefinition, schemasDir: stri
       batchSize,
       batchingWindowSeconds,
       maxConcurrency,
+      retryBudgetSeconds,
       maxReceiveCount,
       timeoutSeconds,
       memoryMiB,

@@ -1,15 +1,20 @@
 /**
  * How long a transiently failed message waits before its next try: exponential backoff
  * with full jitter (contracts/backoff.ts, the convention shared with the publisher),
- * driven by the message's own ApproximateReceiveCount so it needs no state of its own.
+ * driven by the message's own ApproximateReceiveCount so it needs no state of its own,
+ * and whether it may wait at all: its retry budget.
  *
- * The budget before the DLQ is set per consumer (FANOUT_RETRY_BASE_DELAY_SECONDS and
- * FANOUT_RETRY_MAX_DELAY_SECONDS, from the pipeline definition): with the defaults (base
- * 10 s, max 300 s) and maxReceiveCount 5, the ceilings after the five failed receives are
- * 10, 20, 40, 80 and 160 s, up to about five minutes before SQS moves the message to the
- * DLQ, so a downstream outage of a few minutes costs retries, not dead letters.
+ * The budget is time, not a count (FANOUT_RETRY_BUDGET_SECONDS, 1 hour by default,
+ * counted from the record's ApproximateFirstReceiveTimestamp): a record is retried with
+ * backoff (FANOUT_RETRY_BASE_DELAY_SECONDS doubling up to FANOUT_RETRY_MAX_DELAY_SECONDS)
+ * until its budget is spent, the last delay cut so its last try falls at the budget's
+ * end, and then the kit dead-letters it with its failure context. The queue's
+ * maxReceiveCount (FANOUT_MAX_RECEIVE_COUNT) is derived so that it is almost never
+ * reached first (contracts/retry-budget.ts); when it is, the kit dead-letters on that
+ * last receive too, so SQS never moves a record the kit saw without a reason.
  */
 import { backoffCeiling, fullJitterDelay } from '../../contracts/backoff';
+import { receivesToCoverBudget } from '../../contracts/retry-budget';
 
 /** SQS refuses a visibility timeout above 12 hours. */
 export const SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
@@ -60,4 +65,65 @@ export function backoffCeilingSeconds(receiveCount: number, options: BackoffOpti
  */
 export function backoffDelaySeconds(receiveCount: number, options: BackoffOptions = {}): number {
   return fullJitterDelay(receiveCount, growth(options), options.random);
+}
+
+/** The kit's retry budget when the environment sets none, seconds (1 hour). */
+export const RETRY_BUDGET_DEFAULT_SECONDS = 3600;
+
+/** How long, and how many receives, a record may keep failing transiently. */
+export interface RetryBudgetOptions {
+  /** Seconds from the record's first receive (FANOUT_RETRY_BUDGET_SECONDS). */
+  readonly budgetSeconds: number;
+  /** The queue's maxReceiveCount (FANOUT_MAX_RECEIVE_COUNT): the last receive the kit may use. */
+  readonly maxReceiveCount: number;
+}
+
+/** What a record's retry budget allows, as far as the record itself says. */
+export interface RetryState {
+  /** Its ApproximateReceiveCount. */
+  readonly receiveCount: number;
+  /** When it was first received (epoch ms), if the record says. */
+  readonly firstReceiveMs?: number;
+}
+
+/** Why the kit stops retrying a record that failed transiently. */
+export const GiveUpReason = {
+  /** Its retry budget (time since the first receive) is spent. */
+  BudgetSpent: 'budget-spent',
+  /** This was its last allowed receive: SQS would move it to the DLQ, without context, on the next. */
+  LastReceive: 'last-receive',
+} as const;
+
+/** One of {@link GiveUpReason}. */
+export type GiveUpReason = (typeof GiveUpReason)[keyof typeof GiveUpReason];
+
+/** Retry after `delaySeconds`, or give up (dead-letter with the failure context). */
+export type RetryDecision =
+  | { readonly kind: 'retry'; readonly delaySeconds: number; readonly elapsedSeconds?: number }
+  | { readonly kind: 'give-up'; readonly reason: GiveUpReason; readonly elapsedSeconds?: number };
+
+/** The budget used when none is given: 1 hour, and the receives derived for it. */
+export function defaultRetryBudget(options: BackoffOptions = {}): RetryBudgetOptions {
+  const { base, max } = growth(options);
+  return {
+    budgetSeconds: RETRY_BUDGET_DEFAULT_SECONDS,
+    maxReceiveCount: Math.min(1000, receivesToCoverBudget({ budgetSeconds: RETRY_BUDGET_DEFAULT_SECONDS, baseSeconds: base, capSeconds: max })),
+  };
+}
+
+/**
+ * Decides what happens to a record that just failed transiently at `nowMs`: give up when
+ * this is its last allowed receive or its budget is spent; otherwise retry after a
+ * full-jitter delay, cut to what is left of the budget (rounded up, so the next try
+ * starts at or after the budget's end and, if it fails again, gives up). An unknown
+ * first receive leaves only the receive count to go by.
+ */
+export function decideRetry(state: RetryState, nowMs: number, budget: RetryBudgetOptions, options: BackoffOptions = {}): RetryDecision {
+  const elapsedSeconds = state.firstReceiveMs === undefined ? undefined : Math.max(0, nowMs - state.firstReceiveMs) / 1000;
+  const known = elapsedSeconds === undefined ? {} : { elapsedSeconds };
+  if (state.receiveCount >= budget.maxReceiveCount) return { kind: 'give-up', reason: GiveUpReason.LastReceive, ...known };
+  if (elapsedSeconds !== undefined && elapsedSeconds >= budget.budgetSeconds) return { kind: 'give-up', reason: GiveUpReason.BudgetSpent, ...known };
+  const drawn = backoffDelaySeconds(state.receiveCount, options);
+  const delaySeconds = elapsedSeconds === undefined ? drawn : Math.min(drawn, Math.ceil(budget.budgetSeconds - elapsedSeconds));
+  return { kind: 'retry', delaySeconds, ...known };
 }

@@ -4,7 +4,8 @@
  */
 import { ConsumerEnv } from '../../contracts/consumer-environment';
 import type { FanoutError } from '../../contracts/errors';
-import { BACKOFF_DEFAULTS } from './backoff';
+import { receivesToCoverBudget } from '../../contracts/retry-budget';
+import { BACKOFF_DEFAULTS, MAX_BACKOFF_SECONDS, RETRY_BUDGET_DEFAULT_SECONDS } from './backoff';
 import { ConsumerConfigurationError } from './errors';
 
 /** The kit's settings, as the environment gives them. */
@@ -20,6 +21,13 @@ export interface ConsumerSettings {
   readonly retryBaseDelaySeconds: number;
   /** Largest backoff ceiling, seconds. @default 300 */
   readonly retryMaxDelaySeconds: number;
+  /** How long a record may keep failing transiently, seconds from its first receive. @default 3600 */
+  readonly retryBudgetSeconds: number;
+  /**
+   * The queue's maxReceiveCount: the receive on which the kit dead-letters a failing record itself.
+   * @default derived from the budget and the backoff (receivesToCoverBudget, contracts/retry-budget.ts)
+   */
+  readonly maxReceiveCount: number;
 }
 
 /** A process environment, or a slice of one. */
@@ -52,6 +60,20 @@ function optionalSeconds(env: Environment, name: string, fallback: number, min: 
   return seconds;
 }
 
+/** SQS's largest maxReceiveCount. */
+const MAX_RECEIVE_COUNT = 1000;
+
+// A receive count from 1 to SQS's 1000, or `fallback` when unset.
+function optionalCount(env: Environment, name: string, fallback: number): number {
+  const value = env[name]?.trim();
+  if (!value) return fallback;
+  const count = Number(value);
+  if (!Number.isSafeInteger(count) || count < 1 || count > MAX_RECEIVE_COUNT) {
+    throw new ConsumerConfigurationError(`${name} must be a whole number from 1 to ${MAX_RECEIVE_COUNT}, got "${env[name]}"`);
+  }
+  return count;
+}
+
 /**
  * The kit's settings from the environment.
  * @throws ConsumerConfigurationError naming the first missing or invalid variable
@@ -75,6 +97,15 @@ export function readConsumerSettings(env: Environment = process.env): ConsumerSe
     retryBaseDelaySeconds,
     `>= ${ConsumerEnv.RetryBaseDelaySeconds} (${retryBaseDelaySeconds})`,
   );
+  const retryBudgetSeconds = optionalSeconds(env, ConsumerEnv.RetryBudgetSeconds, RETRY_BUDGET_DEFAULT_SECONDS, 1, '>= 1');
+  // Unset (tests, tools): the count the definition would derive for a standard queue,
+  // with the cap the kit actually applies.
+  const derivedReceives = receivesToCoverBudget({
+    budgetSeconds: retryBudgetSeconds,
+    baseSeconds: retryBaseDelaySeconds,
+    capSeconds: Math.min(retryMaxDelaySeconds, MAX_BACKOFF_SECONDS),
+  });
+  const maxReceiveCount = optionalCount(env, ConsumerEnv.MaxReceiveCount, Math.min(derivedReceives, MAX_RECEIVE_COUNT));
   const queueUrl = requiredVariable(env, ConsumerEnv.QueueUrl);
   return {
     consumer: requiredVariable(env, ConsumerEnv.ConsumerName),
@@ -87,5 +118,7 @@ export function readConsumerSettings(env: Environment = process.env): ConsumerSe
     schemaRegistryName: requiredVariable(env, ConsumerEnv.SchemaRegistryName),
     retryBaseDelaySeconds,
     retryMaxDelaySeconds,
+    retryBudgetSeconds,
+    maxReceiveCount,
   };
 }

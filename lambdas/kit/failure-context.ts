@@ -27,13 +27,22 @@ export interface OutgoingAttribute {
   readonly BinaryValue?: Uint8Array;
 }
 
-/** The failure context of `record`, which failed with `error` in `consumer`. */
-export function failureContextOf(record: SQSRecord, error: unknown, consumer: string): FailureContext {
+/** `message` cut to `max` characters (the last one an ellipsis) when it is longer. */
+export function truncateErrorMessage(message: string, max: number = MAX_ERROR_MESSAGE_LENGTH): string {
+  if (message.length <= max) return message;
+  return max <= 0 ? '' : `${message.slice(0, max - 1)}…`;
+}
+
+/**
+ * The failure context of `record`, which failed with `error` in `consumer`.
+ * @param note put before the error's message, e.g. why the kit gave up retrying
+ */
+export function failureContextOf(record: SQSRecord, error: unknown, consumer: string, note?: string): FailureContext {
   const err = error instanceof Error ? error : new Error(String(error));
   const firstReceive = Number(record.attributes?.ApproximateFirstReceiveTimestamp);
   return {
     errorName: err.name,
-    errorMessage: err.message.length > MAX_ERROR_MESSAGE_LENGTH ? `${err.message.slice(0, MAX_ERROR_MESSAGE_LENGTH - 1)}…` : err.message,
+    errorMessage: truncateErrorMessage(note === undefined ? err.message : `${note}: ${err.message}`),
     consumer,
     originalMessageId: record.messageId,
     receiveCount: receiveCountOf(record),
@@ -45,6 +54,20 @@ export function failureContextOf(record: SQSRecord, error: unknown, consumer: st
 export function receiveCountOf(record: SQSRecord): number {
   const count = Number(record.attributes?.ApproximateReceiveCount);
   return Number.isFinite(count) && count >= 1 ? count : 1;
+}
+
+/**
+ * When the record was first received, epoch ms: its ApproximateFirstReceiveTimestamp, or,
+ * when a runner leaves that out, its SentTimestamp (earlier: the budget then also counts
+ * the time it waited in the queue, so it ends sooner, never later). Undefined when the
+ * record says neither.
+ */
+export function firstReceiveOf(record: SQSRecord): number | undefined {
+  for (const value of [record.attributes?.ApproximateFirstReceiveTimestamp, record.attributes?.SentTimestamp]) {
+    const ms = Number(value);
+    if (value !== undefined && Number.isFinite(ms) && ms > 0) return ms;
+  }
+  return undefined;
 }
 
 /**
@@ -72,4 +95,63 @@ export function deadLetterAttributes(record: SQSRecord, failure: FailureContext)
     }
   }
   return attributes;
+}
+
+/** SQS's largest message, bytes (1 MiB, the size every Fanout DLQ is created with). */
+export const MAX_SQS_MESSAGE_BYTES = 1_048_576;
+
+/** The limit of queues made before 2025 or by tools that keep SQS's old default, bytes (256 KiB). */
+export const LEGACY_SQS_MESSAGE_BYTES = 262_144;
+
+/**
+ * The size SQS counts for a message, bytes: the body plus, for every attribute, its
+ * name, its data type and its value (UTF-8).
+ */
+export function messageSizeBytes(body: string, attributes: Readonly<Record<string, OutgoingAttribute>>): number {
+  let size = Buffer.byteLength(body, 'utf8');
+  for (const [name, value] of Object.entries(attributes)) {
+    size += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value.DataType, 'utf8');
+    if (value.StringValue !== undefined) size += Buffer.byteLength(value.StringValue, 'utf8');
+    if (value.BinaryValue !== undefined) size += value.BinaryValue.byteLength;
+  }
+  return size;
+}
+
+/**
+ * The DLQ copy's attributes made to fit `maxBytes` with `body`: the body is never
+ * touched (a redrive must deliver the same envelope). First the error message is cut,
+ * down to nothing if need be, then the original attributes copied after the failure
+ * context are left out, last first. The failure context's other fields are small and
+ * always kept, so the result may still be too big only for a body at the limit itself:
+ * the send then fails and the record is retried, never lost.
+ */
+export function fitDeadLetterAttributes(
+  body: string,
+  attributes: Readonly<Record<string, OutgoingAttribute>>,
+  maxBytes: number = MAX_SQS_MESSAGE_BYTES,
+): Record<string, OutgoingAttribute> {
+  const fitted: Record<string, OutgoingAttribute> = { ...attributes };
+  let excess = messageSizeBytes(body, fitted) - maxBytes;
+  if (excess <= 0) return fitted;
+  const message = fitted[FailureAttribute.ErrorMessage]?.StringValue;
+  if (message !== undefined) {
+    // Cut by characters, then check in bytes: a multi-byte text may need a second cut.
+    let keep = Math.max(0, message.length - excess - 1);
+    for (;;) {
+      const cut = truncateErrorMessage(message, keep) || '…';
+      fitted[FailureAttribute.ErrorMessage] = { DataType: 'String', StringValue: cut };
+      excess = messageSizeBytes(body, fitted) - maxBytes;
+      if (excess <= 0 || keep === 0) break;
+      keep = Math.max(0, keep - excess);
+    }
+    if (excess <= 0) return fitted;
+  }
+  const context = new Set<string>(Object.values(FailureAttribute));
+  for (const name of Object.keys(fitted).reverse()) {
+    if (excess <= 0) break;
+    if (context.has(name)) continue;
+    delete fitted[name];
+    excess = messageSizeBytes(body, fitted) - maxBytes;
+  }
+  return fitted;
 }

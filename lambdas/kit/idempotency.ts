@@ -12,6 +12,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import type { Outcome } from './consumer';
+import { IdempotencyCleanupError } from './errors';
 
 /** What running work through the gate did. */
 export interface GateResult {
@@ -28,6 +29,8 @@ export interface IdempotencyGate {
   /**
    * Runs `work` unless `eventId` was already applied successfully.
    * When `work` throws, nothing is recorded and a later try runs it again.
+   * @throws what `work` threw, unchanged
+   * @throws IdempotencyCleanupError with what `work` threw as its cause, when the in-progress record of the failed try could not be removed
    * @throws IdempotencyAlreadyInProgressError (transient) while another invocation applies the same event
    */
   once(eventId: string, work: () => Promise<Outcome>): Promise<GateResult>;
@@ -44,6 +47,8 @@ export interface IdempotencyGateOptions {
 
 interface Work {
   ran: boolean;
+  /** Set when `run` threw: what it threw. */
+  failure?: { readonly error: unknown };
   readonly run: () => Promise<Outcome>;
 }
 
@@ -55,7 +60,12 @@ export function createIdempotencyGate(options: IdempotencyGateOptions): Idempote
   const applyOnce = makeIdempotent(
     async (_key: { readonly eventId: string }, work: Work): Promise<Outcome> => {
       work.ran = true;
-      return work.run();
+      try {
+        return await work.run();
+      } catch (error) {
+        work.failure = { error };
+        throw error;
+      }
     },
     { persistenceStore: options.persistenceStore, config, dataIndexArgument: 0, keyPrefix: options.consumer },
   );
@@ -65,7 +75,17 @@ export function createIdempotencyGate(options: IdempotencyGateOptions): Idempote
     },
     async once(eventId, run) {
       const work: Work = { ran: false, run };
-      const outcome = await applyOnce({ eventId }, work);
+      let outcome: Outcome;
+      try {
+        outcome = await applyOnce({ eventId }, work);
+      } catch (error) {
+        // Powertools replaces the function's error with its own when deleting the
+        // in-progress record then fails, and that one carries only the store's error: a
+        // permanent failure would be retried as transient. Keep the function's error as
+        // the cause, so it still decides.
+        if (work.failure && error !== work.failure.error) throw new IdempotencyCleanupError(work.failure.error, error);
+        throw error;
+      }
       return { outcome, duplicate: !work.ran };
     },
   };

@@ -20,6 +20,7 @@ import { GlueClient } from '@aws-sdk/client-glue';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ContractResolver } from '../../contracts/contract-resolver';
 import { GlueContractResolver } from '../../contracts/glue-registry';
+import { CONSUMER_SDK_TIMEOUTS, withSdkTimeouts } from '../../contracts/sdk-client-config';
 import type { BackoffOptions } from './backoff';
 import { createBatchHandler, type SqsBatchHandler } from './batch-handler';
 import type { ConsumerHandlers } from './consumer';
@@ -82,7 +83,8 @@ export function createConsumerRuntime(env: Readonly<Record<string, string | unde
   const tracer = new Tracer({ serviceName });
   const metrics = new Metrics({ serviceName, namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'Fanout' });
   // Region, credentials and endpoint (AWS_ENDPOINT_URL locally) come from the environment.
-  const clientConfig = { ...options.clientConfig };
+  // Bounded calls: a stalled dependency becomes a retry inside the function timeout, not a timed-out invocation.
+  const clientConfig = withSdkTimeouts({ ...options.clientConfig }, CONSUMER_SDK_TIMEOUTS);
   const sqs = tracer.captureAWSv3Client(new SQSClient(clientConfig));
   const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig));
   const resolver =
@@ -115,6 +117,7 @@ export function createConsumerRuntime(env: Readonly<Record<string, string | unde
         metrics: metricSink,
         tracer: powertoolsRecordTracer(tracer),
         backoff,
+        retryBudget: { budgetSeconds: settings.retryBudgetSeconds, maxReceiveCount: settings.maxReceiveCount },
       });
       return createBatchHandler({
         processor: processor as RecordProcessor<unknown>,

@@ -4,7 +4,15 @@
  */
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { deadLetterAttributes, type FailureContext } from './failure-context';
+import {
+  deadLetterAttributes,
+  fitDeadLetterAttributes,
+  LEGACY_SQS_MESSAGE_BYTES,
+  MAX_SQS_MESSAGE_BYTES,
+  messageSizeBytes,
+  type FailureContext,
+  type OutgoingAttribute,
+} from './failure-context';
 
 /** Where permanently failed messages go. */
 export interface DeadLetterTarget {
@@ -15,15 +23,28 @@ export interface DeadLetterTarget {
 
 /**
  * Sends a copy of `record` (its body unchanged, so a redrive delivers the same envelope)
- * to the DLQ with the failure context as message attributes.
+ * to the DLQ with the failure context as message attributes, cut to fit SQS's 1 MiB
+ * (the error text first, never the body). Should that copy be over 256 KiB and the send
+ * fail, it is sent once more cut to 256 KiB, for a DLQ still at SQS's old limit.
  * @throws the SDK's error when the send fails: the caller must then not acknowledge the record
  */
 export async function sendToDeadLetterQueue(sqs: SQSClient, target: DeadLetterTarget, record: SQSRecord, failure: FailureContext): Promise<void> {
+  const attributes = fitDeadLetterAttributes(record.body, deadLetterAttributes(record, failure), MAX_SQS_MESSAGE_BYTES);
+  try {
+    await send(sqs, target, record, attributes);
+  } catch (error) {
+    if (messageSizeBytes(record.body, attributes) <= LEGACY_SQS_MESSAGE_BYTES) throw error;
+    // Which limit the DLQ has is not known here, and SQS says "too long" only in words.
+    await send(sqs, target, record, fitDeadLetterAttributes(record.body, attributes, LEGACY_SQS_MESSAGE_BYTES));
+  }
+}
+
+async function send(sqs: SQSClient, target: DeadLetterTarget, record: SQSRecord, attributes: Record<string, OutgoingAttribute>): Promise<void> {
   await sqs.send(
     new SendMessageCommand({
       QueueUrl: target.queueUrl,
       MessageBody: record.body,
-      MessageAttributes: deadLetterAttributes(record, failure),
+      MessageAttributes: attributes,
       ...(target.fifo && {
         // Keep the original group so a redrive restores per-group order.
         MessageGroupId: record.attributes?.MessageGroupId ?? 'dead-letters',

@@ -19,6 +19,11 @@ export const KitMetric = {
   PermanentFailure: 'PermanentFailure',
   /** Records that failed and will be retried with backoff. */
   TransientFailure: 'TransientFailure',
+  /**
+   * Records that kept failing transiently until their retry budget was spent (or their
+   * last allowed receive came): sent to the DLQ with their failure context by the kit.
+   */
+  RetryBudgetSpent: 'RetryBudgetSpent',
   /** Milliseconds from the envelope's `time` to the effect being applied. */
   EndToEndLatency: 'EndToEndLatency',
 } as const;

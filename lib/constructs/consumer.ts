@@ -46,6 +46,7 @@ export type ConsumerSettings = Pick<
   | 'batchSize'
   | 'batchingWindowSeconds'
   | 'maxConcurrency'
+  | 'retryBudgetSeconds'
   | 'maxReceiveCount'
   | 'timeoutSeconds'
   | 'memoryMiB'
@@ -76,7 +77,7 @@ export interface ConsumerProps {
   readonly idempotencyTable: IdempotencyTable;
   /** Where effects go. */
   readonly downstream: ConsumerDownstream;
-  /** Batch size, window, concurrency, receives, timeout, memory, visibility timeout and retry backoff, as resolved. */
+  /** Batch size, window, concurrency, retry budget, receives, timeout, memory, visibility timeout and retry backoff, as resolved. */
   readonly settings: ConsumerSettings;
   /** What it does, in a sentence (the function's description). @default none */
   readonly description?: string;
@@ -110,6 +111,15 @@ export const QUEUE_RETENTION = Duration.days(PIPELINE_DEFAULTS.queueRetentionDay
  * it arrives again; one day more covers the clock.
  */
 export const DEFAULT_IDEMPOTENCY_EXPIRY = Duration.days(PIPELINE_DEFAULTS.queueRetentionDays + PIPELINE_DEFAULTS.dlqRetentionDays + 1);
+
+/**
+ * The largest SQS message, bytes (1 MiB, allowed since 2025), set on every queue of a
+ * consumer. The DLQs must hold what the queue holds plus the failure context the kit
+ * adds (about 1.3 KB of attributes), which a near-256 KiB event would not fit at the old
+ * default. The queue gets it too: SNS delivers at most 256 KiB, but a message redriven
+ * from the DLQ comes back with its context attributes on top.
+ */
+export const MAX_MESSAGE_SIZE_BYTES = 1_048_576;
 
 /** SQS limits a queue name to 80 characters. */
 export const MAX_QUEUE_NAME_LENGTH = 80;
@@ -153,8 +163,10 @@ export const QUEUE_CONSUME_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage',
 /**
  * Everything one consumer needs, wired safely:
  * - a queue and a dead-letter queue, both encrypted with the topic's key and TLS-only,
- *   both keeping messages 14 days; the queue redrives to the DLQ after `maxReceiveCount`
- *   receives, the DLQ allows console redrive back to this queue only;
+ *   the DLQs keeping messages 14 days, the queue 7, all taking messages up to 1 MiB; the
+ *   queue redrives to the DLQ after `maxReceiveCount` receives (derived from the retry
+ *   budget; the kit dead-letters with context on the last), the DLQ allows console
+ *   redrive back to this queue only;
  * - an SNS subscription with raw message delivery, the filter policy and its scope,
  *   and a subscription DLQ (same key, so SNS can encrypt into it) for messages SNS
  *   cannot deliver to the queue;
@@ -212,6 +224,8 @@ export class Consumer extends Construct {
     const topic = props.topic;
     const encryption = { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: topic.key, enforceSSL: true } as const;
     const fifoProps = fifo ? { fifo: true } : {};
+    // aws-cdk-lib validates 1,024 to 1,048,576 bytes, so the L2 prop takes 1 MiB as it is.
+    const sizeProps = { maxMessageSizeBytes: MAX_MESSAGE_SIZE_BYTES } as const;
 
     // The DLQ names its source queue (console redrive is allowed from it alone). The ARN
     // is built from the fixed name: the queue refers to the DLQ in its redrive policy,
@@ -221,6 +235,7 @@ export class Consumer extends Construct {
       queueName: names.deadLetterQueue,
       ...fifoProps,
       ...encryption,
+      ...sizeProps,
       retentionPeriod: DLQ_RETENTION,
       redriveAllowPolicy: {
         redrivePermission: sqs.RedrivePermission.BY_QUEUE,
@@ -232,6 +247,7 @@ export class Consumer extends Construct {
       queueName: names.queue,
       ...fifoProps,
       ...encryption,
+      ...sizeProps,
       visibilityTimeout: Duration.seconds(settings.visibilityTimeoutSeconds),
       retentionPeriod: QUEUE_RETENTION,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
@@ -241,6 +257,7 @@ export class Consumer extends Construct {
       queueName: names.subscriptionDeadLetterQueue,
       ...fifoProps,
       ...encryption,
+      ...sizeProps,
       retentionPeriod: DLQ_RETENTION,
     });
     Validations.of(this.subscriptionDeadLetterQueue).acknowledge({
@@ -305,6 +322,9 @@ export class Consumer extends Construct {
       [ConsumerEnv.Fifo]: String(fifo),
       [ConsumerEnv.RetryBaseDelaySeconds]: String(settings.retryBaseDelaySeconds),
       [ConsumerEnv.RetryMaxDelaySeconds]: String(settings.retryMaxDelaySeconds),
+      [ConsumerEnv.RetryBudgetSeconds]: String(settings.retryBudgetSeconds),
+      // The same count as the redrive policy: the kit dead-letters on it, with the failure context.
+      [ConsumerEnv.MaxReceiveCount]: String(settings.maxReceiveCount),
       POWERTOOLS_SERVICE_NAME: props.consumerName,
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
     };

@@ -99,7 +99,9 @@ describe('alarmCatalog', () => {
           description: 'Handles sign-ups only.',
           topic: 'events',
           eventTypes: ['user.signed-up'],
-          maxReceiveCount: 3,
+          // The smallest budget its 180 s visibility timeout allows; 20 receives is above the 13 it needs.
+          retryBudgetSeconds: 180,
+          maxReceiveCount: 20,
           entry: 'lambdas/consumers/crm-sync/handler.ts',
         },
       ],
@@ -116,15 +118,17 @@ describe('alarmCatalog', () => {
     expect(spec('both', AlarmKind.FunctionDuration)).toMatchObject({ threshold: 5600, thresholdUnit: 'milliseconds' });
     expect(spec('signups', AlarmKind.FunctionDuration).threshold).toBe(24_000);
     expect(spec('both', AlarmKind.FunctionThrottles).meaning).toContain('caps concurrency at 9');
-    expect(spec('both', AlarmKind.DlqDepth).meaning).toContain('failed 5 times');
-    expect(spec('signups', AlarmKind.DlqDepth).meaning).toContain('failed 3 times');
+    expect(spec('both', AlarmKind.DlqDepth).meaning).toContain('for its whole retry budget (3600 s from its first try');
+    expect(spec('both', AlarmKind.DlqDepth).meaning).toContain('was received 49 times without an answer');
+    expect(spec('signups', AlarmKind.DlqDepth).meaning).toContain('for its whole retry budget (180 s from its first try');
+    expect(spec('signups', AlarmKind.DlqDepth).meaning).toContain('was received 20 times without an answer');
   });
 
   it('on FIFO, the DLQ alarm says a message may have been held behind a failing one of its group', () => {
     const billing = alarmCatalog(sample).find((s) => s.id === `billing-sync-${AlarmKind.DlqDepth}`)!;
-    expect(billing.meaning).toContain('was received 15 times without succeeding (it failed, timed out, or was held behind a failing event of its message group)');
+    expect(billing.meaning).toContain('was received 59 times without succeeding (its tries crashed or timed out, or it was held behind a failing event of its message group)');
     const crm = alarmCatalog(sample).find((s) => s.id === `crm-sync-${AlarmKind.DlqDepth}`)!;
-    expect(crm.meaning).toContain('failed 5 times');
+    expect(crm.meaning).toContain('was received 49 times without an answer');
     expect(crm.meaning).not.toContain('message group');
   });
 });

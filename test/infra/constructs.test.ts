@@ -117,9 +117,11 @@ describe('Consumer defaults (applied once, by resolvePipeline, and rendered as r
     });
   });
 
-  it('30 s timeout, 256 MiB, 6 x 30 s visibility, 5 receives, logs kept a month, 22-day idempotency', () => {
+  it('30 s timeout, 256 MiB, 6 x 30 s visibility, a 1 h retry budget and the 49 receives it needs, logs kept a month, 22-day idempotency', () => {
     expect(json.Resources[id(f.consumer.function)].Properties).toMatchObject({ Timeout: 30, MemorySize: 256 });
-    expect(json.Resources[id(f.consumer.queue)].Properties).toMatchObject({ VisibilityTimeout: 180, RedrivePolicy: { maxReceiveCount: 5 } });
+    expect(json.Resources[id(f.consumer.queue)].Properties).toMatchObject({ VisibilityTimeout: 180, RedrivePolicy: { maxReceiveCount: 49 } });
+    expect(f.consumer.environment[ConsumerEnv.RetryBudgetSeconds]).toBe('3600');
+    expect(f.consumer.environment[ConsumerEnv.MaxReceiveCount]).toBe('49');
     expect(f.consumer.environment[ConsumerEnv.RetryBaseDelaySeconds]).toBe('10');
     expect(f.consumer.environment[ConsumerEnv.RetryMaxDelaySeconds]).toBe('300');
     expect(json.Resources[id(f.consumer.logGroup)].Properties.RetentionInDays).toBe(30);
@@ -238,14 +240,14 @@ describe('Consumer renders the resolved settings, computing none of its own', ()
     };
   };
 
-  it('FIFO: the resolved maxReceiveCount (5 + batch size) and no batching window', () => {
+  it('FIFO: the resolved maxReceiveCount (49 for the budget + the batch size) and no batching window', () => {
     const settings = resolvedSettings(true);
-    expect(settings.maxReceiveCount).toBe(15);
+    expect(settings.maxReceiveCount).toBe(59);
     const stack = newStack();
     const consumer = consumerIn(stack, true, settings);
     const { queue, mapping } = rendered(stack, consumer);
     expect(consumer.fifo).toBe(true);
-    expect(queue.RedrivePolicy.maxReceiveCount).toBe(15);
+    expect(queue.RedrivePolicy.maxReceiveCount).toBe(59);
     expect(queue.VisibilityTimeout).toBe(settings.visibilityTimeoutSeconds);
     // Lambda accepts no batching window on FIFO: resolvePipeline refuses one, the construct sets none.
     expect(mapping.MaximumBatchingWindowInSeconds).toBeUndefined();
@@ -257,7 +259,9 @@ describe('Consumer renders the resolved settings, computing none of its own', ()
       batchSize: 50,
       batchingWindowSeconds: 4,
       maxConcurrency: 7,
-      maxReceiveCount: 3,
+      // 124 s (the visibility timeout) with backoff 2..90 s needs 18 receives: 20 adds margin.
+      retryBudgetSeconds: 124,
+      maxReceiveCount: 20,
       timeoutSeconds: 20,
       memoryMiB: 512,
       retryBaseDelaySeconds: 2,
@@ -269,7 +273,9 @@ describe('Consumer renders the resolved settings, computing none of its own', ()
     const consumer = consumerIn(stack, false, settings);
     const { queue, mapping, function: fn } = rendered(stack, consumer);
     expect(queue.VisibilityTimeout).toBe(124);
-    expect(queue.RedrivePolicy.maxReceiveCount).toBe(3);
+    expect(queue.RedrivePolicy.maxReceiveCount).toBe(20);
+    expect(consumer.environment[ConsumerEnv.RetryBudgetSeconds]).toBe('124');
+    expect(consumer.environment[ConsumerEnv.MaxReceiveCount]).toBe('20');
     expect(mapping).toMatchObject({ BatchSize: 50, MaximumBatchingWindowInSeconds: 4, ScalingConfig: { MaximumConcurrency: 7 } });
     expect(fn).toMatchObject({ Timeout: 20, MemorySize: 512 });
     expect(consumer.environment[ConsumerEnv.RetryBaseDelaySeconds]).toBe('2');

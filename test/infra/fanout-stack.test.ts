@@ -135,10 +135,10 @@ describe.each(CONSUMERS)('consumer %s', (name) => {
     expect(queueRetention).toBeLessThan(props(synth.logicalId(c.deadLetterQueue)).MessageRetentionPeriod);
   });
 
-  it('queue: FIFO consumers get maxReceiveCount above the batch size (held messages count receives too)', () => {
+  it('queue: maxReceiveCount covers the 1 h retry budget, plus the batch size on FIFO (held messages count receives too)', () => {
     const r = resolved(name);
     const redrive = props(synth.logicalId(consumer(name).queue)).RedrivePolicy;
-    expect(redrive.maxReceiveCount).toBe(r.fifo ? 5 + r.batchSize : 5);
+    expect(redrive.maxReceiveCount).toBe(r.fifo ? 49 + r.batchSize : 49);
     if (r.fifo) expect(redrive.maxReceiveCount).toBeGreaterThan(r.batchSize);
   });
 
@@ -247,6 +247,8 @@ describe.each(CONSUMERS)('consumer %s', (name) => {
       [ConsumerEnv.Fifo]: String(resolved(name).fifo),
       [ConsumerEnv.RetryBaseDelaySeconds]: '10',
       [ConsumerEnv.RetryMaxDelaySeconds]: '300',
+      [ConsumerEnv.RetryBudgetSeconds]: '3600',
+      [ConsumerEnv.MaxReceiveCount]: String(resolved(name).maxReceiveCount),
       POWERTOOLS_SERVICE_NAME: name,
       POWERTOOLS_METRICS_NAMESPACE: 'Fanout/fanout-sample',
     });

@@ -56,6 +56,14 @@ const DOCUMENT_CLIENT_ACTIONS: Record<string, string> = {
   TransactWrite: 'TransactWriteItems',
 };
 
+// A DynamoDB transaction has no IAM action of its own: each of its items is authorized as
+// the single-item action it performs (DynamoDB developer guide, "Using IAM with DynamoDB
+// transactions"). The kinds of item a source puts in TransactItems, by that action.
+const TRANSACTION_ITEM_ACTIONS: Record<string, string> = { Update: 'UpdateItem', Put: 'PutItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' };
+function transactionItemActions(source: string): string[] {
+  return [...source.matchAll(/\{\s*(Update|Put|Delete|ConditionCheck)\s*:/g)].map((m) => `dynamodb:${TRANSACTION_ITEM_ACTIONS[m[1]!]!}`);
+}
+
 // SQS batch calls are authorized as their single-message action.
 const sqsAction = (command: string) => `sqs:${command.replace(/Batch$/, '')}`;
 
@@ -67,7 +75,8 @@ describe('granted actions equal the calls the code makes', () => {
       const low = importedFrom(source, '@aws-sdk/client-dynamodb');
       const document = importedFrom(source, '@aws-sdk/lib-dynamodb');
       for (const command of commandsSent(source)) {
-        if (low.has(command)) actions.push(`dynamodb:${command}`);
+        if (command === 'TransactWriteItems' && low.has(command)) actions.push(...transactionItemActions(source));
+        else if (low.has(command)) actions.push(`dynamodb:${command}`);
         else if (document.has(command)) actions.push(`dynamodb:${DOCUMENT_CLIENT_ACTIONS[command] ?? command}`);
       }
     }

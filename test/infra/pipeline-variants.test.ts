@@ -30,7 +30,9 @@ const definition: PipelineDefinition = {
       batchSize: 50,
       batchingWindowSeconds: 5,
       maxConcurrency: 5,
-      maxReceiveCount: 3,
+      // The smallest budget its 200 s visibility timeout allows needs 14 receives; 20 adds margin.
+      retryBudgetSeconds: 200,
+      maxReceiveCount: 20,
       timeoutSeconds: 10,
       memoryMiB: 512,
       visibilityTimeoutSeconds: 200,
@@ -102,7 +104,7 @@ describe('a consumer with an HTTP downstream and its own settings', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
     expect(props(synth.logicalId(webhook.function))).toMatchObject({ Timeout: 10, MemorySize: 512 });
-    expect(props(synth.logicalId(webhook.queue))).toMatchObject({ VisibilityTimeout: 200, RedrivePolicy: { maxReceiveCount: 3 } });
+    expect(props(synth.logicalId(webhook.queue))).toMatchObject({ VisibilityTimeout: 200, RedrivePolicy: { maxReceiveCount: 20 } });
     // The default attribute filter on the event types it handles.
     expect(props(synth.logicalId(webhook.subscription))).toMatchObject({ FilterPolicy: { type: ['order.placed'] }, FilterPolicyScope: 'MessageAttributes' });
   });
@@ -113,7 +115,7 @@ describe('a consumer with an HTTP downstream and its own settings', () => {
     expect(alarm('variants-webhook-queue-depth').Threshold).toBe(300);
     expect(alarm('variants-webhook-oldest-message-age').Threshold).toBe(30);
     expect(alarm('variants-webhook-function-duration').Threshold).toBe(8000);
-    expect(alarm('variants-webhook-dlq-depth').AlarmDescription).toMatch(/failed 3 times.* Runbook: RUNBOOK\.md#webhook-dlq-depth$/);
+    expect(alarm('variants-webhook-dlq-depth').AlarmDescription).toMatch(/retry budget \(200 s from its first try.*was received 20 times.* Runbook: RUNBOOK\.md#webhook-dlq-depth$/);
   });
 });
 

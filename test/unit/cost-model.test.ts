@@ -39,6 +39,7 @@ function consumer(overrides: Partial<ResolvedConsumer>): ResolvedConsumer {
     batchSize: 10,
     batchingWindowSeconds: 0,
     maxConcurrency: 2,
+    retryBudgetSeconds: 3600,
     maxReceiveCount: 5,
     timeoutSeconds: 30,
     memoryMiB: 1024,

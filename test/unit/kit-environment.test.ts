@@ -27,6 +27,9 @@ describe('consumer settings from the environment', () => {
       // Unset: the kit's defaults.
       retryBaseDelaySeconds: 10,
       retryMaxDelaySeconds: 300,
+      retryBudgetSeconds: 3600,
+      // What the definition derives for a standard queue with a 1 h budget and the default backoff.
+      maxReceiveCount: 49,
     });
   });
 

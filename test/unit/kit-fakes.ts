@@ -72,7 +72,8 @@ export function sqsRecord(
       ApproximateReceiveCount: String(options.receiveCount ?? 1),
       SentTimestamp: '1764322200000',
       SenderId: 'AIDA',
-      ApproximateFirstReceiveTimestamp: String(options.firstReceiveMs ?? 1764322200500),
+      // Received just now unless a test says otherwise: a record first received long ago has spent its retry budget.
+      ApproximateFirstReceiveTimestamp: String(options.firstReceiveMs ?? Date.now()),
       ...(options.groupId !== undefined && { MessageGroupId: options.groupId, MessageDeduplicationId: messageId, SequenceNumber: '1' }),
     },
     messageAttributes: attributes,

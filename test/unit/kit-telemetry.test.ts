@@ -22,8 +22,8 @@ describe('Powertools metric sink', () => {
     expect(published).toBe(1);
   });
 
-  it('names exactly the six metrics every consumer emits', () => {
-    expect(Object.values(KitMetric).sort()).toEqual(['Duplicate', 'EndToEndLatency', 'PermanentFailure', 'Processed', 'Stale', 'TransientFailure']);
+  it('names exactly the seven metrics every consumer emits', () => {
+    expect(Object.values(KitMetric).sort()).toEqual(['Duplicate', 'EndToEndLatency', 'PermanentFailure', 'Processed', 'RetryBudgetSpent', 'Stale', 'TransientFailure']);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { fifoMaxReceiveCount, resolvePipeline, PipelineDefinitionError, type PipelineDefinition } from '../../lib/pipeline-definition';
+import { budgetShortfallBound, receivesToCoverBudget, RETRY_BUDGET_RISK } from '../../contracts/retry-budget';
+import { derivedMaxReceiveCount, resolvePipeline, PipelineDefinitionError, type PipelineDefinition } from '../../lib/pipeline-definition';
 import { samplePipeline } from '../../lib/sample-pipeline';
 
 const SCHEMAS = join(import.meta.dirname, '../../schemas');
@@ -27,7 +28,8 @@ describe('resolvePipeline', () => {
   it('applies defaults to the sample pipeline', () => {
     const pipeline = resolvePipeline(samplePipeline, SCHEMAS);
     const crm = pipeline.consumers.find((c) => c.name === 'crm-sync')!;
-    expect(crm.maxReceiveCount).toBe(5);
+    expect(crm.retryBudgetSeconds).toBe(3600);
+    expect(crm.maxReceiveCount).toBe(49);
     expect(crm.visibilityTimeoutSeconds).toBe(180);
     expect(crm.filter).toEqual({ scope: 'MessageAttributes', policy: { type: ['user.signed-up', 'user.profile-updated'] } });
     expect(crm.peakEventsPerSecond).toBe(70);
@@ -75,31 +77,93 @@ describe('resolvePipeline', () => {
     expectFieldError(withChange((d) => (d.topics[0].archiveRetentionDays = 3)), 'topics[0].archiveRetentionDays', /FIFO/);
   });
 
-  describe('maxReceiveCount on FIFO (held messages are received with a failing head)', () => {
+  describe('retry budget: maxReceiveCount follows from it', () => {
     const billing = (definition: PipelineDefinition) => resolvePipeline(definition, SCHEMAS).consumers.find((c) => c.name === 'billing-sync')!;
+    const crm = (definition: PipelineDefinition) => resolvePipeline(definition, SCHEMAS).consumers[0]!;
+    const defaults = { budgetSeconds: 3600, baseSeconds: 10, capSeconds: 300 };
 
-    it('defaults to 5 + the batch size on FIFO, 5 on a standard queue', () => {
-      expect(fifoMaxReceiveCount(10)).toBe(15);
-      expect(billing(samplePipeline).maxReceiveCount).toBe(15);
-      expect(billing(withChange((d) => (d.consumers[2].batchSize = 3))).maxReceiveCount).toBe(8);
+    it('defaults to a 1 hour budget and the receives that outlast it: 49, + the batch size on FIFO', () => {
+      // The old default, 5 receives with base 10 s, spanned a median 75 s: a 2-minute outage dead-lettered ~95%.
+      expect(receivesToCoverBudget(defaults)).toBe(49);
+      expect(derivedMaxReceiveCount(defaults, false, 10)).toBe(49);
+      expect(derivedMaxReceiveCount(defaults, true, 10)).toBe(59);
       const standard = resolvePipeline(samplePipeline, SCHEMAS).consumers.filter((c) => !c.fifo);
-      expect(standard.map((c) => c.maxReceiveCount)).toEqual([5, 5]);
+      expect(standard.map((c) => [c.retryBudgetSeconds, c.maxReceiveCount])).toEqual([
+        [3600, 49],
+        [3600, 49],
+      ]);
+      expect(billing(samplePipeline)).toMatchObject({ retryBudgetSeconds: 3600, maxReceiveCount: 59 });
+      expect(billing(withChange((d) => (d.consumers[2].batchSize = 3))).maxReceiveCount).toBe(52);
     });
 
-    it('rejects a FIFO maxReceiveCount not above the batch size, naming the field', () => {
-      expectFieldError(withChange((d) => (d.consumers[2].maxReceiveCount = 10)), 'consumers[2].maxReceiveCount', /must be above the batch size \(10\) on FIFO/);
-      expectFieldError(withChange((d) => (d.consumers[2].maxReceiveCount = 5)), 'consumers[2].maxReceiveCount', /held behind a failing message/);
+    it('derives the count from the budget and the backoff', () => {
+      expect(crm(withChange((d) => (d.consumers[0].retryBudgetSeconds = 600))).maxReceiveCount).toBe(receivesToCoverBudget({ ...defaults, budgetSeconds: 600 }));
+      const longer = crm(withChange((d) => (d.consumers[0].retryBudgetSeconds = 4 * 3600)));
+      // Above the expected count (4 h / 150 s per delay at the cap); the margin shrinks relative to it as the budget grows.
+      expect(longer.maxReceiveCount).toBeGreaterThan((4 * 3600) / 150);
+      expect(longer.maxReceiveCount).toBeLessThan(49 * 4);
+      const slower = crm(withChange((d) => Object.assign(d.consumers[0], { retryBaseDelaySeconds: 60, retryMaxDelaySeconds: 900 })));
+      expect(slower.maxReceiveCount).toBe(receivesToCoverBudget({ budgetSeconds: 3600, baseSeconds: 60, capSeconds: 900 }));
+      expect(slower.maxReceiveCount).toBeLessThan(49);
+    });
+
+    it('the derived count covers the budget: one fewer delay is too few, and random draws never fall short', () => {
+      for (const budget of [defaults, { budgetSeconds: 20, baseSeconds: 1, capSeconds: 4 }, { budgetSeconds: 600, baseSeconds: 5, capSeconds: 60 }]) {
+        const receives = receivesToCoverBudget(budget);
+        expect(budgetShortfallBound(budget, receives - 1)).toBeLessThanOrEqual(RETRY_BUDGET_RISK);
+        expect(budgetShortfallBound(budget, receives - 2)).toBeGreaterThan(RETRY_BUDGET_RISK);
+        // The bound is an upper bound: 20,000 simulated outages never run out of receives early.
+        let short = 0;
+        for (let trial = 0; trial < 20_000; trial++) {
+          let elapsed = 0;
+          for (let i = 1; i < receives; i++) elapsed += Math.floor(Math.random() * (Math.min(budget.capSeconds, budget.baseSeconds * 2 ** (i - 1)) + 1));
+          if (elapsed < budget.budgetSeconds) short += 1;
+        }
+        expect(short).toBe(0);
+      }
+      // What the margin is for: at the expected count (28 delays) about half of all events fall short.
+      expect(budgetShortfallBound(defaults, 28)).toBeGreaterThan(0.5);
+    });
+
+    it('rejects an explicit maxReceiveCount that cannot cover the budget, saying the minimum', () => {
+      expectFieldError(withChange((d) => (d.consumers[0].maxReceiveCount = 5)), 'consumers[0].maxReceiveCount', /5 cannot cover the retry budget of 3600s .*at least 49 receives/);
+      expectFieldError(withChange((d) => (d.consumers[2].maxReceiveCount = 15)), 'consumers[2].maxReceiveCount', /at least 59 receives \(including 10, the batch size, for messages held behind a failing message/);
+      expectFieldError(withChange((d) => (d.consumers[0].maxReceiveCount = 1001)), 'consumers[0].maxReceiveCount', /integer from 1 to 1000/);
+    });
+
+    it('accepts an explicit maxReceiveCount at or above the minimum, and a small one with a small budget', () => {
+      expect(crm(withChange((d) => (d.consumers[0].maxReceiveCount = 49))).maxReceiveCount).toBe(49);
+      expect(billing(withChange((d) => (d.consumers[2].maxReceiveCount = 100))).maxReceiveCount).toBe(100);
+      const small = crm(withChange((d) => Object.assign(d.consumers[0], { retryBudgetSeconds: 180, maxReceiveCount: receivesToCoverBudget({ ...defaults, budgetSeconds: 180 }) })));
+      expect(small.retryBudgetSeconds).toBe(180);
+    });
+
+    it('rejects a budget that is not a positive integer, naming the field', () => {
+      expectFieldError(withChange((d) => (d.consumers[0].retryBudgetSeconds = 0)), 'consumers[0].retryBudgetSeconds', /positive integer/);
+      expectFieldError(withChange((d) => (d.consumers[0].retryBudgetSeconds = 90.5)), 'consumers[0].retryBudgetSeconds', /positive integer/);
+    });
+
+    it('rejects a budget shorter than the visibility timeout (one timed-out try would spend it)', () => {
+      expectFieldError(withChange((d) => (d.consumers[0].retryBudgetSeconds = 179)), 'consumers[0].retryBudgetSeconds', /less than the visibility timeout \(180s\)/);
+      // A long function timeout raises the default budget with its visibility timeout.
+      expect(crm(withChange((d) => (d.consumers[0].timeoutSeconds = 900)))).toMatchObject({ visibilityTimeoutSeconds: 5400, retryBudgetSeconds: 5400 });
+    });
+
+    it('rejects a budget over half the queue retention: an expired message is deleted, not dead-lettered', () => {
+      expectFieldError(withChange((d) => (d.consumers[0].retryBudgetSeconds = 4 * 86_400)), 'consumers[0].retryBudgetSeconds', /half the queue's 7-day retention/);
+    });
+
+    it('rejects a budget that needs more receives than SQS allows', () => {
+      expectFieldError(withChange((d) => (d.consumers[0].retryBudgetSeconds = 3 * 86_400)), 'consumers[0].retryBudgetSeconds', /needs \d+ receives .*more than SQS's 1000: raise retryMaxDelaySeconds/);
+      expect(crm(withChange((d) => Object.assign(d.consumers[0], { retryBudgetSeconds: 3 * 86_400, retryMaxDelaySeconds: 3600 }))).maxReceiveCount).toBeLessThanOrEqual(1000);
+    });
+
+    it('rejects receives x visibility timeout beyond the retention (a message timing out every try must be dead-lettered before it expires)', () => {
       expectFieldError(
-        withChange((d) => Object.assign(d.consumers[2], { batchSize: 4, maxReceiveCount: 4 })),
-        'consumers[2].maxReceiveCount',
-        /above the batch size \(4\)/,
+        withChange((d) => Object.assign(d.consumers[0], { retryBudgetSeconds: 86_400, retryMaxDelaySeconds: 3600, visibilityTimeoutSeconds: 43_200 })),
+        'consumers[0].maxReceiveCount',
+        /x the visibility timeout \(43200s\) is not less than the queue's 7-day retention/,
       );
-    });
-
-    it('accepts a FIFO maxReceiveCount above the batch size, and any valid one on a standard queue', () => {
-      expect(billing(withChange((d) => (d.consumers[2].maxReceiveCount = 11))).maxReceiveCount).toBe(11);
-      const crm = resolvePipeline(withChange((d) => (d.consumers[0].maxReceiveCount = 2)), SCHEMAS).consumers[0]!;
-      expect(crm).toMatchObject({ batchSize: 10, maxReceiveCount: 2 });
     });
   });
 
