@@ -20,6 +20,7 @@ import { resolvePipeline } from '../lib/pipeline-definition';
 import { samplePipeline } from '../lib/sample-pipeline';
 import { OutputKey } from '../lib/stack-outputs';
 import { startEmulator } from '../local/emulator';
+import { SDK_TIMEOUTS, withSdkTimeouts } from '../contracts/sdk-client-config';
 import { createPublisherSnsClient, publisherForPipeline, type PublishEvent } from '../client/publisher';
 
 const RUNS = 5;
@@ -47,8 +48,8 @@ async function main(): Promise<void> {
   const emulator = await startEmulator({ log: (line) => console.error(line) });
   const config = { endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } };
   const sns = createPublisherSnsClient(config);
-  const sqs = new SQSClient(config);
-  const glue = new GlueClient(config);
+  const sqs = new SQSClient(withSdkTimeouts(config, SDK_TIMEOUTS.local));
+  const glue = new GlueClient(withSdkTimeouts(config, SDK_TIMEOUTS.local));
   let snsRequests = 0;
   // Below the SDK's retry loop: every HTTP request counts, retries included.
   sns.middlewareStack.add(

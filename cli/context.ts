@@ -11,6 +11,7 @@ import { resolvePipeline, type ResolvedPipeline } from '../lib/pipeline-definiti
 import { samplePipeline } from '../lib/sample-pipeline';
 import type { StackOutputs } from '../lib/stack-outputs';
 import { PROJECT_ROOT } from '../lib/project-root';
+import { SDK_TIMEOUTS, withSdkTimeouts } from '../contracts/sdk-client-config';
 
 /** A CLI command cannot do its work; `exitCode` says how bad (2: bad input or setup). */
 export class CliError extends FanoutError {
@@ -61,7 +62,7 @@ export async function loadStackOutputs(pipeline: ResolvedPipeline, options: Outp
     if (!outputs) throw new CliError(`outputs file ${file} has no stack "${stackName}"`);
     return outputs;
   }
-  const cloudFormation = new CloudFormationClient({});
+  const cloudFormation = new CloudFormationClient(withSdkTimeouts({}, SDK_TIMEOUTS.cli));
   try {
     const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
     const entries = (Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey!, o.OutputValue!] as const);

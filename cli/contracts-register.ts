@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { registerContracts, type RegistrationReport } from '../contracts/glue-registry';
 import type { ResolvedPipeline } from '../lib/pipeline-definition';
 import { OutputKey } from '../lib/stack-outputs';
+import { SDK_TIMEOUTS, withSdkTimeouts } from '../contracts/sdk-client-config';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
 import { contractsCommand } from './contracts-group';
 import { loadPipeline, loadStackOutputs, requireOutput, type OutputsOptions } from './context';
@@ -75,5 +76,5 @@ export function register(program: Command, makeDeps: () => RegisterCommandDeps =
 }
 
 function defaultDeps(): RegisterCommandDeps {
-  return { glue: new GlueClient({}), io: processIo };
+  return { glue: new GlueClient(withSdkTimeouts({}, SDK_TIMEOUTS.cli)), io: processIo };
 }

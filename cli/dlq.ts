@@ -9,6 +9,7 @@ import type { ResolvedPipeline } from '../lib/pipeline-definition';
 import { peekMessages, queueDepth } from '../ops/adapters/sqs-dead-letters';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
 import { describeDeadLetter, type DeadLetterView } from '../ops/dead-letters';
+import { SDK_TIMEOUTS, withSdkTimeouts } from '../contracts/sdk-client-config';
 import { findConsumer } from '../ops/pipeline-lookup';
 import { CliError, loadPipeline, loadStackOutputs, requireOutput, type OutputsOptions } from './context';
 
@@ -81,7 +82,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExit codes: 0 the DLQ is empty, 1 messages wait in it, 2 bad input or set-up.\nHonours AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL.')
     .action(async (consumer: string, options: DlqOptions) => {
-      const sqs = new SQSClient({});
+      const sqs = new SQSClient(withSdkTimeouts({}, SDK_TIMEOUTS.cli));
       try {
         process.exitCode = await dlqCommand(consumer, options, { sqs, io: processIo });
       } finally {

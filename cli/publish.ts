@@ -7,17 +7,25 @@
  * names (or schemas/ with --contracts-from-files, e.g. before anything is registered).
  * The data is written as the contract version this build's generated types describe
  * (LATEST_VERSIONS), unless --contract-version says otherwise.
+ *
+ * The event id is the consumers' idempotency key. `--id` sets it, `--key` derives it from
+ * a business key (deterministicEventId), so running the same command again after a
+ * failure, a timeout or a crash is a retry of one event, not a second event. When the
+ * event was not published the id is still printed (stdout, or `eventId` with --json),
+ * with the command to retry it.
  */
 import { readFileSync } from 'node:fs';
 import { GlueClient } from '@aws-sdk/client-glue';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Command } from 'commander';
 import { FileContractResolver, type ContractResolver } from '../contracts/contract-resolver';
-import { ContractViolationError, UnknownContractError } from '../contracts/errors';
+import { ContractViolationError, isPermanent, UnknownContractError } from '../contracts/errors';
 import { GlueContractResolver } from '../contracts/glue-registry';
 import type { ResolvedPipeline } from '../lib/pipeline-definition';
 import { OutputKey } from '../lib/stack-outputs';
-import { PublisherConfigError } from '../client/errors';
+import { SDK_TIMEOUTS, withSdkTimeouts } from '../contracts/sdk-client-config';
+import { isPublishError, PublisherConfigError } from '../client/errors';
+import { deterministicEventId } from '../client/event-id';
 import { createPublisherSnsClient, publisherForPipeline, type PublishedEvent } from '../client/publisher';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
 import { CliError, SCHEMAS_DIR, loadPipeline, loadStackOutputs, requireOutput, type OutputsOptions } from './context';
@@ -32,7 +40,10 @@ export interface PublishCommandOptions extends OutputsOptions {
   /** @default the data's `id` or first `...Id` string field */
   readonly subject?: string;
   readonly correlationId?: string;
+  /** The event id. @default derived from `key`, else a new UUID */
   readonly id?: string;
+  /** A business key naming this one event: the id is then {@link deterministicEventId}(type, key). Not with `id`. */
+  readonly key?: string;
   /** @default {@link CLI_SOURCE} */
   readonly source?: string;
   /** Validate against schemas/ instead of the Glue registry. */
@@ -98,6 +109,11 @@ export async function publishCommand(eventType: string, options: PublishCommandO
     if (version !== undefined && !(Number.isInteger(version) && version >= 1)) {
       throw new CliError(`--contract-version must be a version number (1, 2, ...), got ${version}`);
     }
+    if (options.id !== undefined && options.key !== undefined) throw new CliError('--id and --key both name the event id: pass one of them');
+    if (options.id === '') throw new CliError('--id must not be empty');
+    if (options.key === '') throw new CliError('--key must not be empty');
+    // Fixed before anything can fail, so every outcome can name the id to retry with.
+    const id = options.id ?? (options.key !== undefined ? deterministicEventId(eventType, options.key) : undefined);
     const data = await readData(options.data, deps);
     const subject = options.subject ?? defaultSubject(data);
     if (!subject) throw new CliError('--subject is required: the data has no `id` or `...Id` field to take it from');
@@ -124,21 +140,32 @@ export async function publishCommand(eventType: string, options: PublishCommandO
       published = await publisher.publish(eventType as never, data as never, {
         subject,
         ...(options.correlationId !== undefined && { correlationId: options.correlationId }),
-        ...(options.id !== undefined && { id: options.id }),
+        ...(id !== undefined && { id }),
       });
     } catch (error) {
       if (error instanceof ContractViolationError) {
-        if (json) deps.io.out(JSON.stringify({ error: error.message, name: error.name, violations: error.violations }, null, 2));
+        const eventId = isPublishError(error) ? error.eventId : undefined;
+        if (json) deps.io.out(JSON.stringify({ error: error.message, name: error.name, eventId, violations: error.violations }, null, 2));
         else {
           deps.io.err(`fanout: rejected, nothing was sent: ${eventType} data breaks its contract:`);
           for (const v of error.violations) deps.io.err(`  ${v.path || '/'}: ${v.message} (${v.rule})`);
         }
         return ExitCode.Problem;
       }
-      if (error instanceof UnknownContractError && !options.contractsFromFiles) {
-        throw new UnknownContractError(`${error.message}; register the contracts first (fanout contracts register) or pass --contracts-from-files`, { cause: error });
+      if (!isPublishError(error)) throw error;
+      const unknownContract = error.cause instanceof UnknownContractError;
+      const hint = unknownContract && !options.contractsFromFiles ? '; register the contracts first (fanout contracts register) or pass --contracts-from-files' : '';
+      // Not narrowed on `error`: PermanentError and PublishError's base look alike to the compiler.
+      const permanent = isPermanent(error as unknown);
+      // After a timeout SNS may have taken the event: only a retry under the same id is safe.
+      const retry = permanent ? '' : `; to retry it as the same event: fanout publish ${eventType} --id ${error.eventId} ...`;
+      if (json) {
+        deps.io.out(JSON.stringify({ error: `${error.message}${hint}`, name: error.name, eventId: error.eventId, correlationId: error.correlationId, permanent }, null, 2));
+      } else {
+        deps.io.out(error.eventId);
+        deps.io.err(`fanout: not published: ${error.message}${hint}${retry}`);
       }
-      throw error;
+      return ExitCode.Problem;
     }
     if (json) deps.io.out(JSON.stringify(published, null, 2));
     else {
@@ -159,13 +186,17 @@ export function register(program: Command, makeDeps: () => PublishCommandDeps = 
     .option('--subject <subject>', 'the entity the event is about (the FIFO message group); default: the data\'s "id" or first "...Id" field')
     .option('--correlation-id <id>', 'correlation id carried downstream (default: the event id)')
     .option('--id <id>', 'event id, the idempotency key (default: a new UUID); reuse it to retry a publish safely')
+    .option('--key <business-key>', 'derive the event id from a business key naming this one event (UUID v5 of type and key): the same command is then always the same event')
     .option('--source <uri>', `the producer (default: ${CLI_SOURCE})`)
     .option('--contracts-from-files', 'validate against schemas/ instead of the Glue registry')
     .option('--contract-version <n>', "contract version to write the data as (default: the one this build's generated types describe)", (v) => Number(v))
     .option('--outputs-file <file>', 'stack outputs JSON (cdk deploy --outputs-file; the local runner writes .fanout/outputs.json); else FANOUT_OUTPUTS_FILE, else CloudFormation')
     .option('--stack <name>', 'stack name (default: the pipeline name)')
     .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExit codes: 0 published, 1 rejected by the contract or not taken by SNS, 2 bad input or set-up.\nHonours AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL.')
+    .addHelpText(
+      'after',
+      '\nPrints the event id on stdout, also when the event was not published: publish again with --id <that id> (or the same --key) so consumers see one event, not two.\nExit codes: 0 published, 1 rejected by the contract or not taken by SNS, 2 bad input or set-up.\nHonours AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL.',
+    )
     .action(async (eventType: string, options: PublishCommandOptions) => {
       const deps = makeDeps();
       try {
@@ -180,8 +211,10 @@ export function register(program: Command, makeDeps: () => PublishCommandDeps = 
 /**
  * The clients `fanout publish` uses outside tests. The SNS client makes one attempt per
  * request: the publisher retries (5 attempts with full jitter), and the SDK's default 3
- * under each would make it up to 15 requests a batch, with two backoffs stacked.
+ * under each would make it up to 15 requests a batch, with two backoffs stacked. Both
+ * clients have request timeouts (contracts/sdk-client-config.ts), so a stalled broker or
+ * registry ends in a reported failure within seconds, not when the stall ends.
  */
 export function defaultPublishDeps(): PublishCommandDeps {
-  return { sns: createPublisherSnsClient(), glue: new GlueClient({}), io: processIo };
+  return { sns: createPublisherSnsClient(), glue: new GlueClient(withSdkTimeouts({}, SDK_TIMEOUTS.cli)), io: processIo };
 }

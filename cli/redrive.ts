@@ -22,6 +22,7 @@ import {
 } from '../ops/adapters/sqs-dead-letters';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
 import { progressBar, realTimer, type Timer } from '../ops/pacing';
+import { SDK_TIMEOUTS, withSdkTimeouts } from '../contracts/sdk-client-config';
 import { findConsumer } from '../ops/pipeline-lookup';
 import { CliError, loadPipeline, loadStackOutputs, requireOutput, type OutputsOptions } from './context';
 
@@ -214,7 +215,7 @@ export function register(program: Command): void {
       '\nFix the cause first (fanout dlq <consumer> shows why messages failed).\nExit codes: 0 all moved (or nothing to move), 1 some left behind or interrupted, 2 bad input or set-up.\nHonours AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL.',
     )
     .action(async (consumer: string, options: RedriveOptions) => {
-      const sqs = new SQSClient({});
+      const sqs = new SQSClient(withSdkTimeouts({}, SDK_TIMEOUTS.cli));
       const controller = new AbortController();
       const onSigint = () => {
         processIo.err('\nInterrupted: finishing the batch in hand (Ctrl-C again to quit at once; nothing is lost either way).');

@@ -11,6 +11,7 @@ import { replayStatus, ReplayUnsupportedError, startReplay } from '../ops/adapte
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
 import { findConsumer, findTopic } from '../ops/pipeline-lookup';
 import { checkReplayWindow, parseTime, replayPolicy } from '../ops/replay';
+import { SDK_TIMEOUTS, withSdkTimeouts } from '../contracts/sdk-client-config';
 import { CliError, loadPipeline, loadStackOutputs, requireOutput, type OutputsOptions } from './context';
 
 /** Options of `fanout replay`. */
@@ -112,7 +113,7 @@ export function register(program: Command): void {
       '\nOnly FIFO topics with archiveRetentionDays can replay, and only within that many days.\nExit codes: 0 replay started, 1 the endpoint cannot replay, 2 bad input (no archive, bad time).\nHonours AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL.',
     )
     .action(async (topic: string, options: ReplayOptions) => {
-      const sns = new SNSClient({});
+      const sns = new SNSClient(withSdkTimeouts({}, SDK_TIMEOUTS.cli));
       try {
         process.exitCode = await replayCommand(topic, options, { sns, io: processIo });
       } finally {

@@ -13,6 +13,7 @@ import { alarmStates, oldestMessageAgeSeconds, queueNameOf } from '../ops/adapte
 import { queueDepth } from '../ops/adapters/sqs-dead-letters';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
 import { alarmStatuses, formatStatus, problems, type ConsumerStatus } from '../ops/status';
+import { SDK_TIMEOUTS, withSdkTimeouts } from '../contracts/sdk-client-config';
 import { loadPipeline, loadStackOutputs, requireOutput, type OutputsOptions } from './context';
 
 /** Options of `fanout status`. */
@@ -80,8 +81,8 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExit codes: 0 all well, 1 a DLQ holds messages or an alarm fires, 2 bad set-up.\nHonours AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL.')
     .action(async (options: StatusOptions) => {
-      const sqs = new SQSClient({});
-      const cloudWatch = new CloudWatchClient({});
+      const sqs = new SQSClient(withSdkTimeouts({}, SDK_TIMEOUTS.cli));
+      const cloudWatch = new CloudWatchClient(withSdkTimeouts({}, SDK_TIMEOUTS.cli));
       try {
         process.exitCode = await statusCommand(options, { sqs, cloudWatch, io: processIo });
       } finally {

@@ -16,11 +16,15 @@ import { PublishBatchCommand, SNSClient, type PublishBatchRequestEntry, type Pub
 import { randomUUID } from 'node:crypto';
 import type { ContractResolver } from '../contracts/contract-resolver';
 import { createEnvelope, envelopeAttributes } from '../contracts/envelope';
-import { ContractViolationError, FanoutError, TransientError, isPermanent } from '../contracts/errors';
+import { isPermanent } from '../contracts/errors';
 import { LATEST_VERSIONS, type EventDataMap } from '../contracts/event-types.generated';
 import type { ResolvedPipeline } from '../lib/pipeline-definition';
+import { SDK_TIMEOUTS, withSdkTimeouts, type SdkTimeouts } from '../contracts/sdk-client-config';
 import { OutputKey, type StackOutputs } from '../lib/stack-outputs';
 import {
+  ContractLookupFailedError,
+  ContractLookupRejectedError,
+  EventContractViolationError,
   HeldBackError,
   InvalidEventError,
   MessageTooLargeError,
@@ -29,8 +33,14 @@ import {
   PublishFailedError,
   PublishRejectedError,
   PublisherConfigError,
+  isPublishError,
+  type EventRef,
+  type PublishError,
 } from './errors';
 import { DEFAULT_RETRY_POLICY, fullJitterDelayMs, isRetryableSnsCode, isRetryableSnsError, type RetryPolicy } from './retry';
+
+// Where a producer looks for it: next to the `id` option it fills.
+export { deterministicEventId, FANOUT_EVENT_ID_NAMESPACE } from './event-id';
 
 /** SNS's limit on one message, body and attributes together (256 KiB). */
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
@@ -59,10 +69,14 @@ export const PUBLISHER_SDK_MAX_ATTEMPTS = 1;
 /**
  * An SNS client for a publisher: `config` as given (region, endpoint, credentials), with
  * the SDK's own retries turned off ({@link PUBLISHER_SDK_MAX_ATTEMPTS}), since the
- * publisher owns them. Any `maxAttempts` in `config` is overridden.
+ * publisher owns them, and the publisher's connection and request timeouts
+ * (contracts/sdk-client-config.ts, `publisher`), so a stalled SNS becomes a retry and then
+ * a reported failure instead of a wait as long as the stall. Any `maxAttempts` in
+ * `config` is overridden; a `requestHandler` in it is kept (its timeouts are then yours).
+ * @param timeouts per HTTP attempt; a whole publish may take up to `retry.maxAttempts` of them plus the backoff
  */
-export function createPublisherSnsClient(config: SNSClientConfig = {}): SNSClient {
-  return new SNSClient({ ...config, maxAttempts: PUBLISHER_SDK_MAX_ATTEMPTS });
+export function createPublisherSnsClient(config: SNSClientConfig = {}, timeouts: SdkTimeouts = SDK_TIMEOUTS.publisher): SNSClient {
+  return new SNSClient(withSdkTimeouts({ ...config, maxAttempts: PUBLISHER_SDK_MAX_ATTEMPTS }, timeouts));
 }
 
 /** Per-event options of {@link Publisher.publish}. */
@@ -71,7 +85,13 @@ export interface PublishOptions {
   readonly subject: string;
   /** Carried through every log line and trace downstream. @default the event id */
   readonly correlationId?: string;
-  /** The event id, the consumers' idempotency key: pass the same id when retrying a publish yourself. @default a new UUID */
+  /**
+   * The event id, the consumers' idempotency key: pass the same id when publishing an event
+   * again after a failure (every error carries the id it used as `eventId`), or derive it
+   * from a business key with {@link deterministicEventId}, so any retry, even after a
+   * crash, is the same event and not a new one.
+   * @default a new UUID (fresh per call: a retry with the default is a second event)
+   */
   readonly id?: string;
   /** When it happened. @default now */
   readonly time?: Date;
@@ -86,6 +106,8 @@ export type PublishEvent<M extends object = EventDataMap> = {
 export interface PublishedEvent {
   readonly id: string;
   readonly type: string;
+  /** The correlation id the event carries. */
+  readonly correlationId: string;
   /** The contract version the data was validated against and written as. */
   readonly version: number;
   readonly topicArn: string;
@@ -97,15 +119,20 @@ export interface PublishedEvent {
 
 /** An event that was not published, and why. */
 export interface FailedEvent {
+  /** The event id it was (or would have been) published under; the same as `eventId`. */
   readonly id: string;
+  /** The event id: publish the event again with this `id` so consumers see one event, not two. */
+  readonly eventId: string;
+  /** The correlation id the event carried. */
+  readonly correlationId: string;
   readonly type: string;
   /** SNS's error code, or the name of Fanout's error (e.g. `ContractViolationError`, `HeldBackError`). */
   readonly code: string;
   readonly message: string;
   /** True when publishing it again cannot help without a change. */
   readonly permanent: boolean;
-  /** The typed error, e.g. a ContractViolationError with its violations. */
-  readonly error: FanoutError;
+  /** The typed error, e.g. a ContractViolationError with its violations; it names the event too ({@link EventRef}). */
+  readonly error: PublishError;
 }
 
 /** What a {@link Publisher.publishBatch} did, event by event, in the order given. */
@@ -121,7 +148,11 @@ export interface Publisher<M extends object = EventDataMap> {
    * @returns the event as SNS accepted it
    * @throws ContractViolationError when `data` breaks the contract (nothing is sent)
    * @throws MessageTooLargeError, InvalidEventError, NoTopicError, NoContractVersionError, UnknownContractError (nothing is sent)
-   * @throws PublishRejectedError when SNS refused it; PublishFailedError when every retry failed
+   * @throws PublishRejectedError when SNS refused it; PublishFailedError when every retry failed (or timed out)
+   * @throws ContractLookupFailedError, ContractLookupRejectedError when its contract could not be fetched (nothing is sent)
+   *
+   * Every error it throws names the event (`eventId`, `correlationId`, `eventType`,
+   * {@link PublishError}): to try again, publish with `id: error.eventId`.
    */
   publish<T extends keyof M & string>(type: T, data: M[T], options: PublishOptions): Promise<PublishedEvent>;
   /**
@@ -232,7 +263,9 @@ export function buildPublishEntry(input: PublishEntryInput): PublishEntry {
   const body = JSON.stringify(envelope);
   const attributes = envelopeAttributes(envelope);
   const sizeBytes = snsMessageBytes(body, attributes);
-  if (sizeBytes > SNS_MAX_MESSAGE_BYTES) throw new MessageTooLargeError(input.type, input.id, sizeBytes, SNS_MAX_MESSAGE_BYTES);
+  if (sizeBytes > SNS_MAX_MESSAGE_BYTES) {
+    throw new MessageTooLargeError({ eventType: input.type, eventId: input.id, correlationId: input.correlationId }, sizeBytes, SNS_MAX_MESSAGE_BYTES);
+  }
   return {
     sizeBytes,
     entry: {
@@ -281,6 +314,7 @@ export function packBatches<T>(items: readonly T[], limits: BatchLimits, sizeOf:
 interface Prepared {
   readonly index: number;
   readonly id: string;
+  readonly correlationId: string;
   readonly type: string;
   readonly version: number;
   readonly topicArn: string;
@@ -298,13 +332,49 @@ interface Blocker {
   readonly id: string;
 }
 
-function failure(id: string, type: string, error: FanoutError, code: string = error.name): FailedEvent {
-  return { id, type, code, message: error.message, permanent: isPermanent(error), error };
+/** The error's own `code` (SNS's, or the contract resolver's error name) when it has one, else its name. */
+function codeOf(error: PublishError): string {
+  const code = (error as { readonly code?: unknown }).code;
+  return typeof code === 'string' ? code : error.name;
 }
 
-function asFanoutError(error: unknown, what: string): FanoutError {
-  if (error instanceof FanoutError) return error;
-  return new TransientError(`${what}: ${(error as Error | undefined)?.message ?? String(error)}`, { cause: error });
+function failure(error: PublishError, code: string = codeOf(error)): FailedEvent {
+  return {
+    id: error.eventId,
+    eventId: error.eventId,
+    correlationId: error.correlationId,
+    type: error.eventType,
+    code,
+    message: error.message,
+    permanent: isPermanent(error),
+    error,
+  };
+}
+
+/**
+ * What `prepare` threw for an event as a {@link PublishError}. Every error it raises on
+ * purpose names the event already; anything else (a validator that threw, a bug) is
+ * reported as transient with the event named, never thrown past the batch.
+ */
+function asPublishError(error: unknown, event: EventRef): PublishError {
+  if (isPublishError(error)) return error;
+  return new ContractLookupFailedError(event, `${event.eventType} event ${event.eventId}: could not check its contract: ${(error as Error | undefined)?.message ?? String(error)}`, error instanceof Error ? error.name : 'Error', { cause: error });
+}
+
+const refOf = (event: { readonly type: string; readonly id: string; readonly correlationId: string }): EventRef => ({
+  eventType: event.type,
+  eventId: event.id,
+  correlationId: event.correlationId,
+});
+
+/**
+ * A contract resolver's failure as an error that names the event, as permanent or as
+ * transient as the resolver said (anything it did not type is taken as transient).
+ */
+function contractLookupError(error: unknown, event: EventRef, version: number): PublishError {
+  const code = error instanceof Error ? error.name : 'Error';
+  const message = `${event.eventType} event ${event.eventId}: could not get contract v${version}: ${(error as Error | undefined)?.message ?? String(error)}`;
+  return isPermanent(error) ? new ContractLookupRejectedError(event, message, code, { cause: error }) : new ContractLookupFailedError(event, message, code, { cause: error });
 }
 
 /**
@@ -331,30 +401,36 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
   const topicArnFor = typeof topics === 'function' ? topics : (eventType: string) => (Object.hasOwn(topics, eventType) ? topics[eventType] : undefined);
 
   /** Where an event goes; known before its data is looked at, so a FIFO group can be held back on any failure after. */
-  function route(event: PublishEvent<Record<string, unknown>>): { topicArn: string; group?: string } {
+  function route(event: PublishEvent<Record<string, unknown>>, ref: EventRef): { topicArn: string; group?: string } {
     const { type } = event;
     if (typeof event.subject !== 'string' || event.subject === '') {
-      throw new InvalidEventError(`${type} event: subject (the entity the event is about) must be a non-empty string`);
+      throw new InvalidEventError(ref, `${type} event ${ref.eventId}: subject (the entity the event is about) must be a non-empty string`);
     }
     let topicArn: string | undefined;
     try {
       topicArn = topicArnFor(type);
     } catch (cause) {
-      throw new NoTopicError(`no topic for event type "${type}": ${(cause as Error).message}`, { cause });
+      throw new NoTopicError(ref, `no topic for event type "${type}": ${(cause as Error).message}`, { cause });
     }
-    if (!topicArn) throw new NoTopicError(`no topic is configured for event type "${type}"`);
+    if (!topicArn) throw new NoTopicError(ref, `no topic is configured for event type "${type}"`);
     return { topicArn, ...(isFifoTopicArn(topicArn) && { group: event.subject }) };
   }
 
-  async function prepare(event: PublishEvent<Record<string, unknown>>, index: number, id: string, topicArn: string): Promise<Prepared> {
+  async function prepare(event: PublishEvent<Record<string, unknown>>, index: number, ref: EventRef, topicArn: string): Promise<Prepared> {
     const { type } = event;
+    const { eventId: id, correlationId } = ref;
     const version = Object.hasOwn(versions, type) ? versions[type] : undefined;
     if (version === undefined) {
-      throw new NoContractVersionError(`${type} event ${id}: no contract version to write it as (no generated type for "${type}"): pass versions: { "${type}": <n> }`);
+      throw new NoContractVersionError(ref, `${type} event ${id}: no contract version to write it as (no generated type for "${type}"): pass versions: { "${type}": <n> }`);
     }
-    const contract = await options.contracts.resolve(type, version);
+    let contract;
+    try {
+      contract = await options.contracts.resolve(type, version);
+    } catch (error) {
+      throw contractLookupError(error, ref, version);
+    }
     const violations = contract.validate(event.data);
-    if (violations.length > 0) throw new ContractViolationError(type, version, violations);
+    if (violations.length > 0) throw new EventContractViolationError(ref, version, violations);
     const fifo = isFifoTopicArn(topicArn);
     const { entry, sizeBytes } = buildPublishEntry({
       type,
@@ -363,11 +439,11 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
       subject: event.subject,
       source: options.source,
       id,
-      correlationId: event.correlationId ?? id,
+      correlationId,
       time: event.time ?? now(),
       fifo,
     });
-    return { index, id, type, version, topicArn, ...(fifo && { group: event.subject }), sizeBytes, entry };
+    return { index, id, correlationId, type, version, topicArn, ...(fifo && { group: event.subject }), sizeBytes, entry };
   }
 
   /**
@@ -376,8 +452,8 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
    */
   async function send(events: readonly Prepared[], outcomes: Outcome[]): Promise<Prepared[]> {
     const failedEvents: Prepared[] = [];
-    const fail = (event: Prepared, error: FanoutError, code: string) => {
-      outcomes[event.index] = { failed: failure(event.id, event.type, error, code) };
+    const fail = (event: Prepared, error: PublishError, code: string) => {
+      outcomes[event.index] = { failed: failure(error, code) };
       failedEvents.push(event);
     };
     let pending = [...events];
@@ -396,12 +472,12 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
         const code = (error as Error | undefined)?.name ?? 'Error';
         const message = (error as Error | undefined)?.message ?? String(error);
         if (!isRetryableSnsError(error)) {
-          for (const event of pending) fail(event, new PublishRejectedError(`SNS refused ${event.type} event ${event.id} (${code}: ${message})`, code, { cause: error }), code);
+          for (const event of pending) fail(event, new PublishRejectedError(refOf(event), `SNS refused ${event.type} event ${event.id} (${code}: ${message})`, code, { cause: error }), code);
           return failedEvents;
         }
         if (last) {
           for (const event of pending) {
-            fail(event, new PublishFailedError(`SNS did not take ${event.type} event ${event.id} after ${attempt} attempts (${code}: ${message})`, code, attempt, { cause: error }), code);
+            fail(event, new PublishFailedError(refOf(event), `SNS did not take ${event.type} event ${event.id} after ${attempt} attempts (${code}: ${message})`, code, attempt, { cause: error }), code);
           }
           return failedEvents;
         }
@@ -418,6 +494,7 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
           published: {
             id: event.id,
             type: event.type,
+            correlationId: event.correlationId,
             version: event.version,
             topicArn: event.topicArn,
             messageId: ok.MessageId ?? '',
@@ -435,7 +512,7 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
         const message = bad.Message ?? '';
         // SenderFault says whose fault it is; a throttling code is retryable whatever the flag says.
         if (bad.SenderFault && !isRetryableSnsCode(code)) {
-          fail(event, new PublishRejectedError(`SNS refused ${event.type} event ${event.id} (${code}: ${message})`, code), code);
+          fail(event, new PublishRejectedError(refOf(event), `SNS refused ${event.type} event ${event.id} (${code}: ${message})`, code), code);
         } else {
           retryable.push(event);
           lastCodes.set(event, { code, message });
@@ -450,7 +527,7 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
       if (last) {
         for (const event of retryable) {
           const { code, message } = lastCodes.get(event)!;
-          fail(event, new PublishFailedError(`SNS did not take ${event.type} event ${event.id} after ${attempt} attempts (${code}: ${message})`, code, attempt), code);
+          fail(event, new PublishFailedError(refOf(event), `SNS did not take ${event.type} event ${event.id} after ${attempt} attempts (${code}: ${message})`, code, attempt), code);
         }
         return failedEvents;
       }
@@ -477,13 +554,13 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
     for (const [index, event] of (events as readonly PublishEvent<Record<string, unknown>>[]).entries()) {
       // The id is fixed first, so an event that is refused is reported under the id it would have had.
       const id = event.id ?? newId();
+      const ref: EventRef = { eventType: event.type, eventId: id, correlationId: event.correlationId ?? id };
       let routed: { topicArn: string; group?: string } | undefined;
       try {
-        routed = route(event);
-        prepared.push(await prepare(event, index, id, routed.topicArn));
+        routed = route(event, ref);
+        prepared.push(await prepare(event, index, ref, routed.topicArn));
       } catch (error) {
-        const fanoutError = asFanoutError(error, `${event.type} event ${id}: could not check its contract`);
-        outcomes[index] = { failed: failure(id, event.type, fanoutError) };
+        outcomes[index] = { failed: failure(asPublishError(error, ref)) };
         if (routed?.group !== undefined) block(routed.topicArn, routed.group, { index, id });
       }
     }
@@ -501,7 +578,7 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
         for (const event of request) {
           const blocker = event.group === undefined ? undefined : blockers.get(groupKey(topicArn, event.group));
           if (blocker && blocker.index < event.index) {
-            outcomes[event.index] = { failed: failure(event.id, event.type, new HeldBackError(event.type, event.id, blocker.id, event.group!)) };
+            outcomes[event.index] = { failed: failure(new HeldBackError(refOf(event), blocker.id, event.group!)) };
           } else {
             ready.push(event);
           }

@@ -41,6 +41,7 @@ import {
 import { CreateTopicCommand, GetTopicAttributesCommand, SetTopicAttributesCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { FanoutError } from '../contracts/errors';
+import { SDK_TIMEOUTS, withSdkTimeouts } from '../contracts/sdk-client-config';
 import { IntrinsicResolver, pseudoParameters, referencedLogicalIds, TemplateResolutionError, type CfnResource, type CfnTemplate } from './intrinsics';
 
 /** A resource could not be created on the emulator. */
@@ -69,7 +70,8 @@ export function emulatorClientSettings(endpoint: string, region: string) {
 
 /** Creates every client the materializer needs. Call {@link destroyClients} when done. */
 export function createEmulatorClients(endpoint: string, region: string): EmulatorClients {
-  const settings = emulatorClientSettings(endpoint, region);
+  // The long timeouts of the local world: the poller's long polls, a loaded single-threaded emulator.
+  const settings = withSdkTimeouts(emulatorClientSettings(endpoint, region), SDK_TIMEOUTS.local);
   return {
     sns: new SNSClient(settings),
     sqs: new SQSClient(settings),

@@ -15,6 +15,7 @@ import { resolvePipeline } from '../../lib/pipeline-definition';
 import { samplePipeline } from '../../lib/sample-pipeline';
 import { OutputKey } from '../../lib/stack-outputs';
 import { MessageTooLargeError } from '../../client/errors';
+import { deterministicEventId } from '../../client/event-id';
 import { createPublisher, createPublisherSnsClient, publisherForPipeline, snsMessageBytes, SNS_MAX_BATCH_BYTES, type PublishEvent } from '../../client/publisher';
 import { defaultPublishDeps, register as registerPublishCommand } from '../../cli/publish';
 import { emulatorClientConfig, uniqueName } from '../support/aws';
@@ -433,6 +434,22 @@ describe('fanout publish', () => {
     expect(delivered['email-marketing']!.map((m) => envelopeOf(m).id)).toEqual(['cli-42']);
   });
 
+  it('derives the event id from --key, the same on every run, so running the command again is the same event', async () => {
+    const file = dataFile('keyed.json', signUp(47));
+    const args = ['user.signed-up', '--data', file, '--outputs-file', outputsFile, '--key', 'usr_00000047/signed-up'];
+    const first = await run(args);
+    const second = await run(args);
+    const id = deterministicEventId('user.signed-up', 'usr_00000047/signed-up');
+    expect([first, second].map((r) => [r.code, r.out])).toEqual([
+      [0, [id]],
+      [0, [id]],
+    ]);
+    expect((await drainAll(topology.queueUrls))['crm-sync']!.map((m) => envelopeOf(m).id)).toEqual([id, id]);
+    const both = await run([...args, '--id', 'x']);
+    expect(both.code).toBe(2);
+    expect(both.err.join('\n')).toMatch(/--id and --key both name the event id/);
+  });
+
   it('reads data from stdin and answers in JSON', async () => {
     const { code, out } = await run(['subscription.changed', '--data', '-', '--outputs-file', outputsFile, '--json'], JSON.stringify(subscriptionChange('acct_cli00001', 1)));
     expect(code).toBe(0);
@@ -468,9 +485,13 @@ describe('fanout publish', () => {
   it('exits 1 with a hint when the contracts are not registered', async () => {
     const unregistered = join(dir, 'unregistered.json');
     writeFileSync(unregistered, JSON.stringify({ [pipeline.name]: { ...topology.outputs, [OutputKey.schemaRegistryName()]: uniqueName('empty') } }));
-    const { code, err } = await run(['user.signed-up', '--data', dataFile('ok2.json', signUp(45)), '--outputs-file', unregistered]);
+    const { code, out, err } = await run(['user.signed-up', '--data', dataFile('ok2.json', signUp(45)), '--outputs-file', unregistered, '--id', 'unregistered-45']);
     expect(code).toBe(1);
     expect(err.join('\n')).toMatch(/register the contracts first \(fanout contracts register\)/);
+    // Not published, and the id says which event, for a script to retry it once the contracts are there.
+    expect(out).toEqual(['unregistered-45']);
+    const json = await run(['user.signed-up', '--data', dataFile('ok3.json', signUp(45)), '--outputs-file', unregistered, '--id', 'unregistered-45', '--json']);
+    expect(JSON.parse(json.out.join('\n'))).toMatchObject({ name: 'ContractLookupRejectedError', eventId: 'unregistered-45', correlationId: 'unregistered-45', permanent: true });
   });
 
   it.each([

@@ -16,6 +16,9 @@ import { resolvePipeline } from '../../lib/pipeline-definition';
 import { samplePipeline } from '../../lib/sample-pipeline';
 import { OutputKey } from '../../lib/stack-outputs';
 import {
+  ContractLookupFailedError,
+  ContractLookupRejectedError,
+  EventContractViolationError,
   HeldBackError,
   InvalidEventError,
   MessageTooLargeError,
@@ -24,7 +27,9 @@ import {
   PublishFailedError,
   PublishRejectedError,
   PublisherConfigError,
+  isPublishError,
 } from '../../client/errors';
+import { deterministicEventId, FANOUT_EVENT_ID_NAMESPACE, uuidV5 } from '../../client/event-id';
 import {
   buildPublishEntry,
   createPublisher,
@@ -36,7 +41,7 @@ import {
   SNS_MAX_MESSAGE_BYTES,
   type PublishEntryInput,
 } from '../../client/publisher';
-import { fullJitterDelayMs } from '../../client/retry';
+import { fullJitterDelayMs, isRetryableSnsError } from '../../client/retry';
 
 const SCHEMAS = join(import.meta.dirname, '../../schemas');
 const USER_TOPIC = 'arn:aws:sns:us-east-1:123456789012:user-events';
@@ -325,7 +330,8 @@ describe('publishBatch: failures', () => {
     expect(result.published.map((p) => p.id)).toEqual(['id-1', 'id-2']);
     expect(result.failed).toHaveLength(1);
     expect(result.failed[0]).toMatchObject({ id: 'bad-one', type: 'user.signed-up', code: 'ContractViolationError', permanent: true });
-    expect((result.failed[0]!.error as ContractViolationError).violations[0]).toMatchObject({ path: '/userId', rule: 'pattern' });
+    expect(result.failed[0]!.error).toBeInstanceOf(ContractViolationError);
+    expect((result.failed[0]!.error as EventContractViolationError).violations[0]).toMatchObject({ path: '/userId', rule: 'pattern' });
   });
 
   it('retries only the entries that failed retryably, and reports sender faults as permanent', async () => {
@@ -519,6 +525,147 @@ describe('publishBatch on a FIFO topic: a message group keeps its order through 
     ]);
     expect(result.published.map((p) => p.id)).toEqual(['u2']);
     expect(result.failed.map((f) => f.id)).toEqual(['u1']);
+  });
+});
+
+describe('ids that survive a retry (issue 9, break 8)', () => {
+  /** Every way an event can fail, one event each, with the caller's id and correlation id. */
+  async function everyFailure() {
+    const lookup: ContractResolver = {
+      latestVersion: async () => 1,
+      resolve: async (type, version) => {
+        if (type === 'user.profile-updated') throw new TransientError('registry down');
+        // Takes any data, so only its size can stop it.
+        if (type === 'blob.stored') return { eventType: type, version, schema: {}, validate: () => [] };
+        return new FileContractResolver(SCHEMAS).resolve(type, version);
+      },
+    };
+    const refused = (input: PublishBatchCommandInput): PublishBatchResponse => ({
+      Successful: [],
+      Failed: input.PublishBatchRequestEntries!.map((e) => ({ Id: e.Id, Code: 'InvalidParameter', SenderFault: true })),
+    });
+    const timeout = () => Object.assign(new Error('a request has exceeded the configured 5000 ms requestTimeout.'), { name: 'TimeoutError', code: 'ETIMEDOUT', $metadata: { attempts: 1 } });
+    // Requests in order: the user topic (refused), then the FIFO topic's a1 (times out, twice), then nothing is sent for a2 (held back).
+    const { publisher } = setup([refused, timeout(), timeout()], {
+      retry: { maxAttempts: 2 },
+      contracts: lookup,
+      topicArnFor: { ...TOPICS, 'blob.stored': USER_TOPIC },
+      versions: { 'blob.stored': 1 },
+    });
+    const events = [
+      { type: 'user.signed-up' as const, data: signUp(1), subject: '', id: 'no-subject', correlationId: 'c-no-subject' },
+      { type: 'user.signed-up' as const, data: { ...signUp(2), email: 'nope' }, subject: 's', id: 'violates', correlationId: 'c-violates' },
+      { type: 'user.profile-updated' as const, data: { userId: 'usr_00000001', revision: 1, updatedAt: '2026-11-28T10:00:00Z' }, subject: 's', id: 'lookup', correlationId: 'c-lookup' },
+      { type: 'blob.stored', data: { blob: 'x'.repeat(SNS_MAX_MESSAGE_BYTES) }, subject: 's', id: 'too-big', correlationId: 'c-too-big' },
+      { type: 'user.signed-up' as const, data: signUp(4), subject: 's', id: 'refused', correlationId: 'c-refused' },
+      { type: 'subscription.changed' as const, data: subscriptionChange(1, 'acct_aaaaaa01'), subject: 'acct_aaaaaa01', id: 'timed-out', correlationId: 'c-timed-out' },
+      { type: 'subscription.changed' as const, data: subscriptionChange(2, 'acct_aaaaaa01'), subject: 'acct_aaaaaa01', id: 'held', correlationId: 'c-held' },
+    ];
+    const result = await publisher.publishBatch(events as never);
+    return { result, events };
+  }
+
+  it('names the event in every failed entry and its error as typed fields, not only in the message', async () => {
+    const { result, events } = await everyFailure();
+    expect(result.published).toEqual([]);
+    expect(result.failed.map((f) => [f.eventId, f.correlationId, f.code, f.error.constructor.name])).toEqual([
+      ['no-subject', 'c-no-subject', 'InvalidEventError', 'InvalidEventError'],
+      ['violates', 'c-violates', 'ContractViolationError', 'EventContractViolationError'],
+      ['lookup', 'c-lookup', 'TransientError', 'ContractLookupFailedError'],
+      ['too-big', 'c-too-big', 'MessageTooLargeError', 'MessageTooLargeError'],
+      ['refused', 'c-refused', 'InvalidParameter', 'PublishRejectedError'],
+      ['timed-out', 'c-timed-out', 'TimeoutError', 'PublishFailedError'],
+      ['held', 'c-held', 'HeldBackError', 'HeldBackError'],
+    ]);
+    for (const [i, failed] of result.failed.entries()) {
+      expect(isPublishError(failed.error), failed.eventId).toBe(true);
+      expect(failed.error).toMatchObject({ eventId: events[i]!.id, correlationId: events[i]!.correlationId, eventType: events[i]!.type });
+      expect(failed.id).toBe(failed.eventId);
+    }
+  });
+
+  it('throws from publish an error that carries the event id and correlation id, defaults included', async () => {
+    const { publisher } = setup([awsError('ThrottledException', 400), awsError('ThrottledException', 400)], { retry: { maxAttempts: 2 } });
+    const error = await publisher.publish('user.signed-up', signUp(1), { subject: 's' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PublishFailedError);
+    // The default id was made for this call: the error is the only place the caller can learn it.
+    expect(error).toMatchObject({ eventId: 'id-1', correlationId: 'id-1', eventType: 'user.signed-up', attempts: 2 });
+    const violation = await publisher.publish('user.signed-up', { ...signUp(2), plan: 'gold' } as never, { subject: 's', id: 'mine', correlationId: 'corr' }).catch((e: unknown) => e);
+    expect(violation).toBeInstanceOf(ContractViolationError);
+    expect(violation).toMatchObject({ name: 'ContractViolationError', eventId: 'mine', correlationId: 'corr' });
+  });
+
+  it('reports an unknown contract as permanent, with the resolver’s error as the cause', async () => {
+    const unknown: ContractResolver = {
+      latestVersion: async () => 1,
+      resolve: async (type) => {
+        throw new UnknownContractError(`no ${type}`);
+      },
+    };
+    const { publisher } = setup([], { contracts: unknown });
+    const error = (await publisher.publish('user.signed-up', signUp(1), { subject: 's', id: 'e1' }).catch((e: unknown) => e)) as ContractLookupRejectedError;
+    expect(error).toBeInstanceOf(ContractLookupRejectedError);
+    expect(error.cause).toBeInstanceOf(UnknownContractError);
+    expect(error).toMatchObject({ eventId: 'e1', code: 'UnknownContractError' });
+    const transient = setup([], { contracts: { ...unknown, resolve: async () => Promise.reject(new TransientError('down')) } });
+    await expect(transient.publisher.publish('user.signed-up', signUp(1), { subject: 's' })).rejects.toBeInstanceOf(ContractLookupFailedError);
+  });
+
+  it('sends a retry under the id from the error: after an ambiguous timeout, consumers see one event id, not two', async () => {
+    const timeout = Object.assign(new Error('a request has exceeded the configured 5000 ms requestTimeout.'), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+    const { publisher, requests } = setup([timeout], { retry: { maxAttempts: 1 } });
+    const error = (await publisher.publish('user.signed-up', signUp(1), { subject: 's', correlationId: 'order-flow-7' }).catch((e: unknown) => e)) as PublishFailedError;
+    expect(error).toBeInstanceOf(PublishFailedError);
+    const published = await publisher.publish('user.signed-up', signUp(1), { subject: 's', id: error.eventId, correlationId: error.correlationId });
+    expect(published).toMatchObject({ id: error.eventId, correlationId: 'order-flow-7' });
+    expect(requests.map(sentIds)).toEqual([[error.eventId], [error.eventId]]);
+  });
+
+  it('derives the same id from the same business key in every process: a retry after a crash is the same event', async () => {
+    const id = deterministicEventId('user.signed-up', 'usr_00000001');
+    const first = setup([Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })], { retry: { maxAttempts: 1 } });
+    await expect(first.publisher.publish('user.signed-up', signUp(1), { subject: 's', id })).rejects.toMatchObject({ eventId: id });
+    // A new process (a new publisher, new default ids) after a crash.
+    const second = setup();
+    await second.publisher.publish('user.signed-up', signUp(1), { subject: 's', id: deterministicEventId('user.signed-up', 'usr_00000001') });
+    expect([...first.requests, ...second.requests].map(sentIds)).toEqual([[id], [id]]);
+  });
+
+  it('retries a request timeout with full jitter, then reports it as failed, transient, with the SDK’s TimeoutError code', async () => {
+    const timeout = () => Object.assign(new Error('a request has exceeded the configured 5000 ms requestTimeout.'), { name: 'TimeoutError', code: 'ETIMEDOUT', $metadata: { attempts: 1, totalRetryDelay: 0 } });
+    expect(isRetryableSnsError(timeout())).toBe(true);
+    const { publisher, send, sleeps } = setup(Array.from({ length: 5 }, timeout));
+    const result = await publisher.publishBatch([{ type: 'user.signed-up', data: signUp(1), subject: 's', id: 'e-timeout' }]);
+    expect(send).toHaveBeenCalledTimes(5);
+    // Default policy: ceilings 100, 200, 400, 800 ms; random 0.5 draws floor(0.5 x (ceiling + 1)).
+    expect(sleeps).toEqual([50, 100, 200, 400]);
+    expect(result.published).toEqual([]);
+    expect(result.failed).toMatchObject([{ eventId: 'e-timeout', code: 'TimeoutError', permanent: false }]);
+    expect(result.failed[0]!.error).toBeInstanceOf(PublishFailedError);
+    expect(result.failed[0]!.error).toMatchObject({ attempts: 5, eventId: 'e-timeout' });
+  });
+});
+
+describe('deterministicEventId', () => {
+  it('is RFC 9562 UUID v5: the RFC’s example and Python’s uuid.uuid5 agree', () => {
+    // uuid.uuid5(uuid.NAMESPACE_DNS, 'python.org')
+    expect(uuidV5('6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'python.org')).toBe('886313e1-3b8a-5372-9b90-0c9aee199e5d');
+    // The namespace is uuid5(NAMESPACE_URL, 'urn:fanout:event-id'), as documented.
+    expect(uuidV5('6ba7b811-9dad-11d1-80b4-00c04fd430c8', 'urn:fanout:event-id')).toBe(FANOUT_EVENT_ID_NAMESPACE);
+    // uuid.uuid5(FANOUT_NAMESPACE, 'user.signed-up:usr_00000001'): what a Python producer computes.
+    expect(deterministicEventId('user.signed-up', 'usr_00000001')).toBe('af886a1b-cbcf-54f7-b8bc-09925784e68a');
+  });
+
+  it('differs by event type, key and namespace, and refuses an empty key', () => {
+    const ids = new Set([
+      deterministicEventId('user.signed-up', 'k1'),
+      deterministicEventId('user.signed-up', 'k2'),
+      deterministicEventId('user.profile-updated', 'k1'),
+      deterministicEventId('user.signed-up', 'k1', '6ba7b810-9dad-11d1-80b4-00c04fd430c8'),
+    ]);
+    expect(ids.size).toBe(4);
+    expect(() => deterministicEventId('user.signed-up', '')).toThrow(RangeError);
+    expect(() => deterministicEventId('user.signed-up', 'k', 'not-a-uuid')).toThrow(RangeError);
   });
 });
 
