@@ -59,6 +59,12 @@ export interface ConsumerFleetOptions {
   /** Where the environment runtime is built. */
   readonly runtimeDir: string;
   readonly chaos?: ChaosPlan;
+  /**
+   * Variables set on top of the template's, per consumer name: chaos tests use them to
+   * scale a retry budget down in time or to route one service through a fault proxy
+   * (`AWS_ENDPOINT_URL_DYNAMODB`). The stack never sees them.
+   */
+  readonly environmentOverrides?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** A consumer could not start (crashes at import again and again). */
   readonly onFatal?: (error: FunctionStartError) => void;
   readonly onPollError?: (consumer: string, error: Error) => void;
@@ -128,7 +134,7 @@ export async function startConsumers(options: ConsumerFleetOptions): Promise<Run
         functionName: spec.functionName,
         assetFile: spec.assetFile,
         handlerExport: spec.handlerExport,
-        environment: { ...lambdaServiceEnvironment(spec, stack, endpoint), ...spec.environment, ...chaos },
+        environment: { ...lambdaServiceEnvironment(spec, stack, endpoint), ...spec.environment, ...chaos, ...options.environmentOverrides?.[name] },
         timeoutMs: spec.timeoutSeconds * 1000,
         memoryMiB: spec.memoryMiB,
         region: stack.region,

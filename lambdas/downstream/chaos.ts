@@ -24,6 +24,13 @@ export const ChaosEnv = {
    * effect already there and must not apply it again. Unset: none.
    */
   FailAfterWriteRate: 'FANOUT_CHAOS_FAIL_AFTER_WRITE_RATE',
+  /**
+   * Probability (0 to 1) that the process is killed (SIGKILL) right after a downstream
+   * write is committed (same window): the invocation dies before the idempotency record
+   * is completed and before the batch answers, as when Lambda's runtime crashes or runs
+   * out of memory. The message comes back after its visibility timeout. Unset: none.
+   */
+  CrashAfterWriteRate: 'FANOUT_CHAOS_CRASH_AFTER_WRITE_RATE',
 } as const;
 
 /** When and how often to fail. */
@@ -32,6 +39,8 @@ export interface ChaosSettings {
   readonly transientFailureRate: number;
   /** 0 to 1: share of committed writes whose call fails afterwards. @default 0 */
   readonly failAfterWriteRate?: number;
+  /** 0 to 1: share of committed writes after which the process is killed. @default 0 */
+  readonly crashAfterWriteRate?: number;
   /** Epoch ms; failures only from then. */
   readonly fromMs?: number;
   /** Epoch ms; failures only before then. */
@@ -53,12 +62,14 @@ function parseTime(env: Readonly<Record<string, string | undefined>>, name: stri
 export function readChaosSettings(env: Readonly<Record<string, string | undefined>>): ChaosSettings | undefined {
   const rate = parseRate(env, ChaosEnv.TransientFailureRate);
   const afterWriteRate = parseRate(env, ChaosEnv.FailAfterWriteRate);
-  if (rate === undefined && afterWriteRate === undefined) return undefined;
+  const crashRate = parseRate(env, ChaosEnv.CrashAfterWriteRate);
+  if (rate === undefined && afterWriteRate === undefined && crashRate === undefined) return undefined;
   const fromMs = parseTime(env, ChaosEnv.TransientFailureFrom);
   const untilMs = parseTime(env, ChaosEnv.TransientFailureUntil);
   return {
     transientFailureRate: rate ?? 0,
     ...(afterWriteRate !== undefined && { failAfterWriteRate: afterWriteRate }),
+    ...(crashRate !== undefined && { crashAfterWriteRate: crashRate }),
     ...(fromMs !== undefined && { fromMs }),
     ...(untilMs !== undefined && { untilMs }),
   };
@@ -92,9 +103,21 @@ export function injectChaos(settings: ChaosSettings | undefined, nowMs: number, 
  * on, `nowMs` is inside the window and the dice say so. The effect is already applied, so
  * the retry that follows must recognise it (the effect log's condition) and not apply it twice.
  */
-export function injectChaosAfterWrite(settings: ChaosSettings | undefined, nowMs: number, random: () => number = Math.random): void {
-  if (!settings?.failAfterWriteRate || !inWindow(settings, nowMs)) return;
-  if (random() < settings.failAfterWriteRate) {
+export function injectChaosAfterWrite(
+  settings: ChaosSettings | undefined,
+  nowMs: number,
+  random: () => number = Math.random,
+  crash: () => void = killThisProcess,
+): void {
+  if (!settings || !inWindow(settings, nowMs)) return;
+  if (settings.crashAfterWriteRate && random() < settings.crashAfterWriteRate) crash();
+  if (settings.failAfterWriteRate && random() < settings.failAfterWriteRate) {
     throw new ChaosInjectedError(`chaos: injected transient failure after a committed downstream write (rate ${settings.failAfterWriteRate})`);
   }
+}
+
+// SIGKILL, not process.exit: no handler, no flush, no `finally` runs, as when the
+// runtime is killed for running out of memory.
+function killThisProcess(): void {
+  process.kill(process.pid, 'SIGKILL');
 }

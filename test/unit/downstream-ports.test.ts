@@ -131,4 +131,16 @@ describe('chaos (local demo only)', () => {
     expect(() => injectChaosAfterWrite(settings, 0, () => 0.05)).not.toThrow();
     expect(() => injectChaosAfterWrite(settings, settings!.untilMs!, () => 0)).not.toThrow();
   });
+
+  it('reads a crash-after-write rate alone, and kills the process after a write only inside the window, at its rate', () => {
+    const settings = readChaosSettings({ [ChaosEnv.CrashAfterWriteRate]: '0.2', [ChaosEnv.TransientFailureUntil]: '2026-11-28T10:05:00Z' });
+    expect(settings).toEqual({ transientFailureRate: 0, crashAfterWriteRate: 0.2, untilMs: Date.parse('2026-11-28T10:05:00Z') });
+    let crashes = 0;
+    const crash = () => void (crashes += 1);
+    injectChaosAfterWrite(settings, 0, () => 0.19, crash);
+    expect(crashes).toBe(1);
+    injectChaosAfterWrite(settings, 0, () => 0.2, crash);
+    injectChaosAfterWrite(settings, settings!.untilMs!, () => 0, crash);
+    expect(crashes).toBe(1);
+  });
 });
