@@ -38,6 +38,21 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        // Faults on the whole local pipeline (test/chaos/): each file its own emulator and
+        // consumers, after everything else and one file at a time, since a fault such as
+        // a frozen emulator or a killed consumer must hit nothing but its own test. `npm
+        // test` runs the CI sizes; `npm run test:chaos` the full ones (FANOUT_CHAOS_FULL=1).
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          sequence: { groupOrder: 2 },
+          fileParallelism: false,
+          globalSetup: ['test/chaos/support/setup.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });

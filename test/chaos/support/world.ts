@@ -1,0 +1,314 @@
+/**
+ * One chaos test's world: its own emulator (so a test may freeze or kill it), the
+ * synthesized sample stack created on it from the template, every consumer run from its
+ * cdk.out bundle in its own processes behind Lambda's event-source semantics, and the
+ * publisher producers use. The same parts `npm start` uses, so what a fault breaks here
+ * would break there.
+ *
+ * Counting is done from the outside: what SNS accepted (the publications), what the
+ * downstream tables recorded (effect logs with their application counts) and what the
+ * DLQs hold, reconciled per consumer by local/report.ts. "Lost" and "duplicate effects"
+ * are computed, never assumed.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { inject } from 'vitest';
+import { buildPublishEntry, createPublisherSnsClient, isFifoTopicArn, publisherForPipeline, type Publisher } from '../../../client/publisher';
+import { ConsumerEnv } from '../../../contracts/consumer-environment';
+import type { EventDataMap } from '../../../contracts/event-types.generated';
+import { GlueContractResolver } from '../../../contracts/glue-registry';
+import { resolvePipeline, type ResolvedPipeline } from '../../../lib/pipeline-definition';
+import { samplePipeline } from '../../../lib/sample-pipeline';
+import { OutputKey } from '../../../lib/stack-outputs';
+import { KitMetric } from '../../../lambdas/kit/telemetry';
+import { startConsumers, stopConsumers, type ChaosPlan, type RunningConsumer } from '../../../local/consumer-fleet';
+import { DEMO_SOURCE, publishWorkload, type PlannedEvent, type PublicationRecord, type WorkloadResult } from '../../../local/demo-workload';
+import { PROJECT_ROOT, startEmulator, type Emulator } from '../../../local/emulator';
+import { sleep } from '../../../local/event-source-poller';
+import { createEmulatorClients, destroyClients, emulatorClientSettings, materializeStack, type EmulatorClients, type MaterializedStack } from '../../../local/materialize';
+import { readDeadLetters, readEffects } from '../../../local/observe';
+import type { PublishedMessage } from '../../../local/filter-policy';
+import { buildReport, type ConsumerObservations, type RunReport } from '../../../local/report';
+import { readAssemblyStack } from '../../../local/synth';
+import { queueDepth } from '../../../ops/adapters/sqs-dead-letters';
+import { startFaultProxy, type FaultProxy } from './fault-proxy';
+
+/** The sample pipeline, resolved as the app resolves it. */
+export const PIPELINE: ResolvedPipeline = resolvePipeline(samplePipeline, join(PROJECT_ROOT, 'schemas'));
+
+/**
+ * A retry budget scaled down from an hour to seconds, so an outage "longer than the
+ * budget" fits in a test: 20 s, backoff 1 s doubling to 4 s. The queue's maxReceiveCount
+ * (from the template, derived for the real budget) stays, so the kit's own give-up is
+ * what ends the retries, as it is on AWS.
+ */
+export const SCALED_RETRY_BUDGET = {
+  [ConsumerEnv.RetryBudgetSeconds]: '20',
+  [ConsumerEnv.RetryBaseDelaySeconds]: '1',
+  [ConsumerEnv.RetryMaxDelaySeconds]: '4',
+} as const;
+
+/** Options of {@link startWorld}. */
+export interface WorldOptions {
+  /** Variables on top of the template's, per consumer (a scaled retry budget, chaos rates). */
+  readonly environment?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** One consumer's downstream fails transiently for a while (local/consumer-fleet.ts). */
+  readonly chaos?: ChaosPlan;
+  /**
+   * Visibility timeout of every consumer queue, seconds, and the function timeout with it
+   * (Lambda requires timeout <= visibility): a killed or timed-out batch comes back after
+   * this long instead of the template's 180 s. @default the template's
+   */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Function timeout, seconds. @default the template's (30 s) */
+  readonly functionTimeoutSeconds?: number;
+  /** Route the consumers' DynamoDB calls (idempotency store and downstream) through a fault proxy. */
+  readonly dynamodbProxy?: boolean;
+  /** Start only these consumers. @default all */
+  readonly consumers?: readonly string[];
+}
+
+/** A running world; {@link World.stop} ends every process it started. */
+export interface World {
+  readonly emulator: Emulator;
+  readonly clients: EmulatorClients;
+  readonly stack: MaterializedStack;
+  readonly outputs: Readonly<Record<string, string>>;
+  readonly consumers: readonly RunningConsumer[];
+  readonly publisher: Publisher<EventDataMap>;
+  /** The SNS client the publisher uses (one SDK attempt, the publisher's timeouts). */
+  readonly publisherSns: SNSClient;
+  /** In front of the emulator for the consumers' DynamoDB calls, with `dynamodbProxy`. */
+  readonly proxy?: FaultProxy;
+  /** Every publication SNS accepted so far, in order (a duplicate is one more). */
+  readonly published: PublicationRecord[];
+  consumer(name: string): RunningConsumer;
+  topicArnFor(eventType: string): string;
+  /** Publishes a plan at `rate` per second (through the publisher, or raw for invalid events). */
+  publishPlan(plan: readonly PlannedEvent[], rate: number): Promise<WorkloadResult>;
+  /** Publishes one event `times` times at once, same id: what a producer's concurrent retries do. */
+  publishConcurrently(event: PlannedEvent, times: number): Promise<number>;
+  /** Waits until every consumer queue is empty and no batch runs (two samples in a row). */
+  drain(timeoutMs: number): Promise<void>;
+  /** What every consumer did with this world's publications. */
+  observe(): Promise<Map<string, ConsumerObservations>>;
+  /** The reconciliation of {@link observe} against {@link published}. */
+  report(): Promise<RunReport>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a world: emulator, stack, consumers, publisher.
+ * Synthesis happens once per test run, in the chaos project's global set-up.
+ */
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const assemblyDir = inject('chaosAssemblyDir');
+  const region = inject('chaosRegion');
+  const accountId = inject('chaosAccountId');
+  const { template } = readAssemblyStack(assemblyDir, PIPELINE.name);
+  const emulator = await startEmulator();
+  let clients: EmulatorClients | undefined;
+  let consumers: RunningConsumer[] = [];
+  let proxy: FaultProxy | undefined;
+  let publisherSns: SNSClient | undefined;
+  try {
+    clients = createEmulatorClients(emulator.endpoint, region);
+    const stack = await materializeStack({ stackName: PIPELINE.name, template, assemblyDir, region, accountId, clients });
+    if (options.visibilityTimeoutSeconds !== undefined) {
+      for (const mapping of stack.eventSourceMappings) {
+        await clients.sqs.send(
+          new SetQueueAttributesCommand({ QueueUrl: mapping.queueUrl, Attributes: { VisibilityTimeout: String(options.visibilityTimeoutSeconds) } }),
+        );
+      }
+    }
+    const timeoutSeconds = options.functionTimeoutSeconds;
+    const functions = stack.functions.map((f) => (timeoutSeconds === undefined ? f : { ...f, timeoutSeconds }));
+    const wanted = options.consumers;
+    const running: MaterializedStack = {
+      ...stack,
+      functions,
+      eventSourceMappings: stack.eventSourceMappings.map((m) => {
+        const name = functions.find((f) => f.logicalId === m.functionLogicalId)?.environment[ConsumerEnv.ConsumerName] ?? '';
+        return wanted && !wanted.includes(name) ? { ...m, enabled: false } : m;
+      }),
+    };
+    if (options.dynamodbProxy) proxy = await startFaultProxy(emulator.endpoint);
+    const environmentOverrides: Record<string, Record<string, string>> = {};
+    for (const f of functions) {
+      const name = f.environment[ConsumerEnv.ConsumerName]!;
+      environmentOverrides[name] = { ...(proxy && { AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint }), ...options.environment?.[name] };
+    }
+    const logDir = join(PROJECT_ROOT, '.fanout', 'chaos', 'logs', `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`);
+    consumers = await startConsumers({
+      stack: running,
+      endpoint: emulator.endpoint,
+      sqs: clients.sqs,
+      logDir,
+      runtimeDir: join(PROJECT_ROOT, '.fanout', 'runtime'),
+      environmentOverrides,
+      ...(options.chaos && { chaos: options.chaos }),
+    });
+    const outputs = stack.outputs;
+    publisherSns = createPublisherSnsClient(emulatorClientSettings(emulator.endpoint, region));
+    const publisher = publisherForPipeline(PIPELINE, outputs, {
+      sns: publisherSns,
+      contracts: new GlueContractResolver({ glue: clients.glue, registryName: outputs[OutputKey.schemaRegistryName()]! }),
+      source: DEMO_SOURCE,
+    });
+    const topicArnFor = (eventType: string) => {
+      const topic = PIPELINE.eventTypes.find((e) => e.name === eventType)!.topic;
+      return outputs[OutputKey.topicArn(topic)]!;
+    };
+    const published: PublicationRecord[] = [];
+    const c = clients;
+    const world: World = {
+      emulator,
+      clients: c,
+      stack,
+      outputs,
+      consumers,
+      publisher,
+      publisherSns,
+      ...(proxy && { proxy }),
+      published,
+      consumer: (name) => {
+        const found = consumers.find((x) => x.name === name);
+        if (!found) throw new Error(`no consumer ${name} in this world`);
+        return found;
+      },
+      topicArnFor,
+      async publishPlan(plan, rate) {
+        return publishWorkload(plan, { publisher, sns: c.sns, topicArnFor, rate, onPublished: (record) => published.push(record) });
+      },
+      async publishConcurrently(event, times) {
+        const time = new Date();
+        const results = await Promise.allSettled(
+          Array.from({ length: times }, () =>
+            publisher.publish(event.type, event.data as never, { subject: event.subject, id: event.id, correlationId: event.id, time }),
+          ),
+        );
+        const topicArn = topicArnFor(event.type);
+        const { entry } = buildPublishEntry({
+          type: event.type,
+          version: event.version,
+          data: event.data,
+          subject: event.subject,
+          source: DEMO_SOURCE,
+          id: event.id,
+          correlationId: event.id,
+          time,
+          fifo: isFifoTopicArn(topicArn),
+        });
+        const accepted = results.filter((r) => r.status === 'fulfilled').length;
+        for (let i = 0; i < accepted; i++) {
+          published.push({
+            event,
+            message: { body: entry.Message!, attributes: entry.MessageAttributes as PublishedMessage['attributes'] },
+            topicArn,
+            publishedAtMs: Date.now(),
+            eventTimeMs: time.getTime(),
+          });
+        }
+        return accepted;
+      },
+      async drain(timeoutMs) {
+        const deadline = Date.now() + timeoutMs;
+        let calm = 0;
+        let last = 'no sample';
+        while (Date.now() < deadline) {
+          try {
+            const depths = await Promise.all(consumers.map((x) => queueDepth(c.sqs, x.queueUrl)));
+            const idle = consumers.every((x) => x.poller.stats.inFlightBatches === 0);
+            calm = depths.every((d) => d.visible + d.inFlight + d.delayed === 0) && idle ? calm + 1 : 0;
+            last = consumers
+              .map((x, i) => `${x.name}: ${depths[i]!.visible} visible, ${depths[i]!.inFlight} in flight, ${depths[i]!.delayed} delayed, ${x.poller.stats.inFlightBatches} batches running`)
+              .join('; ');
+          } catch (error) {
+            calm = 0;
+            last = `sampling failed: ${(error as Error).message}`;
+          }
+          if (calm >= 2) return;
+          await sleep(1000);
+        }
+        throw new Error(`the queues did not drain within ${timeoutMs / 1000} s (${last})`);
+      },
+      async observe() {
+        const ids = new Set(published.map((p) => p.event.id));
+        const observations = new Map<string, ConsumerObservations>();
+        for (const x of consumers) {
+          const effects = x.downstreamTableName ? await readEffects(c.dynamodb, x.downstreamTableName, ids) : new Map();
+          const { letters, unread } = x.deadLetterQueueUrl ? await readDeadLetters(c.sqs, x.deadLetterQueueUrl) : { letters: new Map(), unread: 0 };
+          for (const id of [...letters.keys()]) if (!ids.has(id)) letters.delete(id);
+          observations.set(x.name, {
+            effects,
+            deadLetters: letters,
+            unreadDeadLetters: unread,
+            staleIds: x.telemetry.staleIds,
+            duplicatesSuppressed: x.telemetry.metric(KitMetric.Duplicate),
+            retried: x.poller.stats.redelivered,
+          });
+        }
+        return observations;
+      },
+      async report() {
+        return buildReport(
+          published,
+          consumers.map((x) => x.target),
+          await world.observe(),
+        );
+      },
+      async stop() {
+        await stopConsumers(consumers, { graceMs: 1000 });
+        destroyClients(c);
+        publisherSns?.destroy();
+        await proxy?.close();
+        await emulator.stop();
+      },
+    };
+    return world;
+  } catch (error) {
+    await stopConsumers(consumers, { graceMs: 500 });
+    if (clients) destroyClients(clients);
+    publisherSns?.destroy();
+    await proxy?.close();
+    await emulator.stop();
+    throw error;
+  }
+}
+
+/** The process ids of one consumer's execution environments (children running its cdk.out asset). */
+export function environmentPids(world: World, consumer: string): number[] {
+  const asset = world.stack.functions.find((f) => f.environment[ConsumerEnv.ConsumerName] === consumer)!.assetFile;
+  const pids: number[] = [];
+  for (const entry of readdirSafe('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The runner starts each environment as `node consumer-process.mjs <asset> <export>`.
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(asset)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** A process's resident set (VmRSS) and its peak so far (VmHWM), KiB; undefined once it is gone. */
+export function residentKiB(pid: number): { rss: number; peak: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 'NaN');
+    return { rss: field('VmRSS'), peak: field('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
+
+function readdirSafe(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
