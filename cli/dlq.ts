@@ -31,7 +31,7 @@ export interface DlqDeps {
 
 /**
  * Runs `fanout dlq`.
- * @returns 0 when the DLQ is empty, 1 when messages wait in it, 2 on bad input
+ * @returns 0 when the DLQ is empty, 1 when messages wait in it (visible or in flight), 2 on bad input
  */
 export async function dlqCommand(consumerName: string, options: DlqOptions, deps: DlqDeps): Promise<number> {
   const json = options.json ?? false;
@@ -55,9 +55,12 @@ export async function dlqCommand(consumerName: string, options: DlqOptions, deps
       if (views.length > 0 && views.length < depth.visible) deps.io.out(`  ... showing ${views.length} of ${depth.visible} (--peek N for more)`);
       if (depth.visible > 0) {
         deps.io.out(`Nothing was consumed. Fix the cause, then: fanout redrive ${consumer.name}${options.subscription ? ' --subscription' : ''} --dry-run`);
+      } else if (depth.inFlight > 0) {
+        deps.io.out(`The ${label} is not empty: ${depth.inFlight} held by another receive (a peek, a redrive) cannot be shown; run again after they become visible.`);
       }
     }
-    return depth.visible > 0 ? ExitCode.Problem : ExitCode.Ok;
+    // Messages someone else holds are still dead letters: a DLQ with only those is not empty.
+    return depth.visible > 0 || depth.inFlight > 0 ? ExitCode.Problem : ExitCode.Ok;
   });
 }
 
@@ -66,6 +69,7 @@ function formatView(view: DeadLetterView): string {
   lines.push(`    reason:      ${view.reason}`);
   lines.push(`    first seen:  ${view.firstSeen ?? 'unknown'}    receives: ${view.receiveCount ?? 'unknown'}    correlation id: ${view.correlationId ?? 'none'}`);
   if (view.eventId) lines.push(`    event:       ${view.eventType ?? '?'} id=${view.eventId} subject=${view.subject ?? '?'}`);
+  if (view.earlierFailure) lines.push(`    earlier:     ${view.earlierFailure} (before a redrive; not why it is here now)`);
   return lines.join('\n');
 }
 
@@ -80,7 +84,7 @@ export function register(program: Command): void {
     .option('--outputs-file <file>', 'stack outputs JSON (cdk deploy --outputs-file; the local runner writes .fanout/outputs.json); else FANOUT_OUTPUTS_FILE, else CloudFormation')
     .option('--stack <name>', 'stack name (default: the pipeline name)')
     .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExit codes: 0 the DLQ is empty, 1 messages wait in it, 2 bad input or set-up.\nHonours AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL.')
+    .addHelpText('after', '\nExit codes: 0 the DLQ is empty, 1 messages wait in it (visible or in flight), 2 bad input or set-up.\nHonours AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL.')
     .action(async (consumer: string, options: DlqOptions) => {
       const sqs = new SQSClient(withSdkTimeouts({}, SDK_TIMEOUTS.cli));
       try {

@@ -2,9 +2,13 @@
  * `fanout redrive <consumer>`: moves a consumer's dead-lettered messages back to its
  * queue. On AWS, SQS's own message move task does it (progress from
  * ListMessageMoveTasks, cancelled on Ctrl-C); where the endpoint has no move tasks
- * (the local emulator), and always for the subscription DLQ (whose SNS notifications
- * must be unwrapped), a portable move does it with the same progress bar: send to the
- * queue, then delete from the DLQ only what was sent.
+ * (the local emulator), and always for the subscription DLQ (SQS's move tasks take
+ * messages only out of a queue's DLQ, not an SNS subscription's), a portable move does it with the same
+ * progress bar: send to the queue, then delete from the DLQ only what was sent. A
+ * subscription-DLQ message goes to the consumer's queue, as SNS would have delivered
+ * it: raw-delivered ones as they are, SNS notifications unwrapped. Messages in flight in
+ * the DLQ (someone else's receive holds them) cannot be moved: they are reported, and
+ * the run does not count as done.
  */
 import { ListMessageMoveTasksCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
@@ -31,7 +35,7 @@ export interface RedriveOptions extends OutputsOptions {
   /** Most messages a second. @default no limit (the move task's system-optimized rate) */
   readonly rate?: number;
   readonly dryRun?: boolean;
-  /** Redrive the subscription's DLQ (SNS notifications, unwrapped) instead of the queue's. */
+  /** Redrive the subscription's DLQ (what SNS could not deliver) instead of the queue's. */
   readonly subscription?: boolean;
   /** Portable move: how long a message being moved stays hidden in the DLQ. @default 60 */
   readonly visibilityTimeout?: number;
@@ -57,9 +61,16 @@ export interface RedriveReport {
   readonly to: string;
   readonly method: 'move-task' | 'portable';
   readonly dryRun: boolean;
+  /** Visible in the DLQ when the command started. */
   readonly waiting: number;
+  /**
+   * In flight in the DLQ (hidden by someone else's receive: a `fanout dlq` peek, another
+   * redrive): at the start, or, after a move, what is still held and was not moved.
+   */
+  readonly inFlight: number;
   readonly moved: number;
-  readonly status: 'COMPLETED' | 'CANCELLED' | 'FAILED' | 'INTERRUPTED' | 'DRY_RUN' | 'NOTHING_TO_DO';
+  /** IN_FLIGHT: everything visible was moved, but messages in flight were not (run again later). */
+  readonly status: 'COMPLETED' | 'CANCELLED' | 'FAILED' | 'INTERRUPTED' | 'DRY_RUN' | 'NOTHING_TO_DO' | 'IN_FLIGHT';
   readonly failed: readonly { readonly messageId: string; readonly reason: string }[];
 }
 
@@ -81,6 +92,11 @@ function progressReporter(io: CommandIo, total: number, json: boolean) {
   };
 }
 
+/** What to tell the operator about DLQ messages a redrive could not see. */
+function inFlightNotice(count: number): string {
+  return `${count} message${count === 1 ? '' : 's'} still in flight in the DLQ (held by another receive, e.g. a fanout dlq peek or another redrive) and not moved; run again after they become visible.`;
+}
+
 async function moveTaskSupported(sqs: SQSClient, sourceArn: string): Promise<boolean> {
   try {
     await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 }));
@@ -93,7 +109,8 @@ async function moveTaskSupported(sqs: SQSClient, sourceArn: string): Promise<boo
 
 /**
  * Runs `fanout redrive`.
- * @returns 0 when every message went back, 1 when some did not or it was interrupted, 2 on bad input
+ * @returns 0 when every message went back (or the DLQ was empty), 1 when some did not, were
+ *   in flight in the DLQ, or it was interrupted, 2 on bad input
  */
 export async function redriveCommand(consumerName: string, options: RedriveOptions, deps: RedriveDeps): Promise<number> {
   const json = options.json ?? false;
@@ -109,14 +126,19 @@ export async function redriveCommand(consumerName: string, options: RedriveOptio
     const dlqUrl = requireOutput(outputs, options.subscription ? OutputKey.subscriptionDlqUrl(consumer.name) : OutputKey.dlqUrl(consumer.name));
     const kind = options.subscription ? 'subscription-dlq' : 'queue-dlq';
     const dlq = await queueDepth(deps.sqs, dlqUrl);
-    const base = { consumer: consumer.name, from: dlqUrl, to: queueUrl, dryRun: options.dryRun ?? false, waiting: dlq.visible };
+    const base = { consumer: consumer.name, from: dlqUrl, to: queueUrl, dryRun: options.dryRun ?? false, waiting: dlq.visible, inFlight: dlq.inFlight };
     const print = (report: RedriveReport, text: string) => deps.io.out(json ? JSON.stringify(report, null, 2) : text);
 
-    // A subscription DLQ is not an SQS DLQ of the queue, and its bodies need unwrapping:
-    // only the portable move can put them back.
+    // A subscription DLQ is no queue's DLQ, so SQS's move task refuses it (and would not
+    // unwrap an SNS notification): only the portable move can put its messages back.
     const useMoveTask = !options.subscription && (await moveTaskSupported(deps.sqs, dlq.arn));
     const method = useMoveTask ? 'move-task' : 'portable';
     if (!options.subscription && !useMoveTask && !json) deps.io.err('The endpoint has no SQS message move tasks: using the portable move.');
+    if (dlq.visible === 0 && dlq.inFlight > 0) {
+      // Not empty: someone else's receive hides them, and they come back when it ends.
+      print({ ...base, method, moved: 0, status: 'IN_FLIGHT', failed: [] }, `${consumer.name}: nothing visible to redrive; ${inFlightNotice(dlq.inFlight)}`);
+      return ExitCode.Problem;
+    }
     if (dlq.visible === 0) {
       print({ ...base, method, moved: 0, status: 'NOTHING_TO_DO', failed: [] }, `${consumer.name}: the ${options.subscription ? 'subscription ' : ''}DLQ is empty, nothing to redrive.`);
       return ExitCode.Ok;
@@ -125,7 +147,7 @@ export async function redriveCommand(consumerName: string, options: RedriveOptio
     if (options.dryRun) {
       print(
         { ...base, method, moved: 0, status: 'DRY_RUN', failed: [] },
-        `Would move ${dlq.visible} message${dlq.visible === 1 ? '' : 's'} from ${dlqUrl} to ${queueUrl} (${method === 'move-task' ? 'SQS message move task' : 'portable move: send, then delete only what was sent'}${options.subscription ? ', SNS notifications unwrapped' : ''}; ${rate}). Nothing was moved.`,
+        `Would move ${dlq.visible} message${dlq.visible === 1 ? '' : 's'} from ${dlqUrl} to ${queueUrl} (${method === 'move-task' ? 'SQS message move task' : 'portable move: send, then delete only what was sent'}${options.subscription ? ', raw-delivered messages as they are, SNS notifications unwrapped' : ''}; ${rate}). Nothing was moved.${dlq.inFlight > 0 ? `\n${inFlightNotice(dlq.inFlight)}` : ''}`,
       );
       return ExitCode.Ok;
     }
@@ -158,11 +180,16 @@ export async function redriveCommand(consumerName: string, options: RedriveOptio
             if (progress && progress.status !== 'RUNNING') {
               if (!json && deps.io.interactive) process.stderr.write('\n');
               const ok = progress.status === 'COMPLETED';
+              // The task moves what is visible; a message someone else holds stays behind.
+              const held = ok ? (await queueDepth(deps.sqs, dlqUrl)).inFlight : 0;
+              const status = !ok ? (progress.status === 'CANCELLED' ? 'CANCELLED' : 'FAILED') : held > 0 ? 'IN_FLIGHT' : 'COMPLETED';
               print(
-                { ...base, method, moved: progress.moved, status: ok ? 'COMPLETED' : progress.status === 'CANCELLED' ? 'CANCELLED' : 'FAILED', failed: [] },
-                ok ? `Moved ${progress.moved} message${progress.moved === 1 ? '' : 's'} back to ${queueUrl}.` : `Move task ${progress.status}: ${progress.failureReason ?? 'no reason given'} (${progress.moved} moved).`,
+                { ...base, method, inFlight: held, moved: progress.moved, status, failed: [] },
+                ok
+                  ? `Moved ${progress.moved} message${progress.moved === 1 ? '' : 's'} back to ${queueUrl}.${held > 0 ? `\n${inFlightNotice(held)}` : ''}`
+                  : `Move task ${progress.status}: ${progress.failureReason ?? 'no reason given'} (${progress.moved} moved).`,
               );
-              return ok ? ExitCode.Ok : ExitCode.Problem;
+              return status === 'COMPLETED' ? ExitCode.Ok : ExitCode.Problem;
             }
             await timer.sleep(options.pollIntervalMs ?? 1000);
           }
@@ -185,12 +212,16 @@ export async function redriveCommand(consumerName: string, options: RedriveOptio
       timer,
     });
     if (!json && deps.io.interactive) process.stderr.write('\n');
-    const status = result.interrupted ? 'INTERRUPTED' : result.failed.length > 0 ? 'FAILED' : 'COMPLETED';
+    // The move stops at the first empty receive; what someone else still holds was never
+    // seen. The messages it left behind itself are hidden too, and reported one by one.
+    const held = result.interrupted ? 0 : Math.max(0, (await queueDepth(deps.sqs, dlqUrl)).inFlight - result.failed.length);
+    const status = result.interrupted ? 'INTERRUPTED' : result.failed.length > 0 ? 'FAILED' : held > 0 ? 'IN_FLIGHT' : 'COMPLETED';
     const lines = [
       `Moved ${result.moved} message${result.moved === 1 ? '' : 's'} back to ${queueUrl}${result.interrupted ? ' before being interrupted; run it again to move the rest' : ''}.`,
       ...result.failed.map((f) => `  left in the DLQ: ${f.messageId}: ${f.reason}`),
+      ...(held > 0 ? [inFlightNotice(held)] : []),
     ];
-    print({ ...base, method: 'portable', moved: result.moved, status, failed: result.failed }, lines.join('\n'));
+    print({ ...base, method: 'portable', inFlight: held, moved: result.moved, status, failed: result.failed }, lines.join('\n'));
     return status === 'COMPLETED' ? ExitCode.Ok : ExitCode.Problem;
   });
 }
@@ -205,14 +236,14 @@ export function register(program: Command): void {
     .argument('<consumer>', 'consumer name, e.g. crm-sync')
     .option('--rate <n>', 'most messages per second (default: no limit)', (v) => Number(v))
     .option('--dry-run', 'say what would be moved, move nothing')
-    .option('--subscription', "redrive the subscription's DLQ (SNS notifications are unwrapped to the raw event and its attributes)")
+    .option('--subscription', "redrive the subscription's DLQ into the queue, as SNS would have delivered it (raw-delivered messages as they are; SNS notifications unwrapped)")
     .option('--visibility-timeout <seconds>', 'portable move: how long a message being moved stays hidden in the DLQ (default 60)', (v) => Number(v))
     .option('--outputs-file <file>', 'stack outputs JSON (cdk deploy --outputs-file; the local runner writes .fanout/outputs.json); else FANOUT_OUTPUTS_FILE, else CloudFormation')
     .option('--stack <name>', 'stack name (default: the pipeline name)')
     .option('--json', 'machine-readable output (progress is not printed)')
     .addHelpText(
       'after',
-      '\nFix the cause first (fanout dlq <consumer> shows why messages failed).\nExit codes: 0 all moved (or nothing to move), 1 some left behind or interrupted, 2 bad input or set-up.\nHonours AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL.',
+      '\nFix the cause first (fanout dlq <consumer> shows why messages failed).\nExit codes: 0 all moved (or nothing to move), 1 some left behind, still in flight in the DLQ, or interrupted, 2 bad input or set-up.\nHonours AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL.',
     )
     .action(async (consumer: string, options: RedriveOptions) => {
       const sqs = new SQSClient(withSdkTimeouts({}, SDK_TIMEOUTS.cli));

@@ -6,13 +6,18 @@
  * Two kinds of DLQ hold a consumer's messages:
  * - its queue's DLQ: the raw-delivered envelope as body, the event's attributes plus
  *   the kit's failure context (or none, when SQS moved it after maxReceiveCount);
- * - its subscription's DLQ: what SNS could not deliver, as an SNS notification
- *   envelope (JSON with `Message` and `MessageAttributes` {Type, Value}), which must be
- *   unwrapped before it goes to the consumer's queue, where raw delivery is the rule.
+ * - its subscription's DLQ: what SNS could not deliver. Every Fanout subscription uses
+ *   raw delivery, so SNS writes there what it would have put on the queue: the raw body
+ *   (the envelope) with the published message attributes as SQS message attributes.
+ *   A subscription without raw delivery writes an SNS notification instead (JSON with
+ *   `Message` and `MessageAttributes` {Type, Value}), which is unwrapped first.
+ *
+ * The failure context belongs to one failure: it never goes back to the consumer's
+ * queue with a redriven message, or a later failure would show it as its own.
  */
 import { MessageAttribute, parseEnvelope } from '../contracts/envelope';
 import { FanoutError } from '../contracts/errors';
-import { FailureAttribute, readFailureContext } from '../contracts/failure-context';
+import { FailureAttribute, readFailureContext, type FailureContext } from '../contracts/failure-context';
 
 /** An SQS message attribute value (the shape ReceiveMessage returns and SendMessage takes). */
 export interface QueueMessageAttribute {
@@ -48,7 +53,7 @@ export interface RedriveMessage {
   readonly messageDeduplicationId?: string;
 }
 
-/** A DLQ message cannot be put back (e.g. a subscription DLQ message that is not an SNS notification). */
+/** A DLQ message cannot be put back (e.g. a message without a group for a FIFO queue). */
 export class DeadLetterFormatError extends FanoutError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -65,7 +70,10 @@ interface SnsNotification {
   readonly MessageDeduplicationId?: string;
 }
 
-/** The SNS notification inside a subscription-DLQ body, or undefined when the body is not one. */
+/**
+ * The SNS notification inside a subscription-DLQ body, or undefined when the body is
+ * not one (with raw delivery, the rule in Fanout, it never is).
+ */
 export function parseSnsNotification(body: string): SnsNotification | undefined {
   let value: unknown;
   try {
@@ -73,12 +81,23 @@ export function parseSnsNotification(body: string): SnsNotification | undefined 
   } catch {
     return undefined;
   }
-  if (typeof value !== 'object' || value === null) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const record = value as Record<string, unknown>;
-  if (typeof record.Message !== 'string') return undefined;
-  // SNS writes Type=Notification; a raw Fanout envelope never has a top-level `Message`.
-  if (record.Type !== undefined && record.Type !== 'Notification') return undefined;
+  // SNS always writes Type=Notification. Required, because with raw delivery the body is
+  // whatever the producer published, and a producer's own JSON may have a `Message`.
+  if (record.Type !== 'Notification' || typeof record.Message !== 'string') return undefined;
   return record as unknown as SnsNotification;
+}
+
+/**
+ * Every failure-context attribute name starts with this (contracts/failure-context.ts),
+ * and the prefix is reserved for them, so names a newer or older kit writes are known too.
+ */
+export const FAILURE_ATTRIBUTE_PREFIX = 'fanout-';
+
+/** True for a failure-context attribute (one the kit adds when it dead-letters). */
+export function isFailureAttribute(name: string): boolean {
+  return name.startsWith(FAILURE_ATTRIBUTE_PREFIX);
 }
 
 /** SNS `{Type, Value}` attributes → SQS `{DataType, StringValue | BinaryValue}` attributes. */
@@ -91,10 +110,11 @@ export function snsToSqsAttributes(attributes: SnsNotification['MessageAttribute
   return out;
 }
 
+/** The message's own attributes, without the failure context of an earlier failure. */
 function copyAttributes(attributes: QueueMessage['MessageAttributes']): Record<string, SendableAttribute> {
   const out: Record<string, SendableAttribute> = {};
   for (const [name, value] of Object.entries(attributes ?? {})) {
-    if (!value.DataType) continue;
+    if (!value.DataType || isFailureAttribute(name)) continue;
     if (value.StringValue !== undefined) out[name] = { DataType: value.DataType, StringValue: value.StringValue };
     else if (value.BinaryValue !== undefined) out[name] = { DataType: value.DataType, BinaryValue: value.BinaryValue };
   }
@@ -102,11 +122,14 @@ function copyAttributes(attributes: QueueMessage['MessageAttributes']): Record<s
 }
 
 /**
- * What to send to the consumer's queue for one DLQ message: body and message
- * attributes kept as they are (as SQS's own move task does), the FIFO group and
- * deduplication ids carried over, an SNS notification unwrapped first.
+ * What to send to the consumer's queue for one DLQ message: the body and the event's
+ * own message attributes (`type`, `correlationid`, `schemaversion`, ...) as they are,
+ * so the consumer gets what SNS delivered or would have delivered through the
+ * subscription's filter policy; the failure context left out; the FIFO group carried
+ * over. From a subscription DLQ, a raw-delivered message (Fanout's rule) goes as it is,
+ * and an SNS notification (a subscription without raw delivery) is unwrapped first.
  * @param from `queue-dlq` or `subscription-dlq`
- * @throws DeadLetterFormatError when a subscription-DLQ message is not an SNS notification
+ * @throws DeadLetterFormatError when a message for a FIFO queue has no message group
  */
 export function redriveMessage(message: QueueMessage, from: 'queue-dlq' | 'subscription-dlq', fifo: boolean): RedriveMessage {
   const system = message.Attributes ?? {};
@@ -114,13 +137,10 @@ export function redriveMessage(message: QueueMessage, from: 'queue-dlq' | 'subsc
   let attributes = copyAttributes(message.MessageAttributes);
   let groupId = system.MessageGroupId;
   let dedupId = system.MessageDeduplicationId;
-  if (from === 'subscription-dlq') {
-    const notification = parseSnsNotification(body);
-    if (!notification) {
-      throw new DeadLetterFormatError(`message ${message.MessageId ?? '?'} in the subscription DLQ is not an SNS notification: left in place`);
-    }
+  const notification = from === 'subscription-dlq' ? parseSnsNotification(body) : undefined;
+  if (notification) {
     body = notification.Message;
-    attributes = snsToSqsAttributes(notification.MessageAttributes);
+    attributes = copyAttributes(snsToSqsAttributes(notification.MessageAttributes));
     groupId = groupId ?? notification.MessageGroupId;
     dedupId = dedupId ?? notification.MessageDeduplicationId ?? notification.MessageId;
   }
@@ -153,6 +173,12 @@ export interface DeadLetterView {
   readonly subject?: string;
   /** The consumer's SQS message id of the failed delivery. */
   readonly originalMessageId?: string;
+  /**
+   * A failure context from an earlier failure, carried along by a redrive (SQS's move
+   * task keeps every attribute) onto a message SQS has since moved again on its own:
+   * history, not the reason it is here now.
+   */
+  readonly earlierFailure?: string;
 }
 
 function isoFromMillis(value: string | undefined): string | undefined {
@@ -161,8 +187,10 @@ function isoFromMillis(value: string | undefined): string | undefined {
 }
 
 /**
- * Reads a DLQ message for an operator: the kit's failure context when present,
- * otherwise what SQS says (moved after maxReceiveCount, or undeliverable by SNS).
+ * Reads a DLQ message for an operator: the kit's failure context when present and
+ * its own, otherwise what SQS says (moved after maxReceiveCount, or undeliverable by
+ * SNS), with an earlier failure's context, if one came along, as `earlierFailure`.
+ * Raw-delivered and SNS-notification subscription-DLQ messages are both read.
  * @param maxReceiveCount the consumer's, to explain messages SQS moved on its own
  */
 export function describeDeadLetter(message: QueueMessage, from: 'queue-dlq' | 'subscription-dlq', maxReceiveCount?: number): DeadLetterView {
@@ -176,7 +204,14 @@ export function describeDeadLetter(message: QueueMessage, from: 'queue-dlq' | 's
       attributes = snsToSqsAttributes(notification.MessageAttributes);
     }
   }
-  const context = readFailureContext(attributes);
+  const found = readFailureContext(attributes);
+  // SQS sets DeadLetterQueueSourceArn only on a message it moved itself after
+  // maxReceiveCount; the kit's dead-letter copy is a new message, sent without it. So a
+  // failure context on a message SQS moved is an earlier failure's, brought back to the
+  // queue by a redrive, and showing it as the reason would blame the wrong failure.
+  const movedBySqs = from === 'queue-dlq' && system.DeadLetterQueueSourceArn !== undefined;
+  const context: Partial<FailureContext> = movedBySqs ? {} : found;
+  const earlierFailure = movedBySqs && (found.errorName !== undefined || found.errorMessage !== undefined) ? describeEarlier(found) : undefined;
   let envelope: { id?: string; type?: string; subject?: string; correlationid?: string } = {};
   try {
     envelope = parseEnvelope(body);
@@ -206,7 +241,16 @@ export function describeDeadLetter(message: QueueMessage, from: 'queue-dlq' | 's
     ...(envelope.type !== undefined && { eventType: envelope.type }),
     ...(envelope.subject !== undefined && { subject: envelope.subject }),
     ...(context.originalMessageId !== undefined && { originalMessageId: context.originalMessageId }),
+    ...(earlierFailure !== undefined && { earlierFailure }),
   };
+}
+
+function describeEarlier(context: Partial<FailureContext>): string {
+  const when = [
+    context.receiveCount !== undefined && Number.isFinite(context.receiveCount) ? `receive ${context.receiveCount}` : undefined,
+    context.firstSeen !== undefined && context.firstSeen !== 'unknown' ? `first seen ${context.firstSeen}` : undefined,
+  ].filter((part) => part !== undefined);
+  return `${context.errorName ?? 'Error'}: ${context.errorMessage ?? '(no message)'}${when.length > 0 ? ` (${when.join(', ')})` : ''}`;
 }
 
 /** The failure-context attribute names, re-exported so tests and tools need one import. */

@@ -71,9 +71,18 @@ export function firstReceiveOf(record: SQSRecord): number | undefined {
 }
 
 /**
- * The message attributes of the DLQ copy: the failure context first, then as many of
+ * The prefix every failure-context attribute name has (see {@link FailureAttribute}),
+ * reserved for them: an incoming attribute with it is some earlier failure's context.
+ */
+export const FAILURE_ATTRIBUTE_PREFIX = 'fanout-';
+
+/**
+ * The message attributes of the DLQ copy: this failure's context first, then as many of
  * the original attributes as fit SQS's limit of 10 (the original `type`,
- * `correlationid` and `schemaversion` always fit).
+ * `correlationid` and `schemaversion` always fit). An incoming failure context (a
+ * redriven message that still had an earlier one) is replaced, never kept: every
+ * `fanout-*` attribute of the record is left out, also names this kit does not write,
+ * so the DLQ copy says only why it failed this time.
  */
 export function deadLetterAttributes(record: SQSRecord, failure: FailureContext): Record<string, OutgoingAttribute> {
   const attributes: Record<string, OutgoingAttribute> = {
@@ -87,7 +96,7 @@ export function deadLetterAttributes(record: SQSRecord, failure: FailureContext)
   };
   for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
     if (Object.keys(attributes).length >= MAX_MESSAGE_ATTRIBUTES) break;
-    if (name in attributes) continue;
+    if (name.startsWith(FAILURE_ATTRIBUTE_PREFIX)) continue;
     if (value.stringValue !== undefined) {
       attributes[name] = { DataType: value.dataType, StringValue: value.stringValue };
     } else if (value.binaryValue !== undefined) {

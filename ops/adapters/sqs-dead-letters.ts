@@ -215,7 +215,7 @@ export interface PortableMoveOptions {
   readonly from: string;
   /** The consumer's queue. */
   readonly to: string;
-  /** Which kind of DLQ `from` is: a subscription DLQ holds SNS notifications to unwrap. */
+  /** Which kind of DLQ `from` is: a subscription DLQ holds raw-delivered messages, or SNS notifications to unwrap. */
   readonly kind: 'queue-dlq' | 'subscription-dlq';
   /** The destination is a FIFO queue. */
   readonly fifo: boolean;
@@ -248,7 +248,7 @@ export interface PortableMoveResult {
 
 /**
  * Moves every message from a DLQ back to the consumer's queue without the move-task
- * API: receive up to 10, send them in SendMessageBatch requests that fit SQS's limits
+ * API (and without the failure context: see {@link redriveMessage}): receive up to 10, send them in SendMessageBatch requests that fit SQS's limits
  * (by bytes as well as count: ten large events do not fit one request), and delete
  * from the DLQ only the entries whose send succeeded. Nothing can be lost: a message is
  * always in at least one of the two queues. A crash between send and delete leaves a

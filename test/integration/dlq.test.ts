@@ -70,7 +70,8 @@ describe('fanout dlq', () => {
       expect(view.originalMessageId).toBe(`orig-${i}`);
     }
     const moved = out.messages.find((m) => m.eventId === undefined)!;
-    expect(moved.reason).toMatch(/moved by SQS after 5 receives/);
+    // The count is the pipeline definition's maxReceiveCount (derived from the retry budget), not these hand-made queues' 5.
+    expect(moved.reason).toMatch(/moved by SQS after \d+ receives/);
 
     // Still there, and visible at once (not hidden for a visibility timeout).
     expect(await counts(sqs, q.dlqUrl)).toEqual({ visible: 4, inFlight: 0 });
@@ -109,6 +110,19 @@ describe('fanout dlq', () => {
     expect(text).toContain(`correlation id: ${event.correlationid}`);
     expect(text).toContain(`id=${event.id}`);
     expect(await counts(sqs, q.subscriptionDlqUrl)).toEqual({ visible: 1, inFlight: 0 });
+  });
+
+  it('does not call a DLQ empty whose messages are all in flight (held by another receive): exits 1 and says so', async () => {
+    const q = await createConsumerQueues(sqs, false);
+    const { outputsFile, stack } = writeOutputs({ 'crm-sync': q });
+    await sqs.send(new SendMessageCommand({ QueueUrl: q.dlqUrl, MessageBody: JSON.stringify(signedUp(8)) }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: q.dlqUrl, MessageBody: JSON.stringify(signedUp(9)) }));
+    expect(await receiveAll(sqs, q.dlqUrl, 60)).toHaveLength(2); // say, a concurrent redrive
+    const io = captureIo();
+    expect(await dlqCommand('crm-sync', { outputsFile, stack }, { sqs, io })).toBe(1);
+    const text = io.stdout.join('\n');
+    expect(text).toContain('0 messages waiting, 2 in flight');
+    expect(text).toContain('not empty: 2 held by another receive');
   });
 
   it('exits 0 on an empty DLQ and 2 on an unknown consumer or a missing outputs file', async () => {

@@ -7,22 +7,30 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { SendMessageCommand, SQSClient, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, PublishCommand, SetSubscriptionAttributesCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { redriveCommand, type RedriveReport } from '../../cli/redrive';
 import { createIdempotencyGate } from '../../lambdas/kit/idempotency';
 import { Outcome } from '../../lambdas/kit/consumer';
-import { FailureAttribute } from '../../lambdas/kit/failure-context';
+import { dlqCommand } from '../../cli/dlq';
+import { envelopeAttributes } from '../../contracts/envelope';
+import { failureContextOf, FailureAttribute } from '../../lambdas/kit/failure-context';
+import { sendToDeadLetterQueue } from '../../lambdas/kit/sqs-actions';
+import type { DeadLetterView } from '../../ops/dead-letters';
 import { PROJECT_ROOT } from '../../local/emulator';
+import { matchesFilterPolicy } from '../../local/filter-policy';
 import { portableMove, SQS_SEND_BATCH_LIMITS } from '../../ops/adapters/sqs-dead-letters';
 import { emulatorClientConfig, TEST_REGION, uniqueName } from '../support/aws';
 import { captureIo, counts, createConsumerQueues, drain, receiveAll, sendEnvelope, signedUp, writeOutputs } from './ops-world';
 
 const sqs = new SQSClient(emulatorClientConfig());
+const sns = new SNSClient(emulatorClientConfig());
 const dynamodb = new DynamoDBClient(emulatorClientConfig());
 afterAll(() => {
   sqs.destroy();
+  sns.destroy();
   dynamodb.destroy();
 });
 
@@ -69,6 +77,50 @@ async function applyThroughKit(queueUrl: string): Promise<{ applied: string[]; d
     if (result.duplicate) duplicates += 1;
   }
   return { applied, duplicates };
+}
+
+/** A message's attributes as SendMessage takes them (what ReceiveMessage returned, values only). */
+function sendable(message: Message): Record<string, { DataType: string; StringValue: string }> {
+  return Object.fromEntries(Object.entries(message.MessageAttributes ?? {}).map(([name, v]) => [name, { DataType: v.DataType!, StringValue: v.StringValue! }]));
+}
+
+/**
+ * The shape SNS writes into a subscription DLQ when the subscription uses raw delivery, as
+ * every Fanout subscription does: the raw body (the envelope) with the published message
+ * attributes as SQS String attributes, exactly what raw delivery puts on a queue. The
+ * emulator never uses subscription DLQs, so the shape is taken from its own raw delivery
+ * through a subscription with an attribute filter policy.
+ */
+async function rawDeliveryShape(events: readonly ReturnType<typeof signedUp>[], filterPolicy: Record<string, unknown>): Promise<Message[]> {
+  const topicArn = (await sns.send(new CreateTopicCommand({ Name: uniqueName('user-events') }))).TopicArn!;
+  const probeUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('raw-probe') }))).QueueUrl!;
+  const probeArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: probeUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  const { SubscriptionArn } = await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: probeArn, ReturnSubscriptionArn: true }));
+  await sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn, AttributeName: 'RawMessageDelivery', AttributeValue: 'true' }));
+  await sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn, AttributeName: 'FilterPolicy', AttributeValue: JSON.stringify(filterPolicy) }));
+  for (const event of events) {
+    await sns.send(new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(event), MessageAttributes: envelopeAttributes(event) }));
+  }
+  const delivered: Message[] = [];
+  const deadline = Date.now() + 10_000;
+  while (delivered.length < events.length && Date.now() < deadline) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: probeUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 300, MessageAttributeNames: ['All'] }),
+    );
+    delivered.push(...Messages);
+  }
+  expect(delivered).toHaveLength(events.length);
+  // Raw delivery: the body is the envelope itself, not an SNS notification.
+  for (const m of delivered) expect(JSON.parse(m.Body!)).not.toHaveProperty('Type');
+  return delivered;
+}
+
+/** Receives the queue's messages `times` times without deleting them (each failing at once), so SQS counts the receives. */
+async function failReceives(queueUrl: string, times: number): Promise<void> {
+  for (let i = 0; i < times; i += 1) {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0, WaitTimeSeconds: 0 }));
+    expect(Messages.length).toBeGreaterThan(0);
+  }
 }
 
 describe('fanout redrive (portable move)', () => {
@@ -249,6 +301,113 @@ describe('fanout redrive (portable move)', () => {
       expect(sizes.length).toBeLessThanOrEqual(2);
       expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(SQS_SEND_BATCH_LIMITS.maxBytes);
     }
+  });
+
+  it('puts raw-delivered messages from the subscription DLQ (the shape AWS writes with raw delivery) back on the queue as SNS delivered them', async () => {
+    const q = await createConsumerQueues(sqs, false);
+    const { outputsFile, stack } = writeOutputs({ 'crm-sync': q });
+    const filterPolicy = { type: ['user.signed-up'] };
+    const events = [signedUp(31), signedUp(32), signedUp(33)];
+    const raw = await rawDeliveryShape(events, filterPolicy);
+    // As SNS writes them into the subscription DLQ: body and attributes, nothing else.
+    for (const m of raw) await sqs.send(new SendMessageCommand({ QueueUrl: q.subscriptionDlqUrl, MessageBody: m.Body!, MessageAttributes: sendable(m) }));
+
+    const peek = captureIo();
+    expect(await dlqCommand('crm-sync', { outputsFile, stack, subscription: true, json: true }, { sqs, io: peek })).toBe(1);
+    const views = peek.json<{ messages: DeadLetterView[] }>().messages;
+    expect(views.map((v) => v.eventId).sort()).toEqual(events.map((e) => e.id).sort());
+    for (const v of views) expect(v.reason).toMatch(/SNS could not deliver it/);
+
+    const io = captureIo();
+    expect(await redriveCommand('crm-sync', { outputsFile, stack, subscription: true, json: true }, { sqs, io })).toBe(0);
+    expect(io.json<RedriveReport>()).toMatchObject({ status: 'COMPLETED', method: 'portable', moved: 3, failed: [] });
+    expect(await counts(sqs, q.subscriptionDlqUrl)).toEqual({ visible: 0, inFlight: 0 });
+    const back = await receiveAll(sqs, q.queueUrl);
+    expect(back).toHaveLength(3);
+    for (const m of back) {
+      const original = raw.find((r) => r.Body === m.Body);
+      expect(original).toBeDefined(); // the same envelope, byte for byte
+      // The same attributes SNS delivered through the filter policy: type, correlationid, schemaversion.
+      expect(sendable(m)).toEqual(sendable(original!));
+      expect(Object.keys(sendable(m)).sort()).toEqual(['correlationid', 'schemaversion', 'type']);
+      expect(matchesFilterPolicy(filterPolicy, 'MessageAttributes', { body: m.Body!, attributes: sendable(m) })).toBe(true);
+    }
+  });
+
+  it('brings no old failure context back to the queue; failing again and moved by SQS, fanout dlq does not show the old reason', async () => {
+    const q = await createConsumerQueues(sqs, false);
+    const { outputsFile, stack } = writeOutputs({ 'crm-sync': q });
+    const event = signedUp(41);
+    // The kit dead-lettered it once, with its failure context.
+    const record = {
+      messageId: 'orig-41',
+      receiptHandle: 'r',
+      body: JSON.stringify(event),
+      attributes: { ApproximateReceiveCount: '2', SentTimestamp: '1768467600000', SenderId: 's', ApproximateFirstReceiveTimestamp: String(Date.parse('2026-01-15T09:00:01Z')) },
+      messageAttributes: Object.fromEntries(
+        Object.entries(envelopeAttributes(event)).map(([k, v]) => [k, { stringValue: v.StringValue, dataType: v.DataType, stringListValues: [], binaryListValues: [] }]),
+      ),
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:q',
+      awsRegion: 'us-east-1',
+    };
+    const error = Object.assign(new Error('CRM said 422'), { name: 'PermanentDownstreamError' });
+    await sendToDeadLetterQueue(sqs, { queueUrl: q.dlqUrl, fifo: false }, record, failureContextOf(record, error, 'crm-sync'));
+
+    expect(await redriveCommand('crm-sync', { outputsFile, stack }, { sqs, io: captureIo() })).toBe(0);
+    // Its first receive back on the queue, which fails at once.
+    const { Messages: [back] = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: q.queueUrl, VisibilityTimeout: 0, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }),
+    );
+    expect(JSON.parse(back!.Body!)).toEqual(event);
+    expect(Object.keys(back!.MessageAttributes ?? {}).sort()).toEqual(['correlationid', 'schemaversion', 'type']);
+
+    // It fails again, this time without the kit (say, it times out every time): SQS moves it after 5 receives.
+    await failReceives(q.queueUrl, 4);
+    await sqs.send(new ReceiveMessageCommand({ QueueUrl: q.queueUrl, WaitTimeSeconds: 0 }));
+    expect((await counts(sqs, q.dlqUrl)).visible).toBe(1);
+    const io = captureIo();
+    expect(await dlqCommand('crm-sync', { outputsFile, stack, json: true }, { sqs, io })).toBe(1);
+    const [view] = io.json<{ messages: DeadLetterView[] }>().messages;
+    expect(view!.eventId).toBe(event.id);
+    // The count shown is the pipeline definition's, not these hand-made queues' 5.
+    expect(view!.reason).toMatch(/^moved by SQS after \d+ receives/);
+    expect(view!.errorName).toBeUndefined();
+    expect(view!.originalMessageId).toBeUndefined();
+  });
+
+  it('says messages are still in flight instead of "empty", and exits 1, when the DLQ holds only hidden messages', async () => {
+    const q = await createConsumerQueues(sqs, false);
+    const { outputsFile, stack } = writeOutputs({ 'crm-sync': q });
+    await fillDlq(q.dlqUrl, 3);
+    // Someone holds them (another operator's receive, a concurrent redrive).
+    expect(await receiveAll(sqs, q.dlqUrl, 60)).toHaveLength(3);
+    const text = captureIo();
+    expect(await redriveCommand('crm-sync', { outputsFile, stack }, { sqs, io: text })).toBe(1);
+    expect(text.stdout.join('\n')).not.toContain('empty');
+    expect(text.stdout.join('\n')).toContain('3 messages still in flight in the DLQ');
+    const io = captureIo();
+    expect(await redriveCommand('crm-sync', { outputsFile, stack, json: true }, { sqs, io })).toBe(1);
+    expect(io.json<RedriveReport>()).toMatchObject({ status: 'IN_FLIGHT', moved: 0, inFlight: 3 });
+    expect(await counts(sqs, q.dlqUrl)).toEqual({ visible: 0, inFlight: 3 });
+  });
+
+  it('moves what is visible but does not report COMPLETED while others are still in flight in the DLQ', async () => {
+    const q = await createConsumerQueues(sqs, false);
+    const { outputsFile, stack } = writeOutputs({ 'crm-sync': q });
+    await fillDlq(q.dlqUrl, 2);
+    expect(await receiveAll(sqs, q.dlqUrl, 60)).toHaveLength(2); // held by someone else
+    await fillDlq(q.dlqUrl, 4);
+    const io = captureIo();
+    expect(await redriveCommand('crm-sync', { outputsFile, stack, json: true }, { sqs, io })).toBe(1);
+    expect(io.json<RedriveReport>()).toMatchObject({ status: 'IN_FLIGHT', moved: 4, inFlight: 2, failed: [] });
+    const text = captureIo();
+    await fillDlq(q.dlqUrl, 1);
+    expect(await redriveCommand('crm-sync', { outputsFile, stack }, { sqs, io: text })).toBe(1);
+    expect(text.stdout.join('\n')).toContain('Moved 1 message back');
+    expect(text.stdout.join('\n')).toContain('2 messages still in flight in the DLQ');
+    expect((await counts(sqs, q.queueUrl)).visible).toBe(5);
   });
 
   it('says so and exits 0 when the DLQ is empty; exits 2 on a bad --rate', async () => {

@@ -3,7 +3,7 @@ import { ContractViolationError } from '../../contracts/errors';
 // The kit writes the failure context; the operator tools read it through the contract module.
 import { FailureAttribute, readFailureContext } from '../../contracts/failure-context';
 import * as kitFailureContext from '../../lambdas/kit/failure-context';
-import { deadLetterAttributes, failureContextOf, MAX_ERROR_MESSAGE_LENGTH, MAX_MESSAGE_ATTRIBUTES } from '../../lambdas/kit/failure-context';
+import { deadLetterAttributes, FAILURE_ATTRIBUTE_PREFIX, failureContextOf, MAX_ERROR_MESSAGE_LENGTH, MAX_MESSAGE_ATTRIBUTES } from '../../lambdas/kit/failure-context';
 import { envelope, sqsRecord } from './kit-fakes';
 
 describe('failure context', () => {
@@ -57,6 +57,27 @@ describe('failure context', () => {
     const attributes = deadLetterAttributes(record, { ...failureContextOf(record, new Error(''), 'crm-sync') });
     expect(attributes[FailureAttribute.Consumer]?.StringValue).toBe('crm-sync');
     expect(attributes[FailureAttribute.ErrorMessage]?.StringValue).toBe('(no message)');
+  });
+
+  it('replaces an incoming failure context: no `fanout-*` attribute of the record is kept, also names this kit does not write', () => {
+    // A redriven message that still carried an earlier failure's context, with a name an
+    // older or newer kit wrote (SQS's move task brings every attribute back to the queue).
+    const record = sqsRecord(envelope(), { receiveCount: 4 });
+    const old = (value: string) => ({ dataType: 'String', stringValue: value, stringListValues: [], binaryListValues: [] });
+    record.messageAttributes[FailureAttribute.ErrorName] = old('OldError');
+    record.messageAttributes[FailureAttribute.ErrorMessage] = old('the CRM was down last week');
+    record.messageAttributes['fanout-error-stack'] = old('at oldFrame (old.js:1:1)');
+    record.messageAttributes['fanout-retry-after'] = old('2026-01-01T00:00:00.000Z');
+    const failure = failureContextOf(record, new TypeError('new reason'), 'crm-sync');
+    const attributes = deadLetterAttributes(record, failure);
+    const fanout = Object.keys(attributes).filter((name) => name.startsWith(FAILURE_ATTRIBUTE_PREFIX));
+    expect(fanout.sort()).toEqual(Object.values(FailureAttribute).sort());
+    expect(attributes[FailureAttribute.ErrorName]?.StringValue).toBe('TypeError');
+    expect(attributes[FailureAttribute.ErrorMessage]?.StringValue).toBe('new reason');
+    expect(attributes[FailureAttribute.ReceiveCount]?.StringValue).toBe('4');
+    expect(attributes.type?.StringValue).toBe('user.signed-up');
+    // The prefix is what tells them apart: every failure-context name has it.
+    for (const name of Object.values(FailureAttribute)) expect(name.startsWith(FAILURE_ATTRIBUTE_PREFIX)).toBe(true);
   });
 
   it('reads back what it wrote', () => {

@@ -58,6 +58,49 @@ describe('describeDeadLetter', () => {
   });
 });
 
+describe('describeDeadLetter of a message with an earlier failure’s context', () => {
+  const stale: QueueMessage = {
+    MessageId: 'm5',
+    Body: JSON.stringify(event),
+    // Brought back to the queue by SQS's move task with the attributes the kit set on its first failure.
+    MessageAttributes: {
+      ...attrs,
+      [FailureAttribute.ErrorName]: { DataType: 'String', StringValue: 'DownstreamUnavailableError' },
+      [FailureAttribute.ErrorMessage]: { DataType: 'String', StringValue: 'CRM 503' },
+      [FailureAttribute.OriginalMessageId]: { DataType: 'String', StringValue: 'orig-1' },
+      [FailureAttribute.ReceiveCount]: { DataType: 'Number', StringValue: '2' },
+      [FailureAttribute.FirstSeen]: { DataType: 'String', StringValue: '2026-01-10T08:00:00.000Z' },
+    },
+  };
+
+  it('when SQS itself moved it (DeadLetterQueueSourceArn), shows SQS’s reason, and the old context only as earlier', () => {
+    const moved = { ...stale, Attributes: { SentTimestamp: '1768467600000', DeadLetterQueueSourceArn: 'arn:aws:sqs:us-east-1:1:q' } };
+    const view = describeDeadLetter(moved, 'queue-dlq', 5);
+    expect(view.reason).toMatch(/^moved by SQS after 5 receives/);
+    expect(view.errorName).toBeUndefined();
+    expect(view.originalMessageId).toBeUndefined();
+    expect(view.receiveCount).toBe(5);
+    expect(view.firstSeen).toBe('2026-01-15T09:00:00.000Z');
+    expect(view.earlierFailure).toBe('DownstreamUnavailableError: CRM 503 (receive 2, first seen 2026-01-10T08:00:00.000Z)');
+  });
+
+  it('when the kit sent it (no DeadLetterQueueSourceArn), its context is the reason', () => {
+    const view = describeDeadLetter({ ...stale, Attributes: { SentTimestamp: '1768467600000' } }, 'queue-dlq', 5);
+    expect(view.reason).toBe('DownstreamUnavailableError: CRM 503');
+    expect(view.receiveCount).toBe(2);
+    expect(view.earlierFailure).toBeUndefined();
+  });
+});
+
+describe('describeDeadLetter in a subscription DLQ', () => {
+  it('reads a raw-delivered message (the shape AWS writes with raw delivery)', () => {
+    const view = describeDeadLetter({ MessageId: 's1', Body: JSON.stringify(event), MessageAttributes: attrs, Attributes: { SentTimestamp: '1768467600000' } }, 'subscription-dlq', 5);
+    expect(view).toMatchObject({ eventId: event.id, eventType: 'user.signed-up', correlationId: event.correlationid, firstSeen: '2026-01-15T09:00:00.000Z' });
+    expect(view.reason).toMatch(/^SNS could not deliver it/);
+    expect(view.receiveCount).toBeUndefined();
+  });
+});
+
 describe('redriveMessage', () => {
   it('keeps body and attributes of a queue-DLQ message', () => {
     const out = redriveMessage({ Body: 'b', MessageAttributes: { ...attrs, empty: { DataType: 'String' } } }, 'queue-dlq', false);
@@ -80,10 +123,43 @@ describe('redriveMessage', () => {
     expect(out.messageDeduplicationId).toBe('sns-1');
   });
 
-  it('refuses what it cannot put back: a non-notification in a subscription DLQ, a FIFO message without a group', () => {
-    expect(() => redriveMessage({ MessageId: 'x', Body: JSON.stringify(event) }, 'subscription-dlq', false)).toThrow(DeadLetterFormatError);
-    expect(() => redriveMessage({ MessageId: 'y', Body: 'b' }, 'queue-dlq', true)).toThrow(/no MessageGroupId/);
+  it('puts back a raw-delivered subscription-DLQ message (what AWS writes with raw delivery) as it is: envelope body, published attributes', () => {
+    // SNS with raw delivery: body = the envelope, MessageAttributes = the published ones as SQS String attributes.
+    const raw: QueueMessage = { MessageId: 'sub-1', Body: JSON.stringify(event), MessageAttributes: attrs, Attributes: { SentTimestamp: '1768467600000' } };
+    expect(redriveMessage(raw, 'subscription-dlq', false)).toEqual({ body: JSON.stringify(event), attributes: attrs });
+    expect(Object.keys(attrs).sort()).toEqual(['correlationid', 'schemaversion', 'type']);
+    // FIFO: the DLQ message's group, and a redrive deduplication id of its own.
+    const fifo = redriveMessage({ ...raw, Attributes: { MessageGroupId: 'acct-1', MessageDeduplicationId: 'orig' } }, 'subscription-dlq', true);
+    expect(fifo).toEqual({ body: JSON.stringify(event), attributes: attrs, messageGroupId: 'acct-1', messageDeduplicationId: 'redrive-sub-1' });
+    // Not an envelope either (a producer's own body): SNS would have delivered it as it is, so it goes back as it is.
+    expect(redriveMessage({ MessageId: 'sub-2', Body: '{"Message":"not SNS","x":1}' }, 'subscription-dlq', false).body).toBe('{"Message":"not SNS","x":1}');
+  });
+
+  it('never carries a failure context back to the queue', () => {
+    const withContext: QueueMessage = {
+      Body: JSON.stringify(event),
+      MessageAttributes: {
+        ...attrs,
+        [FailureAttribute.ErrorName]: { DataType: 'String', StringValue: 'TransientError' },
+        [FailureAttribute.ReceiveCount]: { DataType: 'Number', StringValue: '3' },
+        'fanout-error-stack': { DataType: 'String', StringValue: 'from another kit version' },
+      },
+    };
+    expect(redriveMessage(withContext, 'queue-dlq', false).attributes).toEqual(attrs);
+    expect(redriveMessage(withContext, 'subscription-dlq', false).attributes).toEqual(attrs);
+  });
+
+  it('refuses what it cannot put back: a FIFO message without a group', () => {
+    expect(() => redriveMessage({ MessageId: 'y', Body: 'b' }, 'queue-dlq', true)).toThrow(DeadLetterFormatError);
+    expect(() => redriveMessage({ MessageId: 'x', Body: JSON.stringify(event) }, 'subscription-dlq', true)).toThrow(/no MessageGroupId/);
+  });
+
+  it('takes a body for an SNS notification only when SNS says so (Type=Notification)', () => {
     expect(parseSnsNotification(JSON.stringify({ Type: 'SubscriptionConfirmation', Message: 'm' }))).toBeUndefined();
+    expect(parseSnsNotification(JSON.stringify({ Message: 'a producer’s own field' }))).toBeUndefined();
+    expect(parseSnsNotification(JSON.stringify(event))).toBeUndefined();
+    expect(parseSnsNotification('[]')).toBeUndefined();
+    expect(parseSnsNotification(JSON.stringify({ Type: 'Notification', Message: 'm' }))?.Message).toBe('m');
   });
 });
 

@@ -30,8 +30,11 @@ writeFileSync(
 
 type Sent = { name: string; input: Record<string, unknown> };
 
-/** An SQS client that answers like AWS: a DLQ of 30, a move task progressing 10 per poll. */
-function awsLike(finalStatus: 'COMPLETED' | 'FAILED' = 'COMPLETED') {
+/**
+ * An SQS client that answers like AWS: a DLQ of 30, a move task progressing 10 per poll.
+ * `inFlight`: messages someone else holds in the DLQ, before the task and after it ended.
+ */
+function awsLike(finalStatus: 'COMPLETED' | 'FAILED' = 'COMPLETED', inFlight: { visible?: number; before?: number; after?: number } = {}) {
   const sent: Sent[] = [];
   let moved = 0;
   let status = 'RUNNING';
@@ -41,7 +44,13 @@ function awsLike(finalStatus: 'COMPLETED' | 'FAILED' = 'COMPLETED') {
       sent.push({ name, input: command.input });
       switch (name) {
         case 'GetQueueAttributesCommand':
-          return { Attributes: { ApproximateNumberOfMessages: '30', ApproximateNumberOfMessagesNotVisible: '0', QueueArn: 'arn:aws:sqs:us-east-1:1:dlq' } };
+          return {
+            Attributes: {
+              ApproximateNumberOfMessages: String(status === 'RUNNING' ? (inFlight.visible ?? 30) : 0),
+              ApproximateNumberOfMessagesNotVisible: String(status === 'RUNNING' ? (inFlight.before ?? 0) : (inFlight.after ?? 0)),
+              QueueArn: 'arn:aws:sqs:us-east-1:1:dlq',
+            },
+          };
         case 'StartMessageMoveTaskCommand':
           return { TaskHandle: 'task-1' };
         case 'ListMessageMoveTasksCommand': {
@@ -105,6 +114,26 @@ describe('fanout redrive on AWS (message move task)', () => {
     const out = io();
     expect(await redriveCommand('crm-sync', { outputsFile, stack }, { sqs: client, io: out.value, timer: noWait })).toBe(1);
     expect(out.stdout.join('\n')).toContain('Move task FAILED: AccessDenied');
+  });
+
+  it('does not report COMPLETED when the task is done but messages are still in flight in the DLQ', async () => {
+    const { client } = awsLike('COMPLETED', { before: 2, after: 2 });
+    const out = io();
+    expect(await redriveCommand('crm-sync', { outputsFile, stack, json: true }, { sqs: client, io: out.value, timer: noWait })).toBe(1);
+    expect(JSON.parse(out.stdout.join('\n')) as RedriveReport).toMatchObject({ method: 'move-task', status: 'IN_FLIGHT', moved: 30, inFlight: 2 });
+    const text = io();
+    expect(await redriveCommand('crm-sync', { outputsFile, stack }, { sqs: awsLike('COMPLETED', { after: 1 }).client, io: text.value, timer: noWait })).toBe(1);
+    expect(text.stdout.join('\n')).toContain('Moved 30 messages back');
+    expect(text.stdout.join('\n')).toContain('1 message still in flight in the DLQ');
+  });
+
+  it('starts no task and does not say "empty" when every message in the DLQ is in flight', async () => {
+    const { client, sent } = awsLike('COMPLETED', { visible: 0, before: 4 });
+    const out = io();
+    expect(await redriveCommand('crm-sync', { outputsFile, stack }, { sqs: client, io: out.value, timer: noWait })).toBe(1);
+    expect(sent.some((s) => s.name === 'StartMessageMoveTaskCommand')).toBe(false);
+    expect(out.stdout.join('\n')).not.toContain('empty');
+    expect(out.stdout.join('\n')).toContain('4 messages still in flight in the DLQ');
   });
 
   it('a dry run starts nothing', async () => {
