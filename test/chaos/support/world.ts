@@ -16,6 +16,7 @@ import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { inject } from 'vitest';
 import { buildPublishEntry, createPublisherSnsClient, isFifoTopicArn, publisherForPipeline, type Publisher } from '../../../client/publisher';
+import type { RetryPolicy } from '../../../client/retry';
 import { ConsumerEnv } from '../../../contracts/consumer-environment';
 import type { EventDataMap } from '../../../contracts/event-types.generated';
 import { GlueContractResolver } from '../../../contracts/glue-registry';
@@ -30,7 +31,7 @@ import { sleep } from '../../../local/event-source-poller';
 import { createEmulatorClients, destroyClients, emulatorClientSettings, materializeStack, type EmulatorClients, type MaterializedStack } from '../../../local/materialize';
 import { readDeadLetters, readEffects } from '../../../local/observe';
 import type { PublishedMessage } from '../../../local/filter-policy';
-import { buildReport, type ConsumerObservations, type RunReport } from '../../../local/report';
+import { buildReport, type ConsumerObservations, type EffectRecord, type RunReport } from '../../../local/report';
 import { readAssemblyStack } from '../../../local/synth';
 import { queueDepth } from '../../../ops/adapters/sqs-dead-letters';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
@@ -57,6 +58,13 @@ export interface WorldOptions {
   /** One consumer's downstream fails transiently for a while (local/consumer-fleet.ts). */
   readonly chaos?: ChaosPlan;
   /**
+   * The chaos window's length, seconds, counted from when the consumers are started
+   * (replaces `chaos.until`): an outage of a planned length, however long the emulator
+   * and the stack took to come up. {@link World.chaosUntil} says when it ends.
+   * @default `chaos.until` as given
+   */
+  readonly chaosSeconds?: number;
+  /**
    * Visibility timeout of every consumer queue, seconds, and the function timeout with it
    * (Lambda requires timeout <= visibility): a killed or timed-out batch comes back after
    * this long instead of the template's 180 s. @default the template's
@@ -68,6 +76,12 @@ export interface WorldOptions {
   readonly dynamodbProxy?: boolean;
   /** Start only these consumers. @default all */
   readonly consumers?: readonly string[];
+  /**
+   * The publisher's retry policy (client/retry.ts), over its default: a producer that
+   * gives up sooner, so a broker outage of a test's length ends in reported failures.
+   * @default DEFAULT_RETRY_POLICY
+   */
+  readonly publisherRetry?: Partial<RetryPolicy>;
 }
 
 /** A running world; {@link World.stop} ends every process it started. */
@@ -82,6 +96,8 @@ export interface World {
   readonly publisherSns: SNSClient;
   /** In front of the emulator for the consumers' DynamoDB calls, with `dynamodbProxy`. */
   readonly proxy?: FaultProxy;
+  /** When the chaos window ends (`chaos.until`, or the end of `chaosSeconds`); undefined without chaos. */
+  readonly chaosUntil?: Date;
   /** Every publication SNS accepted so far, in order (a duplicate is one more). */
   readonly published: PublicationRecord[];
   consumer(name: string): RunningConsumer;
@@ -140,6 +156,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       const name = f.environment[ConsumerEnv.ConsumerName]!;
       environmentOverrides[name] = { ...(proxy && { AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint }), ...options.environment?.[name] };
     }
+    const chaos = options.chaos && options.chaosSeconds !== undefined ? { ...options.chaos, until: new Date(Date.now() + options.chaosSeconds * 1000) } : options.chaos;
     const logDir = join(PROJECT_ROOT, '.fanout', 'chaos', 'logs', `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`);
     consumers = await startConsumers({
       stack: running,
@@ -148,7 +165,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       logDir,
       runtimeDir: join(PROJECT_ROOT, '.fanout', 'runtime'),
       environmentOverrides,
-      ...(options.chaos && { chaos: options.chaos }),
+      ...(chaos && { chaos }),
     });
     const outputs = stack.outputs;
     publisherSns = createPublisherSnsClient(emulatorClientSettings(emulator.endpoint, region));
@@ -156,6 +173,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       sns: publisherSns,
       contracts: new GlueContractResolver({ glue: clients.glue, registryName: outputs[OutputKey.schemaRegistryName()]! }),
       source: DEMO_SOURCE,
+      ...(options.publisherRetry && { retry: options.publisherRetry }),
     });
     const topicArnFor = (eventType: string) => {
       const topic = PIPELINE.eventTypes.find((e) => e.name === eventType)!.topic;
@@ -172,6 +190,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       publisher,
       publisherSns,
       ...(proxy && { proxy }),
+      ...(chaos && { chaosUntil: chaos.until }),
       published,
       consumer: (name) => {
         const found = consumers.find((x) => x.name === name);
@@ -285,8 +304,12 @@ export function environmentPids(world: World, consumer: string): number[] {
   for (const entry of readdirSafe('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      // The runner starts each environment as `node consumer-process.mjs <asset> <export>`.
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(asset)) pids.push(Number(entry));
+      // The runner starts each environment as `node consumer-process.mjs <asset> <export>`,
+      // as a child of this process: other test runs' environments of the same asset are not ours.
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(asset)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent === process.pid) pids.push(Number(entry));
     } catch {
       // gone meanwhile
     }
@@ -311,4 +334,80 @@ function readdirSafe(path: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** One invocation of a consumer's function, as {@link recordInvocations} saw it from the poller's side. */
+export interface RecordedInvocation {
+  readonly startedAtMs: number;
+  /** Set once the invocation ended (a crash: once the runner saw the process exit). */
+  endedAtMs?: number;
+  /** Its records in batch order: event id (when the body parses), SQS receive count, FIFO message group. */
+  readonly records: readonly { readonly eventId?: string; readonly receiveCount: number; readonly group?: string }[];
+  /** How it ended: `ok`, or the failure kind (`crash`, `timeout`, `error`, `init`). */
+  outcome?: 'ok' | 'error' | 'timeout' | 'crash' | 'init';
+}
+
+/**
+ * Records every invocation the poller makes of `consumer` from now on (the function's
+ * `invoke` is wrapped; nothing else changes), so a test can tell which batch a kill hit
+ * and what happened to its events afterwards.
+ */
+export function recordInvocations(consumer: RunningConsumer): RecordedInvocation[] {
+  const recorded: RecordedInvocation[] = [];
+  const fn = consumer.function;
+  const invoke = fn.invoke.bind(fn);
+  fn.invoke = async (event) => {
+    const entry: RecordedInvocation = {
+      startedAtMs: Date.now(),
+      records: event.Records.map((r) => {
+        let eventId: string | undefined;
+        try {
+          eventId = (JSON.parse(r.body) as { id?: string }).id;
+        } catch {
+          // not an envelope: no id
+        }
+        return { ...(eventId && { eventId }), receiveCount: Number(r.attributes.ApproximateReceiveCount ?? '1'), ...(r.attributes.MessageGroupId && { group: r.attributes.MessageGroupId }) };
+      }),
+    };
+    recorded.push(entry);
+    const result = await invoke(event);
+    entry.endedAtMs = Date.now();
+    entry.outcome = result.ok ? 'ok' : result.kind;
+    return result;
+  };
+  return recorded;
+}
+
+/** An event whose effect was written inside an invocation that then died, and what became of it. */
+export interface WrittenThenKilled {
+  readonly eventId: string;
+  /** Later invocations that received it again after the one that died. */
+  readonly redeliveries: number;
+  /** Its effect-log application count (1 when the retry found it already applied). */
+  readonly applications: number;
+}
+
+/**
+ * The events written by an invocation that crashed or timed out before answering: their
+ * effect-log item was first applied between the invocation's start and its death, they
+ * were in its batch, and no other invocation running at that time held them. Each such
+ * message was not deleted, so it came back; the second try must find the effect there.
+ */
+export function writtenThenKilled(invocations: readonly RecordedInvocation[], effects: ReadonlyMap<string, EffectRecord>): WrittenThenKilled[] {
+  const found: WrittenThenKilled[] = [];
+  for (const dead of invocations) {
+    if (dead.outcome !== 'crash' && dead.outcome !== 'timeout') continue;
+    const end = dead.endedAtMs!;
+    for (const { eventId } of dead.records) {
+      const effect = eventId === undefined ? undefined : effects.get(eventId);
+      if (!effect || effect.appliedAtMs < dead.startedAtMs || effect.appliedAtMs > end) continue;
+      const overlapping = invocations.some(
+        (other) => other !== dead && other.startedAtMs <= effect.appliedAtMs && (other.endedAtMs ?? Infinity) >= effect.appliedAtMs && other.records.some((r) => r.eventId === eventId),
+      );
+      if (overlapping) continue;
+      const redeliveries = invocations.filter((later) => later.startedAtMs >= end && later.records.some((r) => r.eventId === eventId)).length;
+      found.push({ eventId: eventId!, redeliveries, applications: effect.applications });
+    }
+  }
+  return found;
 }
