@@ -16,7 +16,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ConsumerEnv } from '../contracts/consumer-environment';
 import { ChaosEnv } from '../lambdas/downstream/chaos';
 import { EventSourcePoller } from './event-source-poller';
-import { buildEnvironmentRuntime, LocalFunction, type FunctionStartError } from './function-runtime';
+import { buildEnvironmentRuntime, LocalFunction, type FunctionStartError, type InvocationProblem } from './function-runtime';
 import type { LocalFunctionSpec, MaterializedStack } from './materialize';
 import { ConsumerTelemetry } from './observe';
 import type { ConsumerTarget } from './report';
@@ -67,6 +67,8 @@ export interface ConsumerFleetOptions {
   readonly environmentOverrides?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** A consumer could not start (crashes at import again and again). */
   readonly onFatal?: (error: FunctionStartError) => void;
+  /** An invocation timed out or crashed, or an environment failed to initialize (each is also in the consumer's log). */
+  readonly onInvocationProblem?: (problem: InvocationProblem) => void;
   readonly onPollError?: (consumer: string, error: Error) => void;
 }
 
@@ -142,6 +144,7 @@ export async function startConsumers(options: ConsumerFleetOptions): Promise<Run
         logFile,
         onLogLine: (line) => telemetry.read(line),
         ...(options.onFatal && { onFatal: options.onFatal }),
+        ...(options.onInvocationProblem && { onInvocationProblem: options.onInvocationProblem }),
       },
       runtime,
     );

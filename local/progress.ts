@@ -2,6 +2,27 @@
  * Progress of a local run: on a terminal one line redrawn in place, otherwise (CI, a
  * pipe, a log file) a full line every few seconds so the output stays readable.
  */
+import { InvocationProblemKind, type InvocationProblem } from './function-runtime';
+
+const LABELS: Readonly<Record<InvocationProblemKind, string>> = {
+  [InvocationProblemKind.Timeout]: 'timeout',
+  [InvocationProblemKind.Crash]: 'crash',
+  [InvocationProblemKind.InitFailure]: 'init',
+};
+
+/**
+ * The console line for a timeout, crash or failed initialization, e.g.
+ * `timeout    crm-sync: request 6f1e..., batch of 10 records: Task timed out after 30.00 seconds; ...`.
+ * Lambda's own lines for it are in the consumer's log.
+ */
+export function formatInvocationProblem(problem: InvocationProblem): string {
+  const label = LABELS[problem.kind].padEnd(10);
+  // Warming up has no invocation and no batch to lose.
+  if (problem.requestId === undefined) return `${label} ${problem.consumer}: an environment failed to initialize while warming up: ${problem.description}`;
+  const batch = `batch of ${problem.records} record${problem.records === 1 ? '' : 's'}`;
+  const what = problem.kind === InvocationProblemKind.InitFailure ? `an environment failed to initialize: ${problem.description}` : problem.description;
+  return `${label} ${problem.consumer}: request ${problem.requestId}, ${batch}: ${what}; the environment is replaced and its messages return after the visibility timeout`;
+}
 
 /** What the progress line shows. */
 export interface ProgressState {

@@ -35,6 +35,18 @@ export interface DeadLetter {
   readonly errorName?: string;
 }
 
+/**
+ * How a consumer's execution environments fared: invocations that ran past the function
+ * timeout, environments that died under an invocation, and environments that failed to
+ * initialize. Each lost its batch to the visibility timeout, not to the DLQ.
+ * `LocalFunction.stats` has this shape.
+ */
+export interface InvocationCounts {
+  readonly timeouts: number;
+  readonly crashes: number;
+  readonly initFailures: number;
+}
+
 /** What was observed of one consumer during and after the run. */
 export interface ConsumerObservations {
   /** Effect-log items by event id, for this run's events. */
@@ -52,6 +64,8 @@ export interface ConsumerObservations {
   readonly duplicatesSuppressed: number;
   /** Deliveries that were retries (ApproximateReceiveCount > 1, seen by the poller). */
   readonly retried: number;
+  /** Timeouts, crashes and init failures of its environments (its `LocalFunction.stats`). @default none */
+  readonly invocations?: InvocationCounts;
 }
 
 /** The ids behind any count that is not as it should be. */
@@ -87,6 +101,11 @@ export interface ConsumerReport {
   readonly expectedInvalid: number;
   /** Dead-lettered messages by error name. */
   readonly deadLetterReasons: Readonly<Record<string, number>>;
+  /**
+   * Timeouts, crashes and init failures of its execution environments. Always set by
+   * {@link reconcileConsumer}; optional so that reports written before it was counted still read.
+   */
+  readonly invocations?: InvocationCounts;
   readonly problems: ConsumerProblems;
 }
 
@@ -160,6 +179,12 @@ export function reconcileConsumer(publications: readonly PublicationRecord[], ta
     duplicateEffects: duplicateEffects.length,
     expectedInvalid: invalid.size,
     deadLetterReasons,
+    // Copied, not referenced: the function's live counters keep counting after the report.
+    invocations: {
+      timeouts: observed.invocations?.timeouts ?? 0,
+      crashes: observed.invocations?.crashes ?? 0,
+      initFailures: observed.invocations?.initFailures ?? 0,
+    },
     problems: { lost, unexpected, duplicateEffects, invalidNotDeadLettered, validDeadLettered, contradictory },
   };
 }
@@ -228,7 +253,25 @@ export function effectLatencies(publications: readonly PublicationRecord[], obse
   return latencies;
 }
 
-/** The report as a text table, one row per consumer, then latency. */
+/**
+ * One line naming every consumer whose invocations timed out, crashed or failed to
+ * initialize, e.g. `invocations: crm-sync 2 timed out, 1 crashed; ...`; undefined when none did.
+ */
+export function describeInvocations(report: RunReport): string | undefined {
+  const parts = Object.entries(report.consumers).flatMap(([name, c]) => {
+    const { timeouts = 0, crashes = 0, initFailures = 0 } = c.invocations ?? {};
+    const what = [
+      ...(timeouts ? [`${timeouts} timed out`] : []),
+      ...(crashes ? [`${crashes} crashed`] : []),
+      ...(initFailures ? [`${initFailures} failed to initialize`] : []),
+    ];
+    return what.length ? [`${name} ${what.join(', ')}`] : [];
+  });
+  if (parts.length === 0) return undefined;
+  return `invocations: ${parts.join('; ')} (each environment replaced; the batch's messages returned after the visibility timeout)`;
+}
+
+/** The report as a text table, one row per consumer, then timeouts and crashes if any, then latency. */
 export function renderReport(report: RunReport): string {
   const names = Object.keys(report.consumers);
   const width = Math.max('consumer'.length, ...names.map((n) => n.length));
@@ -245,6 +288,7 @@ export function renderReport(report: RunReport): string {
     rule,
     ...rows,
     rule,
+    ...[describeInvocations(report)].filter((line) => line !== undefined),
     `end-to-end latency (event time to effect recorded downstream, ${samples} effects): p50 ${p50} ms, p95 ${p95} ms, p99 ${p99} ms`,
   ].join('\n');
 }

@@ -35,7 +35,7 @@ import { FunctionStartError } from './function-runtime';
 import { createEmulatorClients, destroyClients, emulatorClientSettings, LOCAL_MAX_CONCURRENCY, materializeStack, type EmulatorClients, type MaterializedStack } from './materialize';
 import { readDeadLetters, readEffects } from './observe';
 import { queueDepth } from '../ops/adapters/sqs-dead-letters';
-import { ProgressLine } from './progress';
+import { formatInvocationProblem, ProgressLine } from './progress';
 import { buildReport, describeNotes, describeProblems, renderReport, reportIsClean, type ConsumerObservations, type RunReport } from './report';
 import { liveChildPids, spawnedPids, stopAllChildren } from './processes';
 import { sleep } from './event-source-poller';
@@ -297,6 +297,7 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
         runAbort.abort(error);
       },
       onPollError: (name, error) => progress.message(`${name}: polling failed, retrying: ${error.message}`),
+      onInvocationProblem: (problem) => progress.message(formatInvocationProblem(problem)),
     });
     say(`consumers  ${consumers.map((c) => c.name).join(', ')}: each from its cdk.out asset in its own processes, logs in ${shown(logDir)}/`);
     say(`           tracing off locally (no X-Ray daemon): POWERTOOLS_TRACE_ENABLED=false`);
@@ -441,6 +442,7 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
             staleIds: consumer.telemetry.staleIds,
             duplicatesSuppressed: consumer.telemetry.metric(KitMetric.Duplicate),
             retried: consumer.poller.stats.redelivered,
+            invocations: consumer.function.stats,
           },
         ];
       }),
@@ -480,6 +482,7 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
               coldStarts: c.function.stats.coldStarts,
               crashes: c.function.stats.crashes,
               timeouts: c.function.stats.timeouts,
+              initFailures: c.function.stats.initFailures,
               peakConcurrentBatches: c.poller.stats.peakInFlightBatches,
             },
           ]),
@@ -493,8 +496,9 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
       `throughput ${report.published} events in ${endToEndSeconds.toFixed(1)} s from first publication to last effect: ${throughput.toFixed(1)} events/s ` +
         `(offered ${options.rate}/s; the ceiling is the single-threaded emulator, not Fanout)`,
     );
-    const crashes = consumers.filter((c) => c.function.stats.crashes + c.function.stats.timeouts > 0);
-    for (const c of crashes) say(`restarts   ${c.name}: ${c.function.stats.crashes} crash(es), ${c.function.stats.timeouts} timeout(s); its messages were redelivered (see ${shown(c.logFile)})`);
+    // The report counts them (its "invocations:" line); Lambda's own lines for each are in the log.
+    const troubled = consumers.filter((c) => c.function.stats.crashes + c.function.stats.timeouts + c.function.stats.initFailures > 0);
+    for (const c of troubled) say(`logs       ${c.name}: its timeouts, crashes and init failures, in Lambda's words, are in ${shown(c.logFile)}`);
     const problems = describeProblems(report);
     for (const line of problems) say(`problem    ${line}`);
     for (const line of describeNotes(report)) say(`note       ${line}`);

@@ -3,6 +3,7 @@ import { createEnvelope, envelopeAttributes } from '../../contracts/envelope';
 import type { PlannedEvent, PublicationRecord } from '../../local/demo-workload';
 import {
   buildReport,
+  describeInvocations,
   describeNotes,
   describeProblems,
   expectedEvents,
@@ -119,6 +120,8 @@ describe('buildReport', () => {
     expect(table).toMatch(/^consumer\s+expected\s+applied/);
     expect(table.split('\n').find((line) => line.startsWith('crm '))).toMatch(/^crm\s+3\s+2\s+0\s+0\s+0\s+1\s+0\s+0$/);
     expect(table).toMatch(/p50 200 ms, p95 300 ms, p99 300 ms/);
+    // Nothing timed out or crashed: no line about it.
+    expect(table).not.toMatch(/^invocations:/m);
     expect(describeProblems(report)).toEqual([]);
   });
 
@@ -126,6 +129,38 @@ describe('buildReport', () => {
     const report = buildReport(publications, [crm], new Map([['crm', observed()]]));
     expect(reportIsClean(report)).toBe(false);
     expect(describeProblems(report)[0]).toMatch(/^crm: 3 expected event\(s\) neither applied, skipped as stale nor dead-lettered: a, b, c$/);
+  });
+});
+
+describe('timeouts and crashes in the report', () => {
+  it('counts them per consumer, in the JSON and in one line under the table, without changing the columns', () => {
+    const report = buildReport(
+      publications,
+      [crm, email],
+      new Map([
+        ['crm', observed({ effects: new Map([['a', { applications: 1, appliedAtMs: 1_100 }], ['b', { applications: 1, appliedAtMs: 1_300 }]]), deadLetters: new Map([['c', { errorName: 'E', reason: 'E: m' }]]), invocations: { timeouts: 2, crashes: 1, initFailures: 0 } })],
+        ['email', observed({ effects: new Map([['a', { applications: 1, appliedAtMs: 1_200 }]]), deadLetters: new Map([['c', { errorName: 'E', reason: 'E: m' }]]), invocations: { timeouts: 0, crashes: 0, initFailures: 3 } })],
+      ]),
+    );
+    expect(report.consumers.crm!.invocations).toEqual({ timeouts: 2, crashes: 1, initFailures: 0 });
+    expect(JSON.parse(JSON.stringify(report)).consumers.email.invocations).toEqual({ timeouts: 0, crashes: 0, initFailures: 3 });
+    // Environments replaced are not a problem by themselves: every event is accounted for.
+    expect(reportIsClean(report)).toBe(true);
+    const line =
+      "invocations: crm 2 timed out, 1 crashed; email 3 failed to initialize (each environment replaced; the batch's messages returned after the visibility timeout)";
+    expect(describeInvocations(report)).toBe(line);
+    const table = renderReport(report).split('\n');
+    expect(table[0]).toMatch(/^consumer\s+expected\s+applied\s+dup\. suppressed\s+stale skipped\s+retried\s+dead-lettered\s+lost\s+dup\. effects$/);
+    // Right under the table's closing rule, before the latency.
+    expect(table[4]).toMatch(/^-+$/);
+    expect(table[5]).toBe(line);
+    expect(table[6]).toMatch(/^end-to-end latency/);
+  });
+
+  it('reads observations without counts as none', () => {
+    const report = buildReport(publications, [crm], new Map([['crm', observed()]]));
+    expect(report.consumers.crm!.invocations).toEqual({ timeouts: 0, crashes: 0, initFailures: 0 });
+    expect(describeInvocations(report)).toBeUndefined();
   });
 });
 
