@@ -6,6 +6,18 @@
  * what is written, and how, stays the kit's business.
  */
 
+/**
+ * The prefix every failure-context attribute name has, reserved for them: an attribute
+ * with it on an incoming message is some earlier failure's context (a redriven message),
+ * whatever kit version wrote it.
+ */
+export const FAILURE_ATTRIBUTE_PREFIX = 'fanout-';
+
+/** True for a failure-context attribute (one the kit adds when it dead-letters). */
+export function isFailureAttribute(name: string): boolean {
+  return name.startsWith(FAILURE_ATTRIBUTE_PREFIX);
+}
+
 /** Names of the failure-context message attributes on a DLQ message. */
 export const FailureAttribute = {
   /** The error's `name`, e.g. `ContractViolationError`. */

@@ -17,7 +17,7 @@
  */
 import { MessageAttribute, parseEnvelope } from '../contracts/envelope';
 import { FanoutError } from '../contracts/errors';
-import { FailureAttribute, readFailureContext, type FailureContext } from '../contracts/failure-context';
+import { FailureAttribute, isFailureAttribute, readFailureContext, type FailureContext } from '../contracts/failure-context';
 
 /** An SQS message attribute value (the shape ReceiveMessage returns and SendMessage takes). */
 export interface QueueMessageAttribute {
@@ -89,16 +89,6 @@ export function parseSnsNotification(body: string): SnsNotification | undefined 
   return record as unknown as SnsNotification;
 }
 
-/**
- * Every failure-context attribute name starts with this (contracts/failure-context.ts),
- * and the prefix is reserved for them, so names a newer or older kit writes are known too.
- */
-export const FAILURE_ATTRIBUTE_PREFIX = 'fanout-';
-
-/** True for a failure-context attribute (one the kit adds when it dead-letters). */
-export function isFailureAttribute(name: string): boolean {
-  return name.startsWith(FAILURE_ATTRIBUTE_PREFIX);
-}
 
 /** SNS `{Type, Value}` attributes → SQS `{DataType, StringValue | BinaryValue}` attributes. */
 export function snsToSqsAttributes(attributes: SnsNotification['MessageAttributes']): Record<string, SendableAttribute> {

@@ -5,7 +5,7 @@
  * The attribute names are the contract with the operator tools: contracts/failure-context.ts.
  */
 import type { SQSRecord } from 'aws-lambda';
-import { FailureAttribute, type FailureContext } from '../../contracts/failure-context';
+import { FailureAttribute, isFailureAttribute, type FailureContext } from '../../contracts/failure-context';
 
 /**
  * The attribute names, the {@link FailureContext} type and its reader belong to the
@@ -70,11 +70,6 @@ export function firstReceiveOf(record: SQSRecord): number | undefined {
   return undefined;
 }
 
-/**
- * The prefix every failure-context attribute name has (see {@link FailureAttribute}),
- * reserved for them: an incoming attribute with it is some earlier failure's context.
- */
-export const FAILURE_ATTRIBUTE_PREFIX = 'fanout-';
 
 /**
  * The message attributes of the DLQ copy: this failure's context first, then as many of
@@ -96,7 +91,7 @@ export function deadLetterAttributes(record: SQSRecord, failure: FailureContext)
   };
   for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
     if (Object.keys(attributes).length >= MAX_MESSAGE_ATTRIBUTES) break;
-    if (name.startsWith(FAILURE_ATTRIBUTE_PREFIX)) continue;
+    if (isFailureAttribute(name)) continue;
     if (value.stringValue !== undefined) {
       attributes[name] = { DataType: value.dataType, StringValue: value.stringValue };
     } else if (value.binaryValue !== undefined) {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ContractViolationError } from '../../contracts/errors';
 // The kit writes the failure context; the operator tools read it through the contract module.
-import { FailureAttribute, readFailureContext } from '../../contracts/failure-context';
+import { FAILURE_ATTRIBUTE_PREFIX, FailureAttribute, readFailureContext } from '../../contracts/failure-context';
 import * as kitFailureContext from '../../lambdas/kit/failure-context';
-import { deadLetterAttributes, FAILURE_ATTRIBUTE_PREFIX, failureContextOf, MAX_ERROR_MESSAGE_LENGTH, MAX_MESSAGE_ATTRIBUTES } from '../../lambdas/kit/failure-context';
+import { deadLetterAttributes, failureContextOf, MAX_ERROR_MESSAGE_LENGTH, MAX_MESSAGE_ATTRIBUTES } from '../../lambdas/kit/failure-context';
 import { envelope, sqsRecord } from './kit-fakes';
 
 describe('failure context', () => {
