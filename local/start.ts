@@ -494,7 +494,13 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
     say(renderReport(report));
     say(
       `throughput ${report.published} events in ${endToEndSeconds.toFixed(1)} s from first publication to last effect: ${throughput.toFixed(1)} events/s ` +
-        `(offered ${options.rate}/s; the ceiling is the single-threaded emulator, not Fanout)`,
+        `(offered ${options.rate}/s; ${throughputCause({
+          offeredRate: options.rate,
+          throughput,
+          lastEffectAfterPublishingSeconds: (lastEffectAt - workload.finishedAtMs) / 1000,
+          retried: consumers.reduce((sum, c) => sum + c.poller.stats.redelivered, 0),
+          crashedOrTimedOut: consumers.reduce((sum, c) => sum + c.function.stats.crashes + c.function.stats.timeouts, 0),
+        })})`,
     );
     // The report counts them (its "invocations:" line); Lambda's own lines for each are in the log.
     const troubled = consumers.filter((c) => c.function.stats.crashes + c.function.stats.timeouts + c.function.stats.initFailures > 0);
@@ -558,6 +564,35 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
     if (ownedEmulator) await emulator?.stop();
     await stopAllChildren(1000);
   }
+}
+
+/** What a run's throughput figure says, as far as the run can tell. */
+export interface ThroughputFacts {
+  readonly offeredRate: number;
+  readonly throughput: number;
+  /** From the last publication to the last effect, seconds. */
+  readonly lastEffectAfterPublishingSeconds: number;
+  /** Deliveries that were retries. */
+  readonly retried: number;
+  /** Invocations that crashed or timed out. */
+  readonly crashedOrTimedOut: number;
+}
+
+/**
+ * Why the throughput is what it is, in words that blame only what is to blame: a tail of
+ * crashed batches waits out the visibility timeout and a tail of retries waits out the
+ * backoff, neither of which is the emulator's doing; only a run that kept up with neither
+ * fault and still fell behind the offered rate met the emulator's ceiling.
+ */
+export function throughputCause(facts: ThroughputFacts): string {
+  // A drain of a few seconds after the last publication is the pipeline's own latency.
+  const longTail = facts.lastEffectAfterPublishingSeconds > 5;
+  if (longTail && facts.crashedOrTimedOut > 0) {
+    return `the last effects waited out the visibility timeout of ${facts.crashedOrTimedOut} crashed or timed-out batch(es): that is the fault, not the emulator`;
+  }
+  if (longTail && facts.retried > 0) return `the last effects waited out the retry backoff of ${facts.retried} retried deliveries: that is the backoff, not the emulator`;
+  if (facts.throughput < facts.offeredRate * 0.9) return 'the ceiling is the single-threaded emulator, not Fanout';
+  return 'it kept up with the offered rate';
 }
 
 function positiveInteger(value: string): number {
