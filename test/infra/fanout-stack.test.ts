@@ -167,6 +167,13 @@ describe.each(CONSUMERS)('consumer %s', (name) => {
     }
   });
 
+  it('queue, DLQ and subscription DLQ take SQS\'s largest message, 1 MiB, so a near-limit event plus its failure context fits the DLQ', () => {
+    const c = consumer(name);
+    for (const queue of [c.queue, c.deadLetterQueue, c.subscriptionDeadLetterQueue]) {
+      expect(props(synth.logicalId(queue)).MaximumMessageSize).toBe(1_048_576);
+    }
+  });
+
   it('FIFO topic gives FIFO queues, a standard topic standard ones', () => {
     const c = consumer(name);
     const fifo = resolved(name).fifo;

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { backoffCeiling, fullJitterDelay } from '../../contracts/backoff';
-import { BACKOFF_DEFAULTS, backoffCeilingSeconds, backoffDelaySeconds, MAX_BACKOFF_SECONDS, SQS_MAX_VISIBILITY_SECONDS } from '../../lambdas/kit/backoff';
+import {
+  BACKOFF_DEFAULTS,
+  backoffCeilingSeconds,
+  backoffDelaySeconds,
+  decideRetry,
+  defaultRetryBudget,
+  GiveUpReason,
+  MAX_BACKOFF_SECONDS,
+  RETRY_BUDGET_DEFAULT_SECONDS,
+  SQS_MAX_VISIBILITY_SECONDS,
+  type RetryBudgetOptions,
+} from '../../lambdas/kit/backoff';
+import { seededRandom } from './kit-fakes';
 
 describe('full jitter (contracts/backoff, shared by the publisher and the kit)', () => {
   it('grows the ceiling from the base, doubling per attempt, up to the max', () => {
@@ -68,5 +80,87 @@ describe('kit backoff (seconds of SQS visibility)', () => {
   it('spreads retries: draws across the range, not a fixed value', () => {
     const seen = new Set(Array.from({ length: 400 }, () => backoffDelaySeconds(5)));
     expect(seen.size).toBeGreaterThan(10);
+  });
+});
+
+describe('retry budget in time (issue 9, break 3)', () => {
+  const T0 = Date.parse('2026-12-01T12:00:00Z');
+  const HOUR: RetryBudgetOptions = { budgetSeconds: 3600, maxReceiveCount: 49 };
+  const top = { random: () => 0.999_999 };
+
+  it('defaults to 1 h and the 49 receives derived for it from the default backoff', () => {
+    expect(RETRY_BUDGET_DEFAULT_SECONDS).toBe(3600);
+    expect(defaultRetryBudget()).toEqual({ budgetSeconds: 3600, maxReceiveCount: 49 });
+    // A slower backoff needs fewer receives, a faster one more, never above SQS's 1000.
+    expect(defaultRetryBudget({ baseSeconds: 60, capSeconds: 900 }).maxReceiveCount).toBeLessThan(49);
+    expect(defaultRetryBudget({ baseSeconds: 1, capSeconds: 4 }).maxReceiveCount).toBe(1000);
+  });
+
+  it('retries with the drawn delay while the budget and the receives last', () => {
+    const decision = decideRetry({ receiveCount: 3, firstReceiveMs: T0 }, T0 + 60_000, HOUR, top);
+    expect(decision).toEqual({ kind: 'retry', delaySeconds: 40, elapsedSeconds: 60 });
+  });
+
+  it('gives up on the last allowed receive, even with budget left', () => {
+    // The bare count of old: the 5th receive of a queue with maxReceiveCount 5.
+    expect(decideRetry({ receiveCount: 5, firstReceiveMs: T0 }, T0 + 75_000, { budgetSeconds: 3600, maxReceiveCount: 5 }, top)).toEqual({
+      kind: 'give-up',
+      reason: GiveUpReason.LastReceive,
+      elapsedSeconds: 75,
+    });
+    expect(decideRetry({ receiveCount: 49 }, T0, HOUR, top)).toEqual({ kind: 'give-up', reason: GiveUpReason.LastReceive });
+    // Past it too (a receive SQS counted while the kit did not see it).
+    expect(decideRetry({ receiveCount: 50, firstReceiveMs: T0 }, T0, HOUR, top).kind).toBe('give-up');
+  });
+
+  it('gives up once the budget is spent, counted from the first receive', () => {
+    expect(decideRetry({ receiveCount: 7, firstReceiveMs: T0 }, T0 + 3_600_000, HOUR, top)).toEqual({
+      kind: 'give-up',
+      reason: GiveUpReason.BudgetSpent,
+      elapsedSeconds: 3600,
+    });
+    expect(decideRetry({ receiveCount: 2, firstReceiveMs: T0 }, T0 + 5 * 3_600_000, HOUR, top)).toMatchObject({ kind: 'give-up', reason: GiveUpReason.BudgetSpent });
+  });
+
+  it('cuts the delay so the last try falls at the budget’s end, rounded up', () => {
+    // 3595 s spent: the drawn 300 s becomes the 5 s left.
+    expect(decideRetry({ receiveCount: 10, firstReceiveMs: T0 }, T0 + 3_595_000, HOUR, top)).toEqual({ kind: 'retry', delaySeconds: 5, elapsedSeconds: 3595 });
+    // 3599.2 s spent: 0.8 s left rounds up to 1, so the next try comes after the end and gives up.
+    expect(decideRetry({ receiveCount: 10, firstReceiveMs: T0 }, T0 + 3_599_200, HOUR, top)).toMatchObject({ kind: 'retry', delaySeconds: 1 });
+    // Never longer than drawn: a short draw is kept.
+    expect(decideRetry({ receiveCount: 10, firstReceiveMs: T0 }, T0 + 3_595_000, HOUR, { random: () => 0 })).toMatchObject({ delaySeconds: 0 });
+  });
+
+  it('goes by the receive count alone when the first receive is unknown, and by 0 s when the clock is behind it', () => {
+    expect(decideRetry({ receiveCount: 3 }, T0, HOUR, top)).toEqual({ kind: 'retry', delaySeconds: 40 });
+    expect(decideRetry({ receiveCount: 3, firstReceiveMs: T0 + 10_000 }, T0, HOUR, top)).toEqual({ kind: 'retry', delaySeconds: 40, elapsedSeconds: 0 });
+  });
+
+  it('walks a record that always fails from its first receive to a give-up at the budget’s end (seeded)', () => {
+    const budget = defaultRetryBudget();
+    const random = seededRandom(9);
+    let lastReceive = 0;
+    const givenUpAt = new Set<number | undefined>();
+    const badDelays: string[] = [];
+    for (let record = 0; record < 2000; record += 1) {
+      let nowMs = T0;
+      let receiveCount = 1;
+      for (;;) {
+        const decision = decideRetry({ receiveCount, firstReceiveMs: T0 }, nowMs, budget, { random });
+        if (decision.kind === 'give-up') {
+          if (decision.reason === GiveUpReason.LastReceive) lastReceive += 1;
+          else givenUpAt.add(decision.elapsedSeconds);
+          break;
+        }
+        if (decision.delaySeconds < 0 || decision.delaySeconds > backoffCeilingSeconds(receiveCount)) badDelays.push(`${receiveCount}: ${decision.delaySeconds}`);
+        nowMs += decision.delaySeconds * 1000;
+        receiveCount += 1;
+      }
+    }
+    expect(badDelays).toEqual([]);
+    // Given up at the budget's end (the tries themselves taking no time here): not before, not after.
+    expect([...givenUpAt]).toEqual([budget.budgetSeconds]);
+    // The receives almost never run out first (the derived count's risk is 1e-6).
+    expect(lastReceive).toBe(0);
   });
 });

@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { SQSRecord } from 'aws-lambda';
+import { IdempotencyItemAlreadyExistsError, IdempotencyItemNotFoundError } from '@aws-lambda-powertools/idempotency';
+import { BasePersistenceLayer, IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import { FileContractResolver } from '../../contracts/contract-resolver';
 import { createEnvelope, envelopeAttributes, type CloudEvent } from '../../contracts/envelope';
 import type { Outcome } from '../../lambdas/kit/consumer';
@@ -171,4 +173,52 @@ export class MemoryGate implements IdempotencyGate {
     this.completed.set(eventId, outcome);
     return { outcome, duplicate: false };
   }
+}
+
+/**
+ * Powertools' persistence contract in memory, so a gate runs on the real makeIdempotent
+ * (no mock of Powertools internals). `items` may be shared, as two functions share one
+ * DynamoDB table. `failDelete` makes removing a record fail, as a throttled or
+ * unreachable table does: Powertools then replaces the function's error with an
+ * IdempotencyPersistenceLayerError.
+ */
+export class MemoryPersistence extends BasePersistenceLayer {
+  /** How many deletes were attempted. */
+  deleteAttempts = 0;
+  constructor(
+    readonly items = new Map<string, IdempotencyRecord>(),
+    private readonly options: { readonly failDelete?: () => Error } = {},
+  ) {
+    super();
+  }
+  protected async _putRecord(record: IdempotencyRecord): Promise<void> {
+    const existing = this.items.get(record.idempotencyKey);
+    if (existing && !existing.isExpired()) throw new IdempotencyItemAlreadyExistsError(`exists: ${record.idempotencyKey}`, existing);
+    this.items.set(record.idempotencyKey, record);
+  }
+  protected async _getRecord(key: string): Promise<IdempotencyRecord> {
+    const record = this.items.get(key);
+    if (!record) throw new IdempotencyItemNotFoundError('not found');
+    return record;
+  }
+  protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
+    this.items.set(record.idempotencyKey, record);
+  }
+  protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
+    this.deleteAttempts += 1;
+    if (this.options.failDelete) throw this.options.failDelete();
+    this.items.delete(record.idempotencyKey);
+  }
+}
+
+/** A seeded uniform [0, 1) generator (mulberry32): repeatable Monte-Carlo runs. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

@@ -1,33 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Context } from 'aws-lambda';
-import { IdempotencyAlreadyInProgressError, IdempotencyItemAlreadyExistsError, IdempotencyItemNotFoundError } from '@aws-lambda-powertools/idempotency';
-import { BasePersistenceLayer, IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
+import { IdempotencyAlreadyInProgressError, IdempotencyPersistenceLayerError } from '@aws-lambda-powertools/idempotency';
+import type { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
+import { PermanentError, TransientError } from '../../contracts/errors';
 import { Outcome } from '../../lambdas/kit/consumer';
+import { IdempotencyCleanupError, permanentFailureOf } from '../../lambdas/kit/errors';
 import { createIdempotencyGate } from '../../lambdas/kit/idempotency';
-
-/** Powertools' persistence contract, in memory: the gate runs on the real makeIdempotent. */
-class MemoryPersistence extends BasePersistenceLayer {
-  /** `items` may be shared, as two functions share one DynamoDB table. */
-  constructor(readonly items = new Map<string, IdempotencyRecord>()) {
-    super();
-  }
-  protected async _putRecord(record: IdempotencyRecord): Promise<void> {
-    const existing = this.items.get(record.idempotencyKey);
-    if (existing && !existing.isExpired()) throw new IdempotencyItemAlreadyExistsError(`exists: ${record.idempotencyKey}`, existing);
-    this.items.set(record.idempotencyKey, record);
-  }
-  protected async _getRecord(key: string): Promise<IdempotencyRecord> {
-    const record = this.items.get(key);
-    if (!record) throw new IdempotencyItemNotFoundError('not found');
-    return record;
-  }
-  protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
-    this.items.set(record.idempotencyKey, record);
-  }
-  protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
-    this.items.delete(record.idempotencyKey);
-  }
-}
+import { MemoryPersistence } from './kit-fakes';
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -109,5 +88,75 @@ describe('idempotency gate (Powertools makeIdempotent)', () => {
     await expect(gate.once('evt-3', async () => Outcome.Applied)).rejects.toBeInstanceOf(IdempotencyAlreadyInProgressError);
     release();
     expect((await first).duplicate).toBe(false);
+  });
+
+  it('keeps the function’s error when Powertools then fails to remove the in-progress record (issue 9, break 5)', async () => {
+    const tableDown = new Error('ProvisionedThroughputExceededException: rate of requests exceeds the allowed throughput');
+    const store = new MemoryPersistence(undefined, { failDelete: () => tableDown });
+    const gate = createIdempotencyGate({ persistenceStore: store, consumer: 'crm-sync', expiresAfterSeconds: 60 });
+    gate.registerContext(context);
+    const rejected = new PermanentError('CRM answered 422: email already belongs to another account');
+    const error = await gate.once('evt-5', async () => Promise.reject(rejected)).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(store.deleteAttempts).toBe(1);
+    // Powertools alone would surface IdempotencyPersistenceLayerError('Failed to delete record
+    // from idempotency store', { cause: tableDown }): nothing of the 422 in it.
+    expect(error?.name).toBe('IdempotencyCleanupError');
+    expect(error?.cause).toBe(rejected);
+    expect(error).toBeInstanceOf(IdempotencyCleanupError);
+    const cleanup = (error as IdempotencyCleanupError).cleanupError;
+    expect(cleanup).toBeInstanceOf(IdempotencyPersistenceLayerError);
+    expect((cleanup as Error).cause).toBe(tableDown);
+    expect(error?.message).toContain('CRM answered 422');
+    expect(error?.message).toContain('could not be removed');
+    // It decides as its cause does: permanent.
+    expect(permanentFailureOf(error)).toBe(rejected);
+    // The in-progress record is left behind, to expire with the invocation.
+    expect([...store.items.values()].map((r: IdempotencyRecord) => r.getStatus())).toEqual(['INPROGRESS']);
+  });
+
+  it('wraps a transient failure the same way, and it stays transient', async () => {
+    const store = new MemoryPersistence(undefined, { failDelete: () => new Error('table unreachable') });
+    const gate = createIdempotencyGate({ persistenceStore: store, consumer: 'crm-sync', expiresAfterSeconds: 60 });
+    gate.registerContext(context);
+    const outage = new TransientError('CRM answered 503');
+    const error = await gate.once('evt-6', async () => Promise.reject(outage)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(IdempotencyCleanupError);
+    expect((error as Error).cause).toBe(outage);
+    expect(permanentFailureOf(error)).toBeUndefined();
+  });
+
+  it('passes Powertools’ own errors through unchanged when the function never ran or succeeded', async () => {
+    // Saving the in-progress record fails: the function did not run, so there is nothing of its own to keep.
+    class FailingPut extends MemoryPersistence {
+      protected override async _putRecord(): Promise<void> {
+        throw new Error('table unreachable');
+      }
+    }
+    const gate = createIdempotencyGate({ persistenceStore: new FailingPut(), consumer: 'crm-sync', expiresAfterSeconds: 60 });
+    gate.registerContext(context);
+    let ran = false;
+    const error = await gate.once('evt-7', async () => ((ran = true), Outcome.Applied)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(ran).toBe(false);
+    expect(error).toBeInstanceOf(IdempotencyPersistenceLayerError);
+    expect(error).not.toBeInstanceOf(IdempotencyCleanupError);
+  });
+
+  it('rethrows the function’s own error unchanged when the clean-up works', async () => {
+    const store = new MemoryPersistence();
+    const gate = createIdempotencyGate({ persistenceStore: store, consumer: 'crm-sync', expiresAfterSeconds: 60 });
+    gate.registerContext(context);
+    const rejected = new PermanentError('CRM answered 422');
+    await expect(gate.once('evt-8', async () => Promise.reject(rejected))).rejects.toBe(rejected);
+    expect(store.deleteAttempts).toBe(1);
+    expect(store.items.size).toBe(0);
   });
 });

@@ -1,14 +1,17 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { SQSRecord } from 'aws-lambda';
+import { IdempotencyPersistenceLayerError } from '@aws-lambda-powertools/idempotency';
 import type { ContractResolver } from '../../contracts/contract-resolver';
 import { PermanentError, TransientError } from '../../contracts/errors';
 import { Outcome, type ConsumerEvent, type ConsumerHandlers } from '../../lambdas/kit/consumer';
+import type { RetryBudgetOptions } from '../../lambdas/kit/backoff';
 import { DeadLetterSendError } from '../../lambdas/kit/errors';
 import type { FailureContext } from '../../lambdas/kit/failure-context';
+import { createIdempotencyGate, type IdempotencyGate } from '../../lambdas/kit/idempotency';
 import { RecordProcessor, RecordResult, RetryLaterError } from '../../lambdas/kit/record-processor';
 import { KitMetric } from '../../lambdas/kit/telemetry';
 import type { UserProfileUpdated, UserSignedUp } from '../../contracts/event-types.generated';
-import { envelope, fileResolver, MemoryGate, RecordingLogger, RecordingMetrics, RecordingTracer, signUpData, sqsRecord } from './kit-fakes';
+import { envelope, fileResolver, MemoryGate, MemoryPersistence, RecordingLogger, RecordingMetrics, RecordingTracer, signUpData, sqsRecord } from './kit-fakes';
 
 interface Events {
   'user.signed-up': UserSignedUp;
@@ -23,6 +26,9 @@ function setup(
     deadLetter?: (record: SQSRecord, failure: FailureContext) => Promise<void>;
     resolver?: ContractResolver;
     gate?: MemoryGate;
+    /** Another gate than the in-memory one, e.g. the Powertools one on a failing store. */
+    otherGate?: IdempotencyGate;
+    retryBudget?: RetryBudgetOptions;
   } = {},
 ) {
   const logger = new RecordingLogger();
@@ -51,7 +57,7 @@ function setup(
     consumer: 'crm-sync',
     handlers,
     resolver: options.resolver ?? fileResolver(),
-    gate,
+    gate: options.otherGate ?? gate,
     deadLetter:
       options.deadLetter ??
       (async (record, failure) => {
@@ -61,6 +67,7 @@ function setup(
     metrics,
     tracer,
     backoff: { baseSeconds: 2, capSeconds: 120, random: () => 0.999 },
+    ...(options.retryBudget && { retryBudget: options.retryBudget }),
     now: () => NOW,
   });
   return { processor, logger, metrics, tracer, gate, applied, parked };
@@ -250,5 +257,117 @@ describe('RecordProcessor: transient failures are retried with backoff', () => {
       delays.push((await retryError(processor.process(sqsRecord(envelope(), { receiveCount: 4 })))).delaySeconds);
     }
     expect(delays).toEqual([0, 8, 16]);
+  });
+});
+
+describe('RecordProcessor: a transient failure gives up when its retry budget is spent (issue 9, break 3)', () => {
+  const outage = () => Promise.reject(new TransientError('CRM answered 503'));
+
+  it('dead-letters it on its last allowed receive, with why, and acknowledges it', async () => {
+    // The old bare count: maxReceiveCount 5, the 5th receive 75 s after the first.
+    const { processor, parked, metrics, logger, gate } = setup({ apply: outage, retryBudget: { budgetSeconds: 3600, maxReceiveCount: 5 } });
+    const event = envelope();
+    const record = sqsRecord(event, { receiveCount: 5, firstReceiveMs: NOW - 75_000 });
+    await expect(processor.process(record)).resolves.toBe(RecordResult.RetryBudgetSpent);
+    expect(parked).toHaveLength(1);
+    expect(parked[0]!.record).toBe(record);
+    expect(parked[0]!.failure).toMatchObject({ errorName: 'TransientError', consumer: 'crm-sync', originalMessageId: record.messageId, receiveCount: 5 });
+    expect(parked[0]!.failure.errorMessage).toBe('last allowed receive (5 of 5, over 75s) within the retry budget of 3600s: CRM answered 503');
+    expect(metrics.count(KitMetric.RetryBudgetSpent)).toBe(1);
+    expect(metrics.count(KitMetric.TransientFailure)).toBe(1);
+    expect(metrics.count(KitMetric.PermanentFailure)).toBe(0);
+    const errors = logger.lines.filter((l) => l.level === 'error' || l.level === 'warn');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.extra).toMatchObject({ destination: 'dlq', give_up_reason: 'last-receive', attempts: 5, elapsed_seconds: 75, retry_budget_seconds: 3600 });
+    expect(errors[0]!.keys.correlation_id).toBe('corr-1');
+    // Not recorded as applied: a redrive after the outage applies it.
+    expect(gate.completed.has(event.id)).toBe(false);
+  });
+
+  it('dead-letters it once its budget is spent, however few receives it took', async () => {
+    const { processor, parked, metrics, logger } = setup({
+      apply: async () => Promise.reject(new TypeError('fetch failed')),
+      retryBudget: { budgetSeconds: 3600, maxReceiveCount: 49 },
+    });
+    const record = sqsRecord(envelope(), { receiveCount: 12, firstReceiveMs: NOW - 3_601_000 });
+    await expect(processor.process(record)).resolves.toBe(RecordResult.RetryBudgetSpent);
+    expect(parked[0]!.failure).toMatchObject({ errorName: 'TypeError', receiveCount: 12 });
+    expect(parked[0]!.failure.errorMessage).toBe('retry budget of 3600s spent (12 attempts over 3601s): fetch failed');
+    expect(metrics.count(KitMetric.RetryBudgetSpent)).toBe(1);
+    expect(logger.lines.find((l) => l.level === 'error')!.extra).toMatchObject({ destination: 'dlq', give_up_reason: 'budget-spent', attempts: 12, elapsed_seconds: 3601 });
+  });
+
+  it('has a budget of 1 h when none is given, counted from SentTimestamp when the first receive is missing', async () => {
+    const { processor, parked } = setup({ apply: outage });
+    const record = sqsRecord(envelope(), { receiveCount: 3 });
+    delete (record.attributes as Partial<SQSRecord['attributes']>).ApproximateFirstReceiveTimestamp;
+    record.attributes.SentTimestamp = String(NOW - 2 * 3_600_000);
+    await expect(processor.process(record)).resolves.toBe(RecordResult.RetryBudgetSpent);
+    expect(parked[0]!.failure.errorMessage).toMatch(/^retry budget of 3600s spent \(3 attempts over 7200s\): CRM answered 503$/);
+  });
+
+  it('retries before that, the delay cut so the last try falls at the budget’s end', async () => {
+    const { processor, parked, metrics } = setup({ apply: outage, retryBudget: { budgetSeconds: 3600, maxReceiveCount: 49 } });
+    // Receive 10: the ceiling is 120 s and the fake random draws the top, but only 3 s are left.
+    const error = await retryError(processor.process(sqsRecord(envelope(), { receiveCount: 10, firstReceiveMs: NOW - 3_597_000 })));
+    expect(error.delaySeconds).toBe(3);
+    expect(parked).toEqual([]);
+    expect(metrics.count(KitMetric.RetryBudgetSpent)).toBe(0);
+    // With time left, the full draw.
+    const early = await retryError(processor.process(sqsRecord(envelope(), { receiveCount: 10, firstReceiveMs: NOW - 600_000 })));
+    expect(early.delaySeconds).toBe(120);
+  });
+
+  it('leaves it on the queue for retry when the DLQ send fails, so nothing is lost', async () => {
+    const { processor, metrics, logger } = setup({
+      apply: outage,
+      deadLetter: async () => Promise.reject(new Error('SQS unavailable')),
+      retryBudget: { budgetSeconds: 3600, maxReceiveCount: 5 },
+    });
+    const error = await retryError(processor.process(sqsRecord(envelope(), { receiveCount: 5, firstReceiveMs: NOW - 75_000 })));
+    expect(error.cause).toBeInstanceOf(DeadLetterSendError);
+    expect(error.delaySeconds).toBeGreaterThan(0);
+    expect(metrics.count(KitMetric.RetryBudgetSpent)).toBe(0);
+    const errors = logger.lines.filter((l) => l.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toMatch(/retry budget spent, but the DLQ send failed/);
+    expect(errors[0]!.extra).toMatchObject({ destination: 'retry', dead_letter_error: 'Error: SQS unavailable' });
+    expect((errors[0]!.extra.failure as FailureContext).errorMessage).toMatch(/^last allowed receive/);
+  });
+});
+
+describe('RecordProcessor: a permanent error wrapped by Powertools stays permanent (issue 9, break 5)', () => {
+  it('dead-letters with the function’s reason when the in-progress record cannot be removed', async () => {
+    // The real Powertools gate, on a store whose deletes fail: Powertools then throws an
+    // IdempotencyPersistenceLayerError that carries only the store's error.
+    const store = new MemoryPersistence(undefined, { failDelete: () => new Error('ProvisionedThroughputExceededException') });
+    const otherGate = createIdempotencyGate({ persistenceStore: store, consumer: 'crm-sync', expiresAfterSeconds: 60 });
+    const { processor, parked, metrics, logger } = setup({ otherGate, apply: async () => Promise.reject(new PermanentError('CRM answered 422')) });
+    const record = sqsRecord(envelope(), { receiveCount: 1 });
+    await expect(processor.process(record)).resolves.toBe(RecordResult.DeadLettered);
+    expect(store.deleteAttempts).toBe(1);
+    expect(parked).toHaveLength(1);
+    expect(parked[0]!.failure).toMatchObject({ errorName: 'PermanentError', errorMessage: 'CRM answered 422' });
+    expect(metrics.count(KitMetric.PermanentFailure)).toBe(1);
+    expect(metrics.count(KitMetric.TransientFailure)).toBe(0);
+    const line = logger.lines.find((l) => l.level === 'error')!;
+    expect(line.extra).toMatchObject({ destination: 'dlq' });
+    expect((line.extra.error as Error).name).toBe('IdempotencyCleanupError');
+  });
+
+  it('still retries a transient failure in the same spot', async () => {
+    const store = new MemoryPersistence(undefined, { failDelete: () => new Error('ProvisionedThroughputExceededException') });
+    const otherGate = createIdempotencyGate({ persistenceStore: store, consumer: 'crm-sync', expiresAfterSeconds: 60 });
+    const { processor, parked } = setup({ otherGate, apply: async () => Promise.reject(new TransientError('CRM answered 503')) });
+    await retryError(processor.process(sqsRecord(envelope(), { receiveCount: 1 })));
+    expect(parked).toEqual([]);
+  });
+
+  it('finds a PermanentError inside any Powertools error', async () => {
+    const wrapped = new IdempotencyPersistenceLayerError('Failed to delete record from idempotency store', { cause: new PermanentError('CRM answered 410') });
+    const otherGate: IdempotencyGate = { registerContext: () => undefined, once: async () => Promise.reject(wrapped) };
+    const { processor, parked } = setup({ otherGate });
+    await expect(processor.process(sqsRecord(envelope()))).resolves.toBe(RecordResult.DeadLettered);
+    expect(parked[0]!.failure).toMatchObject({ errorName: 'PermanentError', errorMessage: 'CRM answered 410' });
   });
 });
