@@ -24,6 +24,8 @@ export { PROJECT_ROOT };
 
 const VENV_DIR = join(PROJECT_ROOT, '.venv');
 const MOTO_SERVER = join(VENV_DIR, 'bin', 'moto_server');
+/** moto's server with DynamoDB requests served one at a time, as DynamoDB isolates them (see the file). */
+const EMULATOR_SERVER = join(PROJECT_ROOT, 'local', 'emulator_server.py');
 const VENV_PYTHON = join(VENV_DIR, 'bin', 'python');
 
 /** The emulator could not be installed or started. */
@@ -142,7 +144,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
   let output = '';
-  const child = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], {
+  const child = spawn(VENV_PYTHON, [EMULATOR_SERVER, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so stopping it also stops anything it forked.
     detached: true,
