@@ -30,7 +30,12 @@ export interface OutgoingAttribute {
 /** `message` cut to `max` characters (the last one an ellipsis) when it is longer. */
 export function truncateErrorMessage(message: string, max: number = MAX_ERROR_MESSAGE_LENGTH): string {
   if (message.length <= max) return message;
-  return max <= 0 ? '' : `${message.slice(0, max - 1)}…`;
+  if (max <= 0) return '';
+  let end = max - 1;
+  // Never half a surrogate pair: SQS refuses a lone surrogate, and the send would fail.
+  const last = message.charCodeAt(end - 1);
+  if (end > 0 && last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${message.slice(0, end)}…`;
 }
 
 /**
@@ -139,15 +144,18 @@ export function fitDeadLetterAttributes(
   if (excess <= 0) return fitted;
   const message = fitted[FailureAttribute.ErrorMessage]?.StringValue;
   if (message !== undefined) {
-    // Cut by characters, then check in bytes: a multi-byte text may need a second cut.
-    let keep = Math.max(0, message.length - excess - 1);
-    for (;;) {
-      const cut = truncateErrorMessage(message, keep) || '…';
-      fitted[FailureAttribute.ErrorMessage] = { DataType: 'String', StringValue: cut };
-      excess = messageSizeBytes(body, fitted) - maxBytes;
-      if (excess <= 0 || keep === 0) break;
-      keep = Math.max(0, keep - excess);
+    // The longest cut that fits, found by bisection over its length in characters: the
+    // limit is in bytes, and a multi-byte text has no fixed ratio between the two.
+    const withMessage = (keep: number) => ({ ...fitted, [FailureAttribute.ErrorMessage]: { DataType: 'String', StringValue: truncateErrorMessage(message, keep) || '…' } });
+    let lo = 0;
+    let hi = message.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (messageSizeBytes(body, withMessage(mid)) <= maxBytes) lo = mid;
+      else hi = mid - 1;
     }
+    fitted[FailureAttribute.ErrorMessage] = withMessage(lo)[FailureAttribute.ErrorMessage]!;
+    excess = messageSizeBytes(body, fitted) - maxBytes;
     if (excess <= 0) return fitted;
   }
   const context = new Set<string>(Object.values(FailureAttribute));

@@ -80,6 +80,14 @@ describe('failure context', () => {
     for (const name of Object.values(FailureAttribute)) expect(name.startsWith(FAILURE_ATTRIBUTE_PREFIX)).toBe(true);
   });
 
+  it('never cuts a message inside a surrogate pair (SQS refuses a lone surrogate)', () => {
+    const cut = kitFailureContext.truncateErrorMessage('🚧'.repeat(600), 1024);
+    // No high surrogate without its low one (String.prototype.isWellFormed, without the ES2024 lib).
+    expect(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/.test(cut)).toBe(false);
+    expect(cut.endsWith('🚧…')).toBe(true);
+    expect(cut.length).toBeLessThanOrEqual(1024);
+  });
+
   it('reads back what it wrote', () => {
     const record = sqsRecord(envelope(), { receiveCount: 2 });
     const failure = failureContextOf(record, new TypeError('nope'), 'crm-sync');
