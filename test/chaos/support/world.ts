@@ -10,7 +10,7 @@
  * DLQs hold, reconciled per consumer by local/report.ts. "Lost" and "duplicate effects"
  * are computed, never assumed.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -410,4 +410,67 @@ export function writtenThenKilled(invocations: readonly RecordedInvocation[], ef
     }
   }
   return found;
+}
+
+/**
+ * SIGKILLs a consumer's execution environments `kills` times, each time while one of its
+ * invocations (seen through {@link recordInvocations}) holding at least two records is
+ * in the middle of them: a random 0 to 200 ms after the consumer logged the first of
+ * them applied, or at the latest once it has run a random 0.3 to 1 s. Then waits 1.2 to
+ * 2 s before the next. Lambda's host dying under a batch looks the same.
+ * @returns how many kills hit a running invocation before `deadlineMs`
+ */
+export async function killMidBatch(world: World, consumer: string, invocations: readonly RecordedInvocation[], kills: number, deadlineMs: number): Promise<number> {
+  const logFile = world.consumer(consumer).logFile;
+  let state = 0x2545f491;
+  const random = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  // Event ids the consumer logged as applied, and when that was read, as its log grows.
+  const applied = new Map<string, number>();
+  let offset = 0;
+  let partial = '';
+  const readLog = () => {
+    const fd = openSync(logFile, 'r');
+    try {
+      const buffer = Buffer.alloc(1 << 16);
+      for (let n; (n = readSync(fd, buffer, 0, buffer.length, offset)) > 0; offset += n) partial += buffer.toString('utf8', 0, n);
+    } finally {
+      closeSync(fd);
+    }
+    const lines = partial.split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      const id = /"message":"event applied".*"event_id":"([^"]+)"/.exec(line)?.[1];
+      if (id) applied.set(id, Date.now());
+    }
+  };
+  let done = 0;
+  let waitMs = 300 + Math.floor(random() * 700);
+  let extraMs = Math.floor(random() * 200);
+  while (done < kills && Date.now() < deadlineMs) {
+    readLog();
+    const target = invocations.find((i) => {
+      if (i.endedAtMs !== undefined || i.records.length < 2) return false;
+      const firstApplied = i.records.some((r) => r.eventId !== undefined && (applied.get(r.eventId) ?? 0) >= i.startedAtMs);
+      return Date.now() - i.startedAtMs >= waitMs || firstApplied;
+    });
+    if (!target) {
+      await sleep(20);
+      continue;
+    }
+    if (Date.now() - target.startedAtMs < waitMs) await sleep(extraMs);
+    if (target.endedAtMs !== undefined) continue;
+    for (const pid of environmentPids(world, consumer)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // exited meanwhile
+      }
+    }
+    done += 1;
+    waitMs = 300 + Math.floor(random() * 700);
+    extraMs = Math.floor(random() * 200);
+    // Let the runner see the exit and the poller move on before the next kill.
+    await sleep(1200 + Math.floor(random() * 800));
+  }
+  return done;
 }
