@@ -1,11 +1,14 @@
 /**
- * The local emulator must isolate DynamoDB writes as DynamoDB does: of concurrent
+ * The local emulator must keep the promises Fanout's guarantees rest on, as AWS does.
+ *
+ * DynamoDB writes are isolated: of concurrent
  * conditional writes of one item, exactly one wins. Fanout's once-only guarantee rests
  * on that (the idempotency record and the effect log are conditional writes), and plain
  * moto, which serves requests on threads without a lock, let two win now and then
  * (local/emulator_server.py serves DynamoDB one request at a time).
  */
 import { CreateTableCommand, DynamoDBClient, PutItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorClientConfig, uniqueName } from '../support/aws';
 
@@ -72,4 +75,37 @@ describe('the emulator isolates DynamoDB writes', () => {
     );
     expect(winners.filter((n) => n !== 1)).toEqual([]);
   }, TIMEOUT_MS);
+});
+
+/*
+ * An SQS FIFO queue redelivers a message group from its first unacknowledged message:
+ * a consumer that died holding m1-m3 gets m1-m5 in order once their visibility timeout
+ * expires. moto 5.2.5 returned m3, m4, m5 first and skipped m1 and m2 until those were
+ * deleted (local/emulator_server.py), so a billing change could be applied before the
+ * one it follows.
+ */
+describe('the emulator keeps FIFO order', () => {
+  it('redelivers a group in order after a batch of it timed out unacknowledged', async () => {
+    const sqs = new SQSClient({ ...emulatorClientConfig(), maxAttempts: 1 });
+    try {
+      const { QueueUrl } = await sqs.send(
+        new CreateQueueCommand({ QueueName: `${uniqueName('order')}.fifo`, Attributes: { FifoQueue: 'true', VisibilityTimeout: '1' } }),
+      );
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl,
+          Entries: [1, 2, 3, 4, 5].map((i) => ({ Id: String(i), MessageBody: `m${i}`, MessageGroupId: 'g', MessageDeduplicationId: `d${i}` })),
+        }),
+      );
+      const first = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 3 }));
+      expect(first.Messages?.map((m) => m.Body)).toEqual(['m1', 'm2', 'm3']);
+      // The consumer dies: nothing is deleted, and the visibility timeout runs out.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const again = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
+      expect(again.Messages?.map((m) => m.Body)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+      for (const m of again.Messages ?? []) await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }));
+    } finally {
+      sqs.destroy();
+    }
+  });
 });
