@@ -150,8 +150,11 @@ export function expectedEvents(publications: readonly PublicationRecord[], targe
 export function reconcileConsumer(publications: readonly PublicationRecord[], target: ConsumerTarget, observed: ConsumerObservations): ConsumerReport {
   const { valid, invalid } = expectedEvents(publications, target);
   const expected = new Set([...valid, ...invalid]);
-  const applied = [...observed.effects.keys()];
-  const handled = (id: string) => observed.effects.has(id) || observed.staleIds.has(id) || observed.deadLetters.has(id);
+  // An effect-log item counts as applied only when it records an application: an item
+  // with its keys alone is a write half lost, and the event is not applied.
+  const isApplied = (id: string) => (observed.effects.get(id)?.applications ?? 0) >= 1;
+  const applied = [...observed.effects.keys()].filter(isApplied);
+  const handled = (id: string) => isApplied(id) || observed.staleIds.has(id) || observed.deadLetters.has(id);
   const lost = [...expected].filter((id) => !handled(id));
   const unexpected = applied.filter((id) => !expected.has(id));
   const duplicateEffects = applied.filter((id) => observed.effects.get(id)!.applications > 1);
@@ -160,7 +163,7 @@ export function reconcileConsumer(publications: readonly PublicationRecord[], ta
     .filter((id) => observed.deadLetters.has(id))
     .map((id) => ({ id, reason: observed.deadLetters.get(id)!.reason ?? 'moved by the redrive policy (maxReceiveCount reached)' }));
   const contradictory = [...expected].filter(
-    (id) => Number(observed.effects.has(id)) + Number(observed.staleIds.has(id)) + Number(observed.deadLetters.has(id)) > 1,
+    (id) => Number(isApplied(id)) + Number(observed.staleIds.has(id)) + Number(observed.deadLetters.has(id)) > 1,
   );
   const deadLetterReasons: Record<string, number> = {};
   for (const letter of observed.deadLetters.values()) {
@@ -171,7 +174,7 @@ export function reconcileConsumer(publications: readonly PublicationRecord[], ta
     expected: expected.size,
     applied: applied.length,
     duplicatesSuppressed: observed.duplicatesSuppressed,
-    staleSkipped: [...observed.staleIds].filter((id) => expected.has(id) && !observed.effects.has(id)).length,
+    staleSkipped: [...observed.staleIds].filter((id) => expected.has(id) && !isApplied(id)).length,
     retried: observed.retried,
     deadLettered: observed.deadLetters.size,
     unreadDeadLetters: observed.unreadDeadLetters,

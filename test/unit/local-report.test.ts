@@ -92,6 +92,12 @@ describe('reconcileConsumer', () => {
     expect([...lost.problems.lost].sort()).toEqual(['a', 'c']);
   });
 
+  it('counts an effect-log item with no application (a write half lost) as lost, not applied', () => {
+    const report = reconcileConsumer(publications, crm, observed({ effects: new Map([['a', { applications: 0, appliedAtMs: 0 }], ['b', { applications: 1, appliedAtMs: 2 }]]) }));
+    expect(report).toMatchObject({ applied: 1, lost: 2 });
+    expect([...report.problems.lost].sort()).toEqual(['a', 'c']);
+  });
+
   it('flags an event both applied and dead-lettered', () => {
     const report = reconcileConsumer(
       publications,
