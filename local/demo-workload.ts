@@ -328,7 +328,7 @@ export interface WorkloadResult {
  * attributes, FIFO group and deduplication id). Times are fixed once per event id, so
  * a duplicate is byte-for-byte its original.
  */
-function entryOf(event: PlannedEvent, time: Date, topicArn: string): PublishEntry {
+export function entryOf(event: PlannedEvent, time: Date, topicArn: string): PublishEntry {
   return buildPublishEntry({
     type: event.type,
     version: event.version,
@@ -340,6 +340,21 @@ function entryOf(event: PlannedEvent, time: Date, topicArn: string): PublishEntr
     time,
     fifo: isFifoTopicArn(topicArn),
   });
+}
+
+/**
+ * The record of `event` as SNS accepted it on `topicArn` at `time` (its envelope `time`
+ * too): what the report reconciles against.
+ */
+export function publicationOf(event: PlannedEvent, time: Date, topicArn: string, publishedAtMs: number = Date.now()): PublicationRecord {
+  const { entry } = entryOf(event, time, topicArn);
+  return {
+    event,
+    message: { body: entry.Message!, attributes: entry.MessageAttributes as PublishedMessage['attributes'] },
+    topicArn,
+    publishedAtMs,
+    eventTimeMs: time.getTime(),
+  };
 }
 
 /**
@@ -391,14 +406,8 @@ export async function publishWorkload(plan: readonly PlannedEvent[], options: Pu
     next = due;
     const now = new Date();
     for (const event of slice) if (!times.has(event.id)) times.set(event.id, now);
-    const record = (event: PlannedEvent, sent: PublishEntry['entry'], topicArn: string) => {
-      const entry: PublicationRecord = {
-        event,
-        message: { body: sent.Message!, attributes: sent.MessageAttributes as PublishedMessage['attributes'] },
-        topicArn,
-        publishedAtMs: Date.now(),
-        eventTimeMs: times.get(event.id)!.getTime(),
-      };
+    const record = (event: PlannedEvent, topicArn: string) => {
+      const entry = publicationOf(event, times.get(event.id)!, topicArn);
       published.push(entry);
       options.onPublished?.(entry);
     };
@@ -423,7 +432,7 @@ export async function publishWorkload(plan: readonly PlannedEvent[], options: Pu
         }
         // What the publisher sent: the same entry, from the same inputs.
         const topicArn = options.topicArnFor(event.type);
-        record(event, entryOf(event, times.get(event.id)!, topicArn).entry, topicArn);
+        record(event, topicArn);
       }
     }
     const raw = slice.filter((e) => e.via === 'raw');
@@ -434,7 +443,7 @@ export async function publishWorkload(plan: readonly PlannedEvent[], options: Pu
         const response = await options.sns.send(new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: [{ Id: '0', ...entry }] }));
         const rejected = response.Failed?.[0];
         if (rejected) fail(event, `${rejected.Code}: ${rejected.Message ?? ''}`);
-        else record(event, entry, topicArn);
+        else record(event, topicArn);
       } catch (error) {
         fail(event, (error as Error).message);
       }

@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPublishEntry } from '../../client/publisher';
-import { DEMO_SOURCE, DemoKind, planWorkload, type PlannedEvent } from '../../local/demo-workload';
+import { DemoKind, planWorkload, publicationOf, type PlannedEvent } from '../../local/demo-workload';
 import { PROJECT_ROOT } from '../../local/emulator';
 import { OutputKey } from '../../lib/stack-outputs';
 import { queueDepth } from '../../ops/adapters/sqs-dead-letters';
@@ -99,25 +98,10 @@ describe('subscription-DLQ redrive', () => {
  * delivering them, and returns the messages SNS would have sent.
  */
 function recordWithoutDelivering(w: World, events: readonly PlannedEvent[]) {
-  const before = w.published.length;
-  // Built exactly as the publisher builds them.
   const time = new Date();
-  const shapes = events.map((event) => {
-    const { entry } = buildPublishEntry({
-      type: event.type,
-      version: event.version,
-      data: event.data,
-      subject: event.subject,
-      source: DEMO_SOURCE,
-      id: event.id,
-      correlationId: event.id,
-      time,
-      fifo: false,
-    });
-    const message = { body: entry.Message!, attributes: entry.MessageAttributes as Record<string, { DataType: string; StringValue?: string }> };
-    w.published.push({ event, message, topicArn: w.topicArnFor(event.type), publishedAtMs: time.getTime(), eventTimeMs: time.getTime() });
-    return message;
+  return events.map((event) => {
+    const publication = publicationOf(event, time, w.topicArnFor(event.type));
+    w.published.push(publication);
+    return publication.message;
   });
-  expect(w.published.length).toBe(before + events.length);
-  return shapes;
 }

@@ -6,11 +6,17 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { inject } from 'vitest';
 import { PROJECT_ROOT } from '../../../local/emulator';
 import type { RunReport } from '../../../local/report';
 
-/** Where rows go while the suite runs (one JSON document a line). */
-export const RESULTS_FILE = join(PROJECT_ROOT, '.fanout', 'chaos', 'results.jsonl');
+/**
+ * Where one run's rows go while it runs (one JSON document a line): a file of its own, so
+ * two runs in one working tree never mix or clear each other's rows.
+ */
+export function resultsFile(runId: string): string {
+  return join(PROJECT_ROOT, '.fanout', 'chaos', `results-${runId}.jsonl`);
+}
 /** The rendered table. */
 export const TABLE_FILE = join(PROJECT_ROOT, '.fanout', 'chaos', 'results.md');
 
@@ -53,21 +59,23 @@ export function rowFromReport(fault: string, report: RunReport, extra: { redrive
   };
 }
 
-/** Records a row for the table. */
+/** Records a row for this run's table. */
 export function recordRow(row: FaultRow): void {
-  mkdirSync(dirname(RESULTS_FILE), { recursive: true });
-  appendFileSync(RESULTS_FILE, `${JSON.stringify(row)}\n`);
+  const file = resultsFile(inject('chaosRunId'));
+  mkdirSync(dirname(file), { recursive: true });
+  appendFileSync(file, `${JSON.stringify(row)}\n`);
 }
 
-/** Forgets the rows of an earlier run. */
-export function clearRows(): void {
-  rmSync(RESULTS_FILE, { force: true });
+/** Forgets a run's rows. */
+export function clearRows(runId: string): void {
+  rmSync(resultsFile(runId), { force: true });
 }
 
-/** The rows recorded so far. */
-export function readRows(): FaultRow[] {
-  if (!existsSync(RESULTS_FILE)) return [];
-  return readFileSync(RESULTS_FILE, 'utf8')
+/** The rows a run recorded. */
+export function readRows(runId: string): FaultRow[] {
+  const file = resultsFile(runId);
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as FaultRow);

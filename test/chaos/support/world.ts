@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { inject } from 'vitest';
-import { buildPublishEntry, createPublisherSnsClient, isFifoTopicArn, publisherForPipeline, type Publisher } from '../../../client/publisher';
+import { createPublisherSnsClient, publisherForPipeline, type Publisher } from '../../../client/publisher';
 import type { RetryPolicy } from '../../../client/retry';
 import { ConsumerEnv } from '../../../contracts/consumer-environment';
 import type { EventDataMap } from '../../../contracts/event-types.generated';
@@ -25,12 +25,11 @@ import { samplePipeline } from '../../../lib/sample-pipeline';
 import { OutputKey } from '../../../lib/stack-outputs';
 import { KitMetric } from '../../../lambdas/kit/telemetry';
 import { startConsumers, stopConsumers, type ChaosPlan, type RunningConsumer } from '../../../local/consumer-fleet';
-import { DEMO_SOURCE, publishWorkload, type PlannedEvent, type PublicationRecord, type WorkloadResult } from '../../../local/demo-workload';
+import { DEMO_SOURCE, publicationOf, publishWorkload, type PlannedEvent, type PublicationRecord, type WorkloadResult } from '../../../local/demo-workload';
 import { PROJECT_ROOT, startEmulator, type Emulator } from '../../../local/emulator';
 import { sleep } from '../../../local/event-source-poller';
 import { createEmulatorClients, destroyClients, emulatorClientSettings, materializeStack, type EmulatorClients, type MaterializedStack } from '../../../local/materialize';
 import { readDeadLetters, readEffects } from '../../../local/observe';
-import type { PublishedMessage } from '../../../local/filter-policy';
 import { buildReport, type ConsumerObservations, type EffectRecord, type RunReport } from '../../../local/report';
 import { readAssemblyStack } from '../../../local/synth';
 import { queueDepth } from '../../../ops/adapters/sqs-dead-letters';
@@ -209,27 +208,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
           ),
         );
         const topicArn = topicArnFor(event.type);
-        const { entry } = buildPublishEntry({
-          type: event.type,
-          version: event.version,
-          data: event.data,
-          subject: event.subject,
-          source: DEMO_SOURCE,
-          id: event.id,
-          correlationId: event.id,
-          time,
-          fifo: isFifoTopicArn(topicArn),
-        });
         const accepted = results.filter((r) => r.status === 'fulfilled').length;
-        for (let i = 0; i < accepted; i++) {
-          published.push({
-            event,
-            message: { body: entry.Message!, attributes: entry.MessageAttributes as PublishedMessage['attributes'] },
-            topicArn,
-            publishedAtMs: Date.now(),
-            eventTimeMs: time.getTime(),
-          });
-        }
+        for (let i = 0; i < accepted; i++) published.push(publicationOf(event, time, topicArn));
         return accepted;
       },
       async drain(timeoutMs) {
