@@ -73,8 +73,8 @@ export interface WorkloadPlanOptions {
   readonly newId?: () => string;
 }
 
-/** A small, fast, seedable PRNG (mulberry32): the plan must be repeatable. */
-function prng(seed: number): () => number {
+/** A small, fast, seedable PRNG (mulberry32): the plan must be repeatable, and so must tests that draw from it. */
+export function prng(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

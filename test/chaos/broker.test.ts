@@ -15,6 +15,7 @@ import { KitMetric } from '../../lambdas/kit/telemetry';
 import { DemoKind, planWorkload } from '../../local/demo-workload';
 import { sleep } from '../../local/event-source-poller';
 import { readEffects } from '../../local/observe';
+import { expectNothingLostOrTwice } from './support/assertions';
 import { recordRow, rowFromReport } from './support/results';
 import { size } from './support/scale';
 import { startWorld, type World } from './support/world';
@@ -138,22 +139,7 @@ describe('6. broker outage', () => {
         `thawed ${Math.round((thawedAtMs - frozenAtMs) / 1000)} s after the freeze`,
     });
     recordRow(row);
-    for (const name of names) {
-      const c = report.consumers[name]!;
-      expect({
-        name,
-        lost: c.problems.lost,
-        duplicateEffects: c.problems.duplicateEffects,
-        unexpected: c.problems.unexpected,
-        contradictory: c.problems.contradictory,
-      }).toEqual({
-        name,
-        lost: [],
-        duplicateEffects: [],
-        unexpected: [],
-        contradictory: [],
-      });
-    }
+    expectNothingLostOrTwice(report, names);
     const all = Object.values(report.consumers);
     expect(all.reduce((n, c) => n + c.deadLettered, 0)).toBe(0);
     expect(all.reduce((n, c) => n + c.applied + c.staleSkipped, 0)).toBe(all.reduce((n, c) => n + c.expected, 0));

@@ -30,9 +30,9 @@ import { DemoKind, planWorkload, type PlannedEvent } from '../../local/demo-work
 import { PROJECT_ROOT } from '../../local/emulator';
 import { sleep } from '../../local/event-source-poller';
 import { readEffects } from '../../local/observe';
-import type { RunReport } from '../../local/report';
 import { peekMessages, queueDepth } from '../../ops/adapters/sqs-dead-letters';
 import { ProxyMode } from './support/fault-proxy';
+import { expectNothingLostOrTwice } from './support/assertions';
 import { recordRow, rowFromReport } from './support/results';
 import { size } from './support/scale';
 import { PIPELINE, SCALED_RETRY_BUDGET, startWorld, type World } from './support/world';
@@ -62,24 +62,6 @@ function signUps(count: number, seed: number): PlannedEvent[] {
     .slice(0, count);
 }
 
-function expectClean(report: RunReport, consumers: readonly string[]): void {
-  for (const name of consumers) {
-    const c = report.consumers[name]!;
-    expect({
-      name,
-      lost: c.problems.lost,
-      duplicateEffects: c.problems.duplicateEffects,
-      unexpected: c.problems.unexpected,
-      contradictory: c.problems.contradictory,
-    }).toEqual({
-      name,
-      lost: [],
-      duplicateEffects: [],
-      unexpected: [],
-      contradictory: [],
-    });
-  }
-}
 
 /** Polls `probe` every second until it returns true; throws with `what` after `timeoutMs`. */
 async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
@@ -131,7 +113,7 @@ describe.concurrent('outages', () => {
           note: `${failedAttempts} failed attempts, ${c.retried} redeliveries; first effect ${seconds(firstEffectMs - until)} s after recovery`,
         }),
       );
-      expectClean(report, [CRM]);
+      expectNothingLostOrTwice(report, [CRM]);
       // The fault hit: every event failed at least once, and nothing was applied during the outage.
       expect(failedAttempts).toBeGreaterThanOrEqual(events.length);
       expect(firstEffectMs).toBeGreaterThanOrEqual(until);
@@ -256,7 +238,7 @@ describe.concurrent('outages', () => {
         deadLettered: outage.deadLettered,
         reasons: outage.reasons,
       });
-      expectClean(after, [CRM]);
+      expectNothingLostOrTwice(after, [CRM]);
       expect({
         applied: ca.applied,
         deadLettered: ca.deadLettered,
@@ -322,7 +304,7 @@ describe.concurrent('outages', () => {
           note: `${publishedDuringFault} published during the fault; ${failedAttempts} failed attempts, ${timeouts} invocations timed out, ${crashes} crashed, ${suppressed} duplicate deliveries absorbed; ${refused} connections refused`,
         }),
       );
-      expectClean(report, names);
+      expectNothingLostOrTwice(report, names);
       const all = Object.values(report.consumers);
       expect(all.reduce((n, c) => n + c.deadLettered, 0)).toBe(0);
       expect(all.reduce((n, c) => n + c.applied + c.staleSkipped, 0)).toBe(all.reduce((n, c) => n + c.expected, 0));

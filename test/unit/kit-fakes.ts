@@ -211,14 +211,5 @@ export class MemoryPersistence extends BasePersistenceLayer {
   }
 }
 
-/** A seeded uniform [0, 1) generator (mulberry32): repeatable Monte-Carlo runs. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform [0, 1) generator (mulberry32, the demo workload's): repeatable Monte-Carlo runs. */
+export { prng as seededRandom } from '../../local/demo-workload';
