@@ -183,9 +183,15 @@ export const MAX_RECEIVE_COUNT = 1000;
  * usual transient blip); + batchSize keeps its own budget even at the last position of
  * a full batch. Messages held behind a head that fails until its budget is spent are
  * safe too: the kit dead-letters the head itself, and the group goes on.
+ *
+ * And at least budget / visibility timeout: a try that hangs until the invocation times
+ * out never reaches the kit's budget check, and comes back once per visibility timeout.
+ * With a short function timeout (so a short visibility timeout) the backoff count alone
+ * would let SQS dead-letter such a message, without a reason, well inside the budget.
  */
-export function derivedMaxReceiveCount(budget: RetryBudget, fifo: boolean, batchSize: number): number {
-  return receivesToCoverBudget(budget) + (fifo ? batchSize : 0);
+export function derivedMaxReceiveCount(budget: RetryBudget, fifo: boolean, batchSize: number, visibilityTimeoutSeconds: number = 0): number {
+  const timedOutTries = visibilityTimeoutSeconds > 0 ? Math.ceil(budget.budgetSeconds / visibilityTimeoutSeconds) : 0;
+  return Math.max(receivesToCoverBudget(budget), timedOutTries) + (fifo ? batchSize : 0);
 }
 
 /** SQS caps a queue's visibility timeout at 12 hours. */
@@ -323,12 +329,14 @@ function resolveRetryBudget(
     );
   }
   const budget: RetryBudget = { budgetSeconds: retryBudgetSeconds, baseSeconds: retryBaseDelaySeconds, capSeconds: retryMaxDelaySeconds };
-  const minimum = derivedMaxReceiveCount(budget, fifo, batchSize);
+  const minimum = derivedMaxReceiveCount(budget, fifo, batchSize, visibilityTimeoutSeconds);
   const backoffWords = `backoff from ${retryBaseDelaySeconds}s up to ${retryMaxDelaySeconds}s`;
   if (minimum > MAX_RECEIVE_COUNT) {
     fail(
       `${field}.retryBudgetSeconds`,
-      `${retryBudgetSeconds}s needs ${Number.isFinite(minimum) ? minimum : 'more than a million'} receives with ${backoffWords}, more than SQS's ${MAX_RECEIVE_COUNT}: raise retryMaxDelaySeconds or lower the budget`,
+      derivedMaxReceiveCount(budget, fifo, batchSize) > MAX_RECEIVE_COUNT
+        ? `${retryBudgetSeconds}s needs ${Number.isFinite(minimum) ? minimum : 'more than a million'} receives with ${backoffWords}, more than SQS's ${MAX_RECEIVE_COUNT}: raise retryMaxDelaySeconds or lower the budget`
+        : `${retryBudgetSeconds}s needs ${minimum} receives when every try times out (one per ${visibilityTimeoutSeconds}s visibility timeout), more than SQS's ${MAX_RECEIVE_COUNT}: raise visibilityTimeoutSeconds or lower the budget`,
     );
   }
   const maxReceiveCount = consumer.maxReceiveCount ?? minimum;

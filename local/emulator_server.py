@@ -68,7 +68,11 @@ def _receive_fifo_in_order(self, queue_name, count, wait_seconds_timeout, *args,
     if not queue.fifo_queue:
         return _receive(self, queue_name, count, wait_seconds_timeout, *args, **kwargs)
     if wait_seconds_timeout:
-        _forget_expired(queue)
+        # A long poll's wait must not hold the lock; only the clean-up does. (moto's own
+        # loop then re-reads its in-flight groups once: concurrent FIFO long polls, which
+        # only `fanout dlq` and redrive make, may still split a group, never reorder it.)
+        with _SQS_FIFO:
+            _forget_expired(queue)
         return _receive(self, queue_name, count, wait_seconds_timeout, *args, **kwargs)
     # 2. One FIFO short-poll receive, visibility change or delete at a time (re-entrant:
     # the batch operations call the single ones).

@@ -5,12 +5,19 @@
  * rest of its message group (skipGroupOnError) while other groups go on. Failed
  * records then get their backoff through one ChangeMessageVisibilityBatch; FIFO records
  * held back behind a failure are released at once and wait behind their group's head.
+ *
+ * No record is started once the invocation's remaining time is below what one record may
+ * take when a dependency hangs ({@link recordReserveMs}): the rest of the batch is
+ * reported failed with its backoff, so a stalled dependency costs retries within the
+ * retry budget, not a timed-out invocation that leaves every record without either.
  */
+import { CONSUMER_SDK_TIMEOUTS } from '../../contracts/sdk-client-config';
 import { BatchProcessor, EventType, processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { backoffDelaySeconds, type BackoffOptions } from './backoff';
 import { receiveCountOf } from './failure-context';
 import type { IdempotencyGate } from './idempotency';
+import { DeadlineNearError } from './errors';
 import { RetryLaterError, type RecordProcessor } from './record-processor';
 import type { RetryDelay } from './sqs-actions';
 import type { KitLogger, MetricSink } from './telemetry';
@@ -26,6 +33,24 @@ export interface BatchHandlerOptions {
   readonly logger: KitLogger & { addContext?(context: Context): void };
   readonly metrics: MetricSink;
   readonly backoff?: BackoffOptions;
+  /**
+   * Start no record with less than this left before the invocation's timeout, milliseconds.
+   * @default {@link recordReserveMs} of the invocation's time at its start
+   */
+  readonly recordReserveMs?: number;
+}
+
+/** The SDK's attempts per call (its default): each may last a request timeout when a dependency hangs. */
+const SDK_ATTEMPTS = 3;
+
+/**
+ * The time one record may take when a dependency hangs: one call's every SDK attempt
+ * running to its request timeout (contracts/sdk-client-config.ts), plus a second for the
+ * SDK's backoff between them, and at most half the invocation, so a short timeout still
+ * runs a record per invocation.
+ */
+export function recordReserveMs(invocationMs: number): number {
+  return Math.min(SDK_ATTEMPTS * CONSUMER_SDK_TIMEOUTS.requestTimeoutMs + 1000, invocationMs / 2);
 }
 
 /** A Lambda handler for an SQS event source with ReportBatchItemFailures. */
@@ -42,7 +67,15 @@ export function createBatchHandler(options: BatchHandlerOptions): SqsBatchHandle
     logger.addContext?.(context);
     gate.registerContext(context);
     const delays = new Map<string, number>();
+    const reserveMs = options.recordReserveMs ?? recordReserveMs(context.getRemainingTimeInMillis());
+    let leftForLater = 0;
     const recordHandler = async (record: SQSRecord): Promise<void> => {
+      if (context.getRemainingTimeInMillis() < reserveMs) {
+        leftForLater += 1;
+        // The backoff a transient failure would get: it used a receive all the same.
+        delays.set(record.messageId, backoffDelaySeconds(receiveCountOf(record), options.backoff));
+        throw new DeadlineNearError(`not started: ${context.getRemainingTimeInMillis()} ms left of the invocation, less than the ${reserveMs} ms a record may take`);
+      }
       try {
         await processor.process(record);
       } catch (error) {
@@ -65,6 +98,9 @@ export function createBatchHandler(options: BatchHandlerOptions): SqsBatchHandle
             processInParallel: false,
             throwOnFullBatchFailure: false,
           });
+      if (leftForLater > 0) {
+        logger.warn('invocation near its timeout: records left for their next receive', { records_left: leftForLater, reserve_ms: reserveMs });
+      }
       await applyBackoff(event.Records, response, delays, options);
       return response;
     } finally {

@@ -30,6 +30,20 @@ export class DeadLetterSendError extends TransientError {
   }
 }
 
+/**
+ * The invocation is too close to its timeout to start another record: the record is
+ * reported as failed without running, and comes back after its backoff like a transient
+ * failure. Letting it start could run the invocation past its timeout, and then no
+ * record of the batch gets a backoff or a reason: each would come back only after the
+ * visibility timeout, one receive spent each time, until SQS dead-letters it without one.
+ */
+export class DeadlineNearError extends TransientError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeadlineNearError';
+  }
+}
+
 /** The Lambda environment lacks a variable the kit needs, or holds a wrong value. */
 export class ConsumerConfigurationError extends FanoutError {
   constructor(message: string, options?: { cause?: unknown }) {

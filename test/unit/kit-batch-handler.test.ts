@@ -13,7 +13,7 @@ const context = { functionName: 'f', awsRequestId: 'req-1', getRemainingTimeInMi
 /** Failure plan by envelope subject: what applying each event does. */
 type Plan = Record<string, 'ok' | 'transient' | 'permanent'>;
 
-function setup(fifo: boolean, plan: Plan, options: { notDelayed?: string[] } = {}) {
+function setup(fifo: boolean, plan: Plan, options: { notDelayed?: string[]; onApply?: (subject: string) => void } = {}) {
   const gate = new MemoryGate();
   const logger = new RecordingLogger();
   const contexts: Context[] = [];
@@ -29,6 +29,7 @@ function setup(fifo: boolean, plan: Plan, options: { notDelayed?: string[] } = {
         maxInFlight = Math.max(maxInFlight, inFlight);
         await new Promise((r) => setTimeout(r, 2));
         inFlight -= 1;
+        options.onApply?.(event.subject);
         const what = plan[event.subject] ?? 'ok';
         if (what === 'transient') throw new TransientError(`${event.subject} unavailable`);
         if (what === 'permanent') throw new PermanentError(`${event.subject} rejected`);
@@ -98,6 +99,27 @@ describe('batch handler on a standard queue', () => {
     expect(await handler({ Records: [] }, context)).toEqual({ batchItemFailures: [] });
     expect(delayed).toEqual([]);
     expect(metrics.flushes).toBe(2);
+  });
+
+  it('starts no record once the invocation is too near its timeout: the rest go back with their backoff, unrun', async () => {
+    // A dependency that hangs: the first record takes 16 s of the 30 s, leaving less than
+    // the 16 s (3 SDK attempts x 5 s + 1 s) a record may take.
+    let remainingMs = 30_000;
+    const clock = { ...context, getRemainingTimeInMillis: () => remainingMs } as Context;
+    const { handler, appliedSubjects, delayed, logger, metrics } = setup(false, {}, { onApply: () => (remainingMs -= 16_000) });
+    const response = await handler({ Records: [record('a'), record('b', { receiveCount: 2 }), record('c')] }, clock);
+    expect(appliedSubjects).toEqual(['a']);
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m-b', 'm-c']);
+    // Their backoff by receive count, as for a transient failure: ceilings 4 s and 2 s, drawn at the top.
+    expect(delayed).toEqual([
+      [
+        { messageId: 'm-b', receiptHandle: 'rh-m-b', delaySeconds: 4 },
+        { messageId: 'm-c', receiptHandle: 'rh-m-c', delaySeconds: 2 },
+      ],
+    ]);
+    expect(logger.lines.find((l) => l.message.startsWith('invocation near its timeout'))?.extra).toEqual({ records_left: 2, reserve_ms: 15_000 });
+    // Not failures of the records themselves.
+    expect(metrics.count(KitMetric.TransientFailure)).toBe(0);
   });
 
   it('logs the records whose backoff could not be set, and still reports them', async () => {

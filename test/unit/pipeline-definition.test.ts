@@ -87,6 +87,11 @@ describe('resolvePipeline', () => {
       expect(receivesToCoverBudget(defaults)).toBe(49);
       expect(derivedMaxReceiveCount(defaults, false, 10)).toBe(49);
       expect(derivedMaxReceiveCount(defaults, true, 10)).toBe(59);
+      // The default 180 s visibility timeout: 20 timed-out tries span the hour, fewer than 49.
+      expect(derivedMaxReceiveCount(defaults, false, 10, 180)).toBe(49);
+      // A 5 s function timeout (30 s visibility): tries that hang until the timeout come back
+      // every 30 s, so 120 receives are needed before SQS may move one without a reason.
+      expect(derivedMaxReceiveCount(defaults, false, 10, 30)).toBe(120);
       const standard = resolvePipeline(samplePipeline, SCHEMAS).consumers.filter((c) => !c.fifo);
       expect(standard.map((c) => [c.retryBudgetSeconds, c.maxReceiveCount])).toEqual([
         [3600, 49],
@@ -155,7 +160,13 @@ describe('resolvePipeline', () => {
 
     it('rejects a budget that needs more receives than SQS allows', () => {
       expectFieldError(withChange((d) => (d.consumers[0].retryBudgetSeconds = 3 * 86_400)), 'consumers[0].retryBudgetSeconds', /needs \d+ receives .*more than SQS's 1000: raise retryMaxDelaySeconds/);
-      expect(crm(withChange((d) => Object.assign(d.consumers[0], { retryBudgetSeconds: 3 * 86_400, retryMaxDelaySeconds: 3600 }))).maxReceiveCount).toBeLessThanOrEqual(1000);
+      // A larger cap fixes the backoff's count; the timed-out tries (one per 180 s) still need 1440.
+      expectFieldError(
+        withChange((d) => Object.assign(d.consumers[0], { retryBudgetSeconds: 3 * 86_400, retryMaxDelaySeconds: 3600 })),
+        'consumers[0].retryBudgetSeconds',
+        /needs 1440 receives when every try times out \(one per 180s visibility timeout\).*raise visibilityTimeoutSeconds/,
+      );
+      expect(crm(withChange((d) => Object.assign(d.consumers[0], { retryBudgetSeconds: 3 * 86_400, retryMaxDelaySeconds: 3600, visibilityTimeoutSeconds: 600 }))).maxReceiveCount).toBe(432);
     });
 
     it('rejects receives x visibility timeout beyond the retention (a message timing out every try must be dead-lettered before it expires)', () => {
