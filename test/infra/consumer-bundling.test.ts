@@ -19,10 +19,13 @@ import { samplePipeline } from '../../lib/sample-pipeline';
 /**
  * Regression budget of a consumer bundle, KB. Issue 4 aims at 450 KB; what the kit must
  * carry (ajv, the X-Ray SDK under Tracer, three SDK v3 clients, five Powertools
- * utilities) measures ~571 KB. The budget sits below what losing any lever would add
- * (the smallest, the event-stream alias, is ~19 KB), so a lever that stops working fails here.
+ * utilities) measured ~575 KB, and the reliability work of issue 9 (the retry budget in
+ * time, DLQ copies fitted to SQS's limit, the invocation-deadline guard, SDK timeouts)
+ * added ~6 KB of the kit's own code: 581 KB. The budget sits below what losing any lever
+ * would add (the smallest, the event-stream alias, is ~19 KB), so a lever that stops
+ * working fails here; issue 12 is where the bundle is meant to shrink.
  */
-const BUDGET_KB = 580;
+const BUDGET_KB = 590;
 
 const ENTRY = join(PROJECT_ROOT, samplePipeline.consumers[0]!.entry);
 const outDir = mkdtempSync(join(tmpdir(), 'fanout-bundling-'));
