@@ -36,6 +36,9 @@ function residentMiB(): Record<string, number> {
   return out;
 }
 
+/** Publishing alone takes EVENTS / rate seconds (11 minutes for 10,000); then the drains. */
+const TEST_TIMEOUT_MS = (EVENTS / DEFAULT_RATE) * 1000 * 2 + 300_000;
+
 describe('load', () => {
   it(`handles ${EVENTS} events at ${DEFAULT_RATE}/s with every event accounted for and flat memory`, async () => {
     const plan = planWorkload({ events: EVENTS, seed: 99 });
@@ -73,5 +76,5 @@ describe('load', () => {
     for (const consumer of world.consumers) {
       expect(atEnd[consumer.name], `${consumer.name}: ${memory}`).toBeLessThanOrEqual(Math.ceil(atCheckpoint[consumer.name]! * MAX_GROWTH));
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });
