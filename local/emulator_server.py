@@ -81,14 +81,26 @@ def _receive_fifo_in_order(self, queue_name, count, wait_seconds_timeout, *args,
         return _receive(self, queue_name, count, wait_seconds_timeout, *args, **kwargs)
 
 
-def _change_visibility_serially(self, *args, **kwargs):
-    with _SQS_FIFO:
-        return _change_visibility(self, *args, **kwargs)
+def _fifo(backend, queue_name):
+    try:
+        return backend.get_queue(queue_name).fifo_queue
+    except Exception:  # an unknown queue: let moto answer as it does
+        return False
 
 
-def _delete_serially(self, *args, **kwargs):
+# Standard queues keep moto's threads: the lock is for FIFO groups only.
+def _change_visibility_serially(self, queue_name, *args, **kwargs):
+    if not _fifo(self, queue_name):
+        return _change_visibility(self, queue_name, *args, **kwargs)
     with _SQS_FIFO:
-        return _delete(self, *args, **kwargs)
+        return _change_visibility(self, queue_name, *args, **kwargs)
+
+
+def _delete_serially(self, queue_name, *args, **kwargs):
+    if not _fifo(self, queue_name):
+        return _delete(self, queue_name, *args, **kwargs)
+    with _SQS_FIFO:
+        return _delete(self, queue_name, *args, **kwargs)
 
 
 sqs.SQSBackend.receive_message = _receive_fifo_in_order
