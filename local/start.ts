@@ -389,6 +389,8 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
     // Drained: every consumer queue empty (nothing visible, in flight or delayed) and no
     // batch running, on two samples in a row.
     phase = 'draining';
+    // What was still queued when publishing ended (the last sample): a backlog the consumers could not keep up with.
+    const backlogAtLastPublication = backlog;
     monitoring = false;
     await monitor;
     const drainDeadline = Date.now() + options.drainTimeoutSeconds * 1000;
@@ -498,6 +500,7 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
           offeredRate: options.rate,
           throughput,
           lastEffectAfterPublishingSeconds: (lastEffectAt - workload.finishedAtMs) / 1000,
+          backlogAtLastPublication,
           retried: consumers.reduce((sum, c) => sum + c.poller.stats.redelivered, 0),
           crashedOrTimedOut: consumers.reduce((sum, c) => sum + c.function.stats.crashes + c.function.stats.timeouts, 0),
         })})`,
@@ -576,6 +579,8 @@ export interface ThroughputFacts {
   readonly retried: number;
   /** Invocations that crashed or timed out. */
   readonly crashedOrTimedOut: number;
+  /** Messages still queued when the last event was published. @default 0 */
+  readonly backlogAtLastPublication?: number;
 }
 
 /**
@@ -587,6 +592,11 @@ export interface ThroughputFacts {
 export function throughputCause(facts: ThroughputFacts): string {
   // A drain of a few seconds after the last publication is the pipeline's own latency.
   const longTail = facts.lastEffectAfterPublishingSeconds > 5;
+  // More than ~5 s of the offered rate still queued when publishing ended: the consumers,
+  // and so the emulator they wait on, fell behind, whatever retries there were too.
+  if (longTail && (facts.backlogAtLastPublication ?? 0) > facts.offeredRate * 5) {
+    return `${facts.backlogAtLastPublication} messages were still queued when publishing ended: the ceiling is the single-threaded emulator, not Fanout`;
+  }
   if (longTail && facts.crashedOrTimedOut > 0) {
     return `the last effects waited out the visibility timeout of ${facts.crashedOrTimedOut} crashed or timed-out batch(es): that is the fault, not the emulator`;
   }

@@ -16,6 +16,12 @@ describe('what the throughput line blames', () => {
     );
   });
 
+  it('names the emulator for a tail of backlog left when publishing ended, retries or not', () => {
+    expect(throughputCause({ ...base, throughput: 4.6, lastEffectAfterPublishingSeconds: 155, retried: 36, backlogAtLastPublication: 640 })).toBe(
+      '640 messages were still queued when publishing ended: the ceiling is the single-threaded emulator, not Fanout',
+    );
+  });
+
   it('names the emulator only when the run fell behind without such a tail', () => {
     expect(throughputCause({ ...base, throughput: 12, retried: 3 })).toBe('the ceiling is the single-threaded emulator, not Fanout');
     expect(throughputCause({ ...base, throughput: 14.9, retried: 3 })).toBe('it kept up with the offered rate');
