@@ -12,14 +12,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ConsumerEnv } from '../contracts/consumer-environment';
 import { ChaosEnv } from '../lambdas/downstream/chaos';
+import { KitMetric } from '../lambdas/kit/telemetry';
 import { EventSourcePoller } from './event-source-poller';
 import { buildEnvironmentRuntime, LocalFunction, type FunctionStartError, type InvocationProblem } from './function-runtime';
 import type { LocalFunctionSpec, MaterializedStack } from './materialize';
-import { ConsumerTelemetry } from './observe';
-import type { ConsumerTarget } from './report';
+import { ConsumerTelemetry, readDeadLetters, readEffects } from './observe';
+import type { ConsumerObservations, ConsumerTarget } from './report';
 
 /** Transient downstream failures for one consumer, for a while. */
 export interface ChaosPlan {
@@ -202,4 +204,39 @@ export async function stopConsumers(consumers: readonly RunningConsumer[], optio
   clearTimeout(graceTimer);
   await Promise.all(consumers.map((c) => c.function.stop()));
   await pollersStopped;
+}
+
+/**
+ * What each consumer did with the events `ids`: their effect-log items, their DLQ
+ * messages (others' are left out), and what only the consumer itself can tell (stale
+ * skips, duplicates absorbed, redeliveries, invocation counts). All consumers at once:
+ * reading a DLQ ends with one empty long poll (a second) each.
+ */
+export async function observeConsumers(
+  consumers: readonly RunningConsumer[],
+  clients: { readonly dynamodb: DynamoDBClient; readonly sqs: SQSClient },
+  ids: ReadonlySet<string>,
+): Promise<Map<string, ConsumerObservations>> {
+  const observed = await Promise.all(
+    consumers.map(async (consumer): Promise<[string, ConsumerObservations]> => {
+      const [effects, { letters, unread }] = await Promise.all([
+        consumer.downstreamTableName ? readEffects(clients.dynamodb, consumer.downstreamTableName, ids) : new Map(),
+        consumer.deadLetterQueueUrl ? readDeadLetters(clients.sqs, consumer.deadLetterQueueUrl) : { letters: new Map(), unread: 0 },
+      ]);
+      for (const id of [...letters.keys()]) if (!ids.has(id)) letters.delete(id);
+      return [
+        consumer.name,
+        {
+          effects,
+          deadLetters: letters,
+          unreadDeadLetters: unread,
+          staleIds: consumer.telemetry.staleIds,
+          duplicatesSuppressed: consumer.telemetry.metric(KitMetric.Duplicate),
+          retried: consumer.poller.stats.redelivered,
+          invocations: consumer.function.stats,
+        },
+      ];
+    }),
+  );
+  return new Map(observed);
 }

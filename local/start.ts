@@ -28,15 +28,14 @@ import { resolvePipeline, type ResolvedPipeline } from '../lib/pipeline-definiti
 import { samplePipeline } from '../lib/sample-pipeline';
 import { OutputKey } from '../lib/stack-outputs';
 import { EmulatorError, MOTO_VERSION, PROJECT_ROOT, startEmulator, type Emulator } from './emulator';
-import { startConsumers, stopConsumers, type ChaosPlan, type RunningConsumer } from './consumer-fleet';
+import { observeConsumers, startConsumers, stopConsumers, type ChaosPlan, type RunningConsumer } from './consumer-fleet';
 import { DEMO_SOURCE, planWorkload, publishWorkload, type PublicationRecord } from './demo-workload';
 import { KitMetric } from '../lambdas/kit/telemetry';
 import { FunctionStartError } from './function-runtime';
 import { createEmulatorClients, destroyClients, emulatorClientSettings, LOCAL_MAX_CONCURRENCY, materializeStack, type EmulatorClients, type MaterializedStack } from './materialize';
-import { readDeadLetters, readEffects } from './observe';
 import { queueDepth } from '../ops/adapters/sqs-dead-letters';
 import { formatInvocationProblem, ProgressLine } from './progress';
-import { buildReport, describeNotes, describeProblems, renderReport, reportIsClean, type ConsumerObservations, type RunReport } from './report';
+import { buildReport, describeNotes, describeProblems, renderReport, reportIsClean, type RunReport } from './report';
 import { liveChildPids, spawnedPids, stopAllChildren } from './processes';
 import { sleep } from './event-source-poller';
 import { synthesize } from './synth';
@@ -426,30 +425,7 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
 
     // The run's events only: the tables may hold earlier runs' effects (--endpoint).
     const runIds = new Set(published.map((p) => p.event.id));
-    const observations = new Map<string, ConsumerObservations>();
-    // All consumers at once: reading a DLQ ends with one empty long poll (a second) each.
-    const observed = await Promise.all(
-      consumers.map(async (consumer): Promise<[string, ConsumerObservations]> => {
-        const [effects, { letters, unread }] = await Promise.all([
-          consumer.downstreamTableName ? readEffects(clients!.dynamodb, consumer.downstreamTableName, runIds) : new Map(),
-          consumer.deadLetterQueueUrl ? readDeadLetters(clients!.sqs, consumer.deadLetterQueueUrl) : { letters: new Map(), unread: 0 },
-        ]);
-        for (const id of [...letters.keys()]) if (!runIds.has(id)) letters.delete(id);
-        return [
-          consumer.name,
-          {
-            effects,
-            deadLetters: letters,
-            unreadDeadLetters: unread,
-            staleIds: consumer.telemetry.staleIds,
-            duplicatesSuppressed: consumer.telemetry.metric(KitMetric.Duplicate),
-            retried: consumer.poller.stats.redelivered,
-            invocations: consumer.function.stats,
-          },
-        ];
-      }),
-    );
-    for (const [name, observation] of observed) observations.set(name, observation);
+    const observations = await observeConsumers(consumers, clients, runIds);
     const report = buildReport(
       published,
       consumers.map((c) => c.target),

@@ -23,13 +23,11 @@ import { GlueContractResolver } from '../../../contracts/glue-registry';
 import { resolvePipeline, type ResolvedPipeline } from '../../../lib/pipeline-definition';
 import { samplePipeline } from '../../../lib/sample-pipeline';
 import { OutputKey } from '../../../lib/stack-outputs';
-import { KitMetric } from '../../../lambdas/kit/telemetry';
-import { startConsumers, stopConsumers, type ChaosPlan, type RunningConsumer } from '../../../local/consumer-fleet';
+import { observeConsumers, startConsumers, stopConsumers, type ChaosPlan, type RunningConsumer } from '../../../local/consumer-fleet';
 import { DEMO_SOURCE, publicationOf, publishWorkload, type PlannedEvent, type PublicationRecord, type WorkloadResult } from '../../../local/demo-workload';
 import { PROJECT_ROOT, startEmulator, type Emulator } from '../../../local/emulator';
 import { sleep } from '../../../local/event-source-poller';
 import { createEmulatorClients, destroyClients, emulatorClientSettings, materializeStack, type EmulatorClients, type MaterializedStack } from '../../../local/materialize';
-import { readDeadLetters, readEffects } from '../../../local/observe';
 import { buildReport, type ConsumerObservations, type EffectRecord, type RunReport } from '../../../local/report';
 import { readAssemblyStack } from '../../../local/synth';
 import { queueDepth } from '../../../ops/adapters/sqs-dead-letters';
@@ -234,22 +232,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         throw new Error(`the queues did not drain within ${timeoutMs / 1000} s (${last})`);
       },
       async observe() {
-        const ids = new Set(published.map((p) => p.event.id));
-        const observations = new Map<string, ConsumerObservations>();
-        for (const x of consumers) {
-          const effects = x.downstreamTableName ? await readEffects(c.dynamodb, x.downstreamTableName, ids) : new Map();
-          const { letters, unread } = x.deadLetterQueueUrl ? await readDeadLetters(c.sqs, x.deadLetterQueueUrl) : { letters: new Map(), unread: 0 };
-          for (const id of [...letters.keys()]) if (!ids.has(id)) letters.delete(id);
-          observations.set(x.name, {
-            effects,
-            deadLetters: letters,
-            unreadDeadLetters: unread,
-            staleIds: x.telemetry.staleIds,
-            duplicatesSuppressed: x.telemetry.metric(KitMetric.Duplicate),
-            retried: x.poller.stats.redelivered,
-          });
-        }
-        return observations;
+        return observeConsumers(consumers, c, new Set(published.map((p) => p.event.id)));
       },
       async report() {
         return buildReport(
