@@ -7,7 +7,7 @@
  * moto, which serves requests on threads without a lock, let two win now and then
  * (local/emulator_server.py serves DynamoDB one request at a time).
  */
-import { CreateTableCommand, DynamoDBClient, PutItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, TransactionCanceledException, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorClientConfig, uniqueName } from '../support/aws';
@@ -75,6 +75,54 @@ describe('the emulator isolates DynamoDB writes', () => {
     );
     expect(winners.filter((n) => n !== 1)).toEqual([]);
   }, TIMEOUT_MS);
+
+  /*
+   * The emulator undoes a cancelled transaction item by item rather than by restoring a
+   * copy of each whole table (moto's way, which cost O(table) per transaction): every kind
+   * of write must still be undone, in a table with a sort key too.
+   */
+  it('undoes every write of a cancelled transaction', async () => {
+    const ranged = uniqueName('rollback');
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: ranged,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    const key = (pk: string) => ({ pk: { S: pk }, sk: { S: '1' } });
+    for (const pk of ['updated', 'replaced', 'deleted']) {
+      await dynamodb.send(new PutItemCommand({ TableName: ranged, Item: { ...key(pk), v: { S: 'before' } } }));
+    }
+    const cancelled = dynamodb.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          { Update: { TableName: ranged, Key: key('updated'), UpdateExpression: 'SET v = :after', ExpressionAttributeValues: { ':after': { S: 'after' } } } },
+          { Put: { TableName: ranged, Item: { ...key('replaced'), v: { S: 'after' } } } },
+          { Delete: { TableName: ranged, Key: key('deleted') } },
+          { Put: { TableName: ranged, Item: { ...key('created'), v: { S: 'after' } } } },
+          { Update: { TableName: table, Key: { pk: { S: 'rollback-other-table' } }, UpdateExpression: 'SET v = :after', ExpressionAttributeValues: { ':after': { S: 'after' } } } },
+          { ConditionCheck: { TableName: ranged, Key: key('absent'), ConditionExpression: 'attribute_exists(pk)' } },
+        ],
+      }),
+    );
+    await expect(cancelled).rejects.toBeInstanceOf(TransactionCanceledException);
+    const value = async (name: string, k: Record<string, { S: string }>) => (await dynamodb.send(new GetItemCommand({ TableName: name, Key: k, ConsistentRead: true }))).Item?.v?.S ?? 'absent';
+    expect({
+      updated: await value(ranged, key('updated')),
+      replaced: await value(ranged, key('replaced')),
+      deleted: await value(ranged, key('deleted')),
+      created: await value(ranged, key('created')),
+      otherTable: await value(table, { pk: { S: 'rollback-other-table' } }),
+    }).toEqual({ updated: 'before', replaced: 'before', deleted: 'before', created: 'absent', otherTable: 'absent' });
+  });
 });
 
 /*
