@@ -4,7 +4,7 @@
  * that matters lives in a construct.
  */
 import { resolve } from 'node:path';
-import { App, CfnOutput, Duration, Stack, Validations, type Environment, type StackProps } from 'aws-cdk-lib';
+import { Annotations, App, ArnFormat, CfnOutput, Duration, Stack, Validations, type Environment, type StackProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { CompatibilityMode } from '../contracts/compatibility-mode';
@@ -90,8 +90,23 @@ export class FanoutStack extends Stack {
           topicName: `${pipeline.name}-${topic.name}`,
           fifo: topic.fifo,
           ...(topic.archiveRetentionDays !== undefined && { archiveRetentionDays: topic.archiveRetentionDays }),
+          ...(topic.publishers && {
+            publishers: {
+              roleArns: [
+                ...topic.publishers.roleArns,
+                ...topic.publishers.roleNames.map((name) => this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })),
+              ],
+              accounts: topic.publishers.accounts,
+            },
+          }),
         }),
       );
+      if (!topic.publishers) {
+        Annotations.of(this).addWarningV2(
+          'fanout:topic-without-publishers',
+          `Topic ${topic.name} lists no publishers: any principal of this account whose IAM policies allow sns:Publish can publish events to it. List the producers' roles or accounts in the definition's topics[].publishers.`,
+        );
+      }
     });
     this.topics = topics;
     const tracing = new SnsTracingPolicy(this, 'SnsTracing', {
@@ -144,6 +159,9 @@ export class FanoutStack extends Stack {
     }
     this.downstreamTables = downstreamTables;
     this.consumers = consumers;
+    for (const topic of topics.values()) {
+      topic.restrictSubscriptionsTo([...consumers.values()].filter((c) => c.topic === topic).map((c) => c.queue.queueArn));
+    }
 
     this.alarmSpecs = alarmCatalog(pipeline);
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {

@@ -18,6 +18,16 @@ export interface TopicDefinition {
   readonly fifo?: boolean;
   /** FIFO only: days SNS keeps published messages for replay (SNS message archiving). @default none (no archive) */
   readonly archiveRetentionDays?: number;
+  /**
+   * Who may publish: IAM role ARNs (`arn:aws:iam::111122223333:role/web-app`), roles of
+   * the stack's own account by name (`role/web-app`), and whole accounts (`111122223333`)
+   * for cross-account producers that manage their own roles. The topic policy denies
+   * `sns:Publish` to every other principal, whatever its IAM policies allow: schema
+   * validation is not authentication. Roles created in the same CDK app are let in with
+   * `grantPublish` instead.
+   * @default no list: any principal of the stack's account that IAM lets publish may, and synth warns
+   */
+  readonly publishers?: readonly string[];
 }
 
 /** An event type and its contract. */
@@ -202,6 +212,37 @@ export interface ResolvedTopic {
   readonly name: string;
   readonly fifo: boolean;
   readonly archiveRetentionDays?: number;
+  /** The definition's publishers, sorted by kind; absent when the definition lists none. */
+  readonly publishers?: TopicPublishers;
+}
+
+/** Who may publish to a topic. */
+export interface TopicPublishers {
+  /** Role ARNs. */
+  readonly roleArns: readonly string[];
+  /** Role names in the stack's own account (the stack builds their ARNs). */
+  readonly roleNames: readonly string[];
+  /** Account ids whose principals may publish. */
+  readonly accounts: readonly string[];
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const ROLE_NAME = /^role\/([\w+=,.@/-]{1,512})$/;
+
+function resolvePublishers(field: string, publishers: readonly string[]): TopicPublishers {
+  if (publishers.length === 0) fail(field, 'lists no one, so nothing could publish: name a role or an account, or leave the field out');
+  const roleArns: string[] = [];
+  const roleNames: string[] = [];
+  const accounts: string[] = [];
+  publishers.forEach((entry, i) => {
+    const name = ROLE_NAME.exec(entry)?.[1];
+    if (ROLE_ARN.test(entry)) roleArns.push(entry);
+    else if (name !== undefined) roleNames.push(name);
+    else if (ACCOUNT_ID.test(entry)) accounts.push(entry);
+    else fail(`${field}[${i}]`, `"${entry}" is neither a role ARN (arn:aws:iam::111122223333:role/name), a role of this account (role/name) nor an account id (12 digits)`);
+  });
+  return { roleArns, roleNames, accounts };
 }
 
 /** An event type with defaults applied and its contract versions loaded. */
@@ -378,7 +419,12 @@ export function resolvePipeline(definition: PipelineDefinition, schemasDir: stri
       if (!fifo) fail(`${field}.archiveRetentionDays`, 'message archiving is only available on FIFO topics');
       checkInteger(`${field}.archiveRetentionDays`, topic.archiveRetentionDays, 1, 365);
     }
-    return { name: topic.name, fifo, ...(topic.archiveRetentionDays !== undefined && { archiveRetentionDays: topic.archiveRetentionDays }) };
+    return {
+      name: topic.name,
+      fifo,
+      ...(topic.archiveRetentionDays !== undefined && { archiveRetentionDays: topic.archiveRetentionDays }),
+      ...(topic.publishers !== undefined && { publishers: resolvePublishers(`${field}.publishers`, topic.publishers) }),
+    };
   });
   const topicByName = new Map(topics.map((t) => [t.name, t]));
 

@@ -8,9 +8,10 @@ import type { PipelineDefinition } from './pipeline-definition';
 export const samplePipeline: PipelineDefinition = {
   name: 'fanout-sample',
   topics: [
-    { name: 'user-events' },
+    // Only the web app's role may publish user events, and only billing's its changes.
+    { name: 'user-events', publishers: ['role/fanout-sample-web-app'] },
     // Billing changes must apply in order per account, and can be replayed for 7 days.
-    { name: 'billing-events', fifo: true, archiveRetentionDays: 7 },
+    { name: 'billing-events', fifo: true, archiveRetentionDays: 7, publishers: ['role/fanout-sample-billing'] },
   ],
   eventTypes: [
     { name: 'user.signed-up', topic: 'user-events', peakEventsPerSecond: 50, latencySlaP95Seconds: 60 },

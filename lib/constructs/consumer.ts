@@ -259,6 +259,9 @@ export class Consumer extends Construct {
       ...encryption,
       ...sizeProps,
       retentionPeriod: DLQ_RETENTION,
+      // SNS's DLQ only: no queue may make it its own DLQ (`fanout redrive --subscription`
+      // moves its messages by receive and send, which this does not restrict).
+      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.DENY_ALL },
     });
     Validations.of(this.subscriptionDeadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
@@ -359,8 +362,8 @@ export class Consumer extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({ sid: 'DeadLetterPermanentFailures', actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
     );
-    topic.grantQueueKeyUse(this.role);
-    props.idempotencyTable.grantIdempotency(this.role);
+    topic.grantQueueKeyUse(this.role, [this.queue.queueArn, this.deadLetterQueue.queueArn]);
+    props.idempotencyTable.grantIdempotency(this.role, props.consumerName);
     if (props.downstream.kind === 'dynamodb') props.downstream.table.grantApplyEffects(this.role);
     props.contracts.grantReadSchemas(this.role, props.eventTypes);
     // Acknowledged on the role, so it covers the role's default policy below it; only the
@@ -394,6 +397,6 @@ export class Consumer extends Construct {
       resourceArns: dlqArns,
     })
       .combine(iam.Grant.addToPrincipal({ grantee, actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resourceArns: [this.queue.queueArn] }))
-      .combine(this.topic.grantQueueKeyUse(grantee));
+      .combine(this.topic.grantQueueKeyUse(grantee, [this.queue.queueArn, ...dlqArns]));
   }
 }

@@ -34,7 +34,7 @@ export const DOWNSTREAM_ACTIONS = ['dynamodb:UpdateItem'] as const;
 /**
  * One table per consumer standing in for its real downstream system, so the pipeline
  * works standalone and its effects can be inspected: partition key `pk`, sort key
- * `sk` (both strings), on-demand, point-in-time recovery, AWS managed encryption.
+ * `sk` (both strings), on-demand, point-in-time recovery, AWS managed encryption, deletion protection.
  */
 export class DownstreamTable extends Construct {
   /** The table. */
@@ -50,6 +50,7 @@ export class DownstreamTable extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection: true,
       removalPolicy,
     });
   }

@@ -1,11 +1,12 @@
 /**
  * An SNS topic events are published to, with its own customer-managed KMS key.
  */
-import { Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import { Lazy, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { InfrastructureError } from './infrastructure-error';
 
 /** Properties of an {@link EventTopic}. */
 export interface EventTopicProps {
@@ -20,11 +21,22 @@ export interface EventTopicProps {
   readonly archiveRetentionDays?: number;
   /** What happens to the key when the stack is deleted. @default RemovalPolicy.RETAIN (the CDK default for keys) */
   readonly keyRemovalPolicy?: RemovalPolicy;
+  /**
+   * Who may publish; the topic policy denies `sns:Publish` to every other principal.
+   * @default no list: IAM in the account decides (and other accounts are denied)
+   */
+  readonly publishers?: {
+    /** Role ARNs (`grantPublish` adds more). */
+    readonly roleArns: readonly string[];
+    /** Accounts whose principals may publish. */
+    readonly accounts: readonly string[];
+  };
 }
 
 /**
  * An SNS topic that is safe by construction: encrypted with a customer-managed KMS key
- * (rotation on), a TLS-only topic policy, X-Ray active tracing, and for FIFO
+ * (rotation on), a topic policy that accepts TLS only, lets only the listed producers
+ * publish and only the stack's own queues subscribe, X-Ray active tracing, and for FIFO
  * content-based deduplication and, when asked, message archiving for replay.
  *
  * The key is also the one the subscribed queues are encrypted with: its policy lets
@@ -45,6 +57,10 @@ export class EventTopic extends Construct {
    * topic resource (the key's, and those the topic itself must wait for).
    */
   readonly topicArnFromName: string;
+  /** Roles let in by the publisher list and by {@link grantPublish}; read when the policy is synthesized. */
+  private readonly publisherRoleArns: string[] = [];
+  /** Whether the policy names publisher roles (else only accounts, or no list at all). */
+  private readonly restrictsByRole: boolean;
 
   constructor(scope: Construct, id: string, props: EventTopicProps) {
     super(scope, id);
@@ -86,6 +102,44 @@ export class EventTopic extends Construct {
       ...(fifo && { fifo: true, contentBasedDeduplication: true }),
       ...(fifo && archiveRetentionDays !== undefined && { messageRetentionPeriodInDays: archiveRetentionDays }),
     });
+
+    const publishers = props.publishers;
+    this.publisherRoleArns.push(...(publishers?.roleArns ?? []));
+    this.restrictsByRole = this.publisherRoleArns.length > 0;
+    const denyOthers: Record<string, Record<string, unknown>> = {};
+    if (this.restrictsByRole) {
+      // Lazy: roles granted with grantPublish after construction join the list.
+      denyOthers.ArnNotLike = { 'aws:PrincipalArn': Lazy.list({ produce: () => this.publisherRoleArns }) };
+    }
+    // Without a list, other accounts are still kept out (a topic policy may let them in).
+    const accounts = publishers ? publishers.accounts : this.restrictsByRole ? [] : [stack.account];
+    if (accounts.length > 0) denyOthers.StringNotEquals = { 'aws:PrincipalAccount': [...accounts] };
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyPublishExceptListedProducers',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: denyOthers,
+      }),
+    );
+  }
+
+  /**
+   * Denies `sns:Subscribe` except SQS subscriptions of the given queues (the stack's own
+   * consumers'): no one can subscribe an HTTPS endpoint or a queue of theirs and copy the
+   * events out. Call it once, with every queue that subscribes.
+   */
+  restrictSubscriptionsTo(queueArns: readonly string[]): void {
+    const deny = (sid: string, conditions?: Record<string, Record<string, unknown>>) =>
+      new iam.PolicyStatement({ sid, effect: iam.Effect.DENY, principals: [new iam.AnyPrincipal()], actions: ['sns:Subscribe'], resources: [this.topic.topicArn], ...(conditions && { conditions }) });
+    if (queueArns.length === 0) {
+      this.topic.addToResourcePolicy(deny('DenySubscribe'));
+      return;
+    }
+    this.topic.addToResourcePolicy(deny('DenySubscribeExceptSqs', { StringNotEquals: { 'sns:Protocol': 'sqs' } }));
+    this.topic.addToResourcePolicy(deny('DenySubscribeExceptOwnQueues', { StringNotEquals: { 'sns:Endpoint': [...queueArns] } }));
   }
 
   /** The topic's ARN. */
@@ -93,16 +147,34 @@ export class EventTopic extends Construct {
     return this.topic.topicArn;
   }
 
-  /** Lets `grantee` publish (sns:Publish, and the key use SSE requires of a publisher). */
+  /**
+   * Lets `grantee` publish (sns:Publish, and the key use SSE requires of a publisher),
+   * and lets its role past the topic policy's list of producer roles. A topic that lists
+   * only accounts lets in every role of those accounts, so its account must be one.
+   */
   grantPublish(grantee: iam.IGrantable): iam.Grant {
+    const role = grantee.grantPrincipal;
+    if (!(role instanceof iam.Role)) throw new InfrastructureError(`topic ${this.topicName}: grantPublish takes a role of this app; list other principals in the definition's publishers`);
+    if (this.restrictsByRole) this.publisherRoleArns.push(role.roleArn);
     return this.topic.grantPublish(grantee);
   }
 
   /**
-   * Lets `grantee` encrypt into and decrypt from queues encrypted with this topic's key
-   * (kms:Decrypt and kms:GenerateDataKey only: what SQS needs for receive and send).
+   * Lets `grantee` encrypt into and decrypt from the given queues encrypted with this
+   * topic's key (kms:Decrypt and kms:GenerateDataKey only: what SQS needs for receive and
+   * send), through SQS only: SQS names the queue in the encryption context
+   * (`aws:sqs:arn`), so the grant covers those queues and not the other consumers' queues
+   * the same key encrypts, and not the key used directly.
    */
-  grantQueueKeyUse(grantee: iam.IGrantable): iam.Grant {
-    return this.key.grant(grantee, 'kms:Decrypt', 'kms:GenerateDataKey');
+  grantQueueKeyUse(grantee: iam.IGrantable, queueArns: readonly string[]): iam.Grant {
+    const stack = Stack.of(this);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resourceArns: [this.key.keyArn],
+      conditions: {
+        StringEquals: { 'kms:ViaService': `sqs.${stack.region}.${stack.urlSuffix}`, 'kms:EncryptionContext:aws:sqs:arn': [...queueArns] },
+      },
+    });
   }
 }

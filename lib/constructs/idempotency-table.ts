@@ -9,9 +9,11 @@ import { Construct } from 'constructs';
 /** Properties of an {@link IdempotencyTable}. */
 export interface IdempotencyTableProps {
   /**
-   * What happens to the table when the stack is deleted. Its records only matter while
-   * a redelivery can still happen, so nothing is lost by deleting it.
-   * @default RemovalPolicy.DESTROY
+   * What happens to the table when the stack is deleted. It is the pipeline's memory of
+   * what was applied: deleted with the stack, an event redriven or replayed into a
+   * re-created stack would be applied again by any downstream that is not idempotent by
+   * itself.
+   * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -32,9 +34,19 @@ export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
 export const IDEMPOTENCY_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
 
 /**
- * One table shared by every consumer (the kit namespaces keys per consumer): partition
- * key `id` (string), TTL attribute `expiration` so records expire on their own,
- * on-demand capacity, point-in-time recovery and encryption with the AWS managed key.
+ * The key prefix of one consumer's idempotency records: Powertools writes `<prefix>#<hash>`
+ * and the kit passes the consumer's name as the prefix (lambdas/kit/idempotency.ts).
+ */
+export function idempotencyKeyPattern(consumerName: string): string {
+  return `${consumerName}#*`;
+}
+
+/**
+ * One table shared by every consumer (the kit namespaces keys per consumer, and IAM
+ * holds each consumer to its own namespace): partition key `id` (string), TTL attribute
+ * `expiration` so records expire on their own, on-demand capacity, point-in-time
+ * recovery, encryption with the AWS managed key, deletion protection, retained with
+ * the stack.
  */
 export class IdempotencyTable extends Construct {
   /** The table. */
@@ -42,7 +54,7 @@ export class IdempotencyTable extends Construct {
 
   constructor(scope: Construct, id: string, props: IdempotencyTableProps = {}) {
     super(scope, id);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: IDEMPOTENCY_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
@@ -50,6 +62,7 @@ export class IdempotencyTable extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection: true,
       removalPolicy,
     });
   }
@@ -59,8 +72,24 @@ export class IdempotencyTable extends Construct {
     return this.table.tableName;
   }
 
-  /** Lets `grantee` claim, read, complete and release idempotency records ({@link IDEMPOTENCY_ACTIONS}). */
-  grantIdempotency(grantee: iam.IGrantable): iam.Grant {
-    return this.table.grant(grantee, ...IDEMPOTENCY_ACTIONS);
+  /**
+   * Lets `grantee` claim, read, complete and release idempotency records
+   * ({@link IDEMPOTENCY_ACTIONS}) under `consumerName`'s key prefix only. A consumer
+   * that could write another's records could mark that consumer's events done (it would
+   * skip them) or delete them (it would apply them again).
+   *
+   * `ForAllValues` is true of a request that carries no partition key at all, hence the
+   * `Null` condition: every granted action names its item's key.
+   */
+  grantIdempotency(grantee: iam.IGrantable, consumerName: string): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...IDEMPOTENCY_ACTIONS],
+      resourceArns: [this.table.tableArn],
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [idempotencyKeyPattern(consumerName)] },
+        Null: { 'dynamodb:LeadingKeys': 'false' },
+      },
+    });
   }
 }

@@ -1,7 +1,7 @@
 /**
  * A pipeline's alarms, the one SNS topic they notify, and its dashboard.
  */
-import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -78,6 +78,9 @@ export class PipelineMonitoring extends Construct {
     const metricsNamespace = props.metricsNamespace ?? `Fanout/${props.pipelineName}`;
     const stack = Stack.of(this);
 
+    // Only this pipeline's alarms (their names all start with the pipeline's) may use the
+    // key and the topic, not every alarm of the account: the confused-deputy guard.
+    const alarmArns = stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${props.pipelineName}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     this.alarmTopicKey = new kms.Key(this, 'AlarmTopicKey', {
       description: `Encrypts the alarm topic of pipeline ${props.pipelineName}`,
       enableKeyRotation: true,
@@ -89,7 +92,7 @@ export class PipelineMonitoring extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': alarmArns } },
       }),
     );
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
@@ -105,7 +108,7 @@ export class PipelineMonitoring extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [this.alarmTopic.topicArn],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': alarmArns } },
       }),
     );
 
@@ -151,6 +154,9 @@ export class PipelineMonitoring extends Construct {
     const alarmAction = new actions.SnsAction(this.alarmTopic);
     const alarms = new Map<string, cloudwatch.Alarm>();
     for (const spec of props.alarms) {
+      if (!spec.alarmName.startsWith(`${props.pipelineName}-`)) {
+        throw new InfrastructureError(`alarm ${spec.id}: its name "${spec.alarmName}" must start with "${props.pipelineName}-", the only alarms the alarm key and topic let in`);
+      }
       const alarm = new cloudwatch.Alarm(this, `Alarm-${spec.id}`, {
         alarmName: spec.alarmName,
         alarmDescription: spec.description,

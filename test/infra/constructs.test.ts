@@ -165,9 +165,11 @@ describe('Consumer defaults (applied once, by resolvePipeline, and rendered as r
     expect(json.Resources[id(f.consumer.subscriptionDeadLetterQueue)].Properties.QueueName).toBe('demo-minimal-subscription-dlq');
   });
 
-  it('the idempotency table is deleted with the stack, the downstream table kept', () => {
-    expect(json.Resources[id(f.idempotency.table)].DeletionPolicy).toBe('Delete');
-    expect(json.Resources[id(f.downstream.table)].DeletionPolicy).toBe('Retain');
+  it('both tables are kept with the stack and protected from deletion (the idempotency table is the memory of what was applied)', () => {
+    for (const table of [f.idempotency.table, f.downstream.table]) {
+      expect(json.Resources[id(table)].DeletionPolicy).toBe('Retain');
+      expect(json.Resources[id(table)].Properties.DeletionProtectionEnabled).toBe(true);
+    }
   });
 });
 

@@ -88,6 +88,48 @@ describe('topics', () => {
     });
   });
 
+  it.each(TOPICS)("%s: topic policy denies publishing to all but the definition's producers", (name) => {
+    const topicId = synth.logicalId(synth.stack.topics.get(name)!.topic);
+    const roleName = name === 'user-events' ? 'fanout-sample-web-app' : 'fanout-sample-billing';
+    synth.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [refOf(topicId)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'DenyPublishExceptListedProducers',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'sns:Publish',
+            Resource: refOf(topicId),
+            Condition: { ArnNotLike: { 'aws:PrincipalArn': [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::123456789012:role/${roleName}`]] }] } },
+          },
+        ]),
+      },
+    });
+  });
+
+  it.each(TOPICS)("%s: topic policy denies subscribing to all but SQS subscriptions of the stack's own queues", (name) => {
+    const topicId = synth.logicalId(synth.stack.topics.get(name)!.topic);
+    const ownQueues = CONSUMERS.filter((c) => topicOf(c) === synth.stack.topics.get(name)).map((c) => arnOf(synth.logicalId(consumer(c).queue)));
+    expect(ownQueues.length).toBeGreaterThan(0);
+    synth.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [refOf(topicId)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Sid: 'DenySubscribeExceptSqs', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sns:Subscribe', Resource: refOf(topicId), Condition: { StringNotEquals: { 'sns:Protocol': 'sqs' } } },
+          {
+            Sid: 'DenySubscribeExceptOwnQueues',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'sns:Subscribe',
+            Resource: refOf(topicId),
+            Condition: { StringNotEquals: { 'sns:Endpoint': ownQueues } },
+          },
+        ]),
+      },
+    });
+  });
+
   it.each(TOPICS)('%s: X-Ray active tracing, and X-Ray lets SNS send segments for it', (name) => {
     const topic = synth.stack.topics.get(name)!;
     const topicId = synth.logicalId(topic.topic);
@@ -150,6 +192,10 @@ describe.each(CONSUMERS)('consumer %s', (name) => {
     expect(dlq.RedriveAllowPolicy.sourceQueueArns).toHaveLength(1);
     const queueName = props(synth.logicalId(c.queue)).QueueName as string;
     expect(JSON.stringify(dlq.RedriveAllowPolicy.sourceQueueArns[0])).toContain(`:sqs:us-east-1:123456789012:${queueName}"`);
+  });
+
+  it('subscription DLQ: no queue may make it its DLQ', () => {
+    expect(props(synth.logicalId(consumer(name).subscriptionDeadLetterQueue)).RedriveAllowPolicy).toEqual({ redrivePermission: 'denyAll' });
   });
 
   it('queue, DLQ and subscription DLQ deny requests not over TLS', () => {
@@ -376,6 +422,14 @@ describe('tables', () => {
     expect(p.SSESpecification).toEqual({ SSEEnabled: true });
   });
 
+  it('every table has deletion protection and is kept when the stack is deleted', () => {
+    const tables = synth.template.findResources('AWS::DynamoDB::Table');
+    expect(Object.keys(tables)).toHaveLength(CONSUMERS.length + 1);
+    for (const [id, table] of Object.entries(tables)) {
+      expect({ id, protection: table.Properties.DeletionProtectionEnabled, policy: table.DeletionPolicy }).toEqual({ id, protection: true, policy: 'Retain' });
+    }
+  });
+
   it('one downstream table per consumer plus the idempotency table', () => {
     synth.template.resourceCountIs('AWS::DynamoDB::Table', CONSUMERS.length + 1);
   });
@@ -501,13 +555,20 @@ describe('monitoring', () => {
     expect(cloudwatch).toHaveLength(1);
     expect(cloudwatch[0].Effect).toBe('Allow');
     expect([cloudwatch[0].Action].flat().sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
-    expect(cloudwatch[0].Condition).toEqual({ StringEquals: { 'aws:SourceAccount': '123456789012' } });
+    // This pipeline's alarms only, not every alarm of the account (confused deputy).
+    const ownAlarms = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:us-east-1:123456789012:alarm:fanout-sample-*']] };
+    expect(cloudwatch[0].Condition).toEqual({ StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': ownAlarms } });
     synth.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [refOf(topicId)],
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': ownAlarms } },
+          }),
         ]),
       },
     });

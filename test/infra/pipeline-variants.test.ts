@@ -6,6 +6,7 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
@@ -135,6 +136,26 @@ describe('a FIFO topic without archive', () => {
   it('uses the account and region it is given in the ARNs it builds', () => {
     const ledger = synth.stack.topics.get('ledger')!;
     expect(JSON.stringify(props(synth.logicalId(ledger.key)).KeyPolicy)).toContain(':sns:eu-west-1:210987654321:variants-ledger.fifo');
+  });
+});
+
+describe('topics that list no publishers', () => {
+  it('warn at synth, once per topic, naming the topic and the field to set', () => {
+    const warnings = Annotations.fromStack(synth.stack).findWarning('*', Match.stringLikeRegexp('lists no publishers'));
+    expect(warnings.map((w) => String(w.entry.data).match(/^Topic (\S+)/)?.[1]).sort()).toEqual(['ledger', 'orders']);
+    expect(String(warnings[0]!.entry.data)).toContain('topics[].publishers');
+  });
+
+  it('still keep other accounts from publishing', () => {
+    const topicId = synth.logicalId(synth.stack.topics.get('orders')!.topic);
+    synth.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [refOf(topicId)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Sid: 'DenyPublishExceptListedProducers', Effect: 'Deny', Action: 'sns:Publish', Condition: { StringNotEquals: { 'aws:PrincipalAccount': ['210987654321'] } } }),
+        ]),
+      },
+    });
   });
 });
 

@@ -73,6 +73,19 @@ describe('resolvePipeline', () => {
   it('rejects a missing schema folder', () => {
     expectFieldError(withChange((d) => (d.eventTypes[0].contract = 'no-such-contract')), 'eventTypes[0].contract', /does not exist/);
   });
+  it("sorts a topic's publishers into role ARNs, roles of the stack's account and accounts", () => {
+    const pipeline = resolvePipeline(
+      withChange((d) => (d.topics[0].publishers = ['arn:aws:iam::111122223333:role/web-app', 'role/team/web-app', '444455556666'])),
+      SCHEMAS,
+    );
+    expect(pipeline.topics[0]!.publishers).toEqual({ roleArns: ['arn:aws:iam::111122223333:role/web-app'], roleNames: ['team/web-app'], accounts: ['444455556666'] });
+    expect(resolvePipeline(withChange((d) => delete d.topics[0].publishers), SCHEMAS).topics[0]!.publishers).toBeUndefined();
+  });
+  it('rejects a publisher that is not a role or an account, and an empty list', () => {
+    expectFieldError(withChange((d) => (d.topics[0].publishers = ['role/web-app', 'arn:aws:iam::111122223333:user/alice'])), 'topics[0].publishers[1]', /neither a role ARN/);
+    expectFieldError(withChange((d) => (d.topics[0].publishers = ['12345'])), 'topics[0].publishers[0]', /account id \(12 digits\)/);
+    expectFieldError(withChange((d) => (d.topics[1].publishers = [])), 'topics[1].publishers', /lists no one/);
+  });
   it('rejects archive retention on a standard topic', () => {
     expectFieldError(withChange((d) => (d.topics[0].archiveRetentionDays = 3)), 'topics[0].archiveRetentionDays', /FIFO/);
   });
