@@ -32,6 +32,26 @@ export const AlarmKind = {
   NotificationsFailed: 'notifications-failed',
 } as const;
 
+/**
+ * How urgent an alarm is. `page`: events are being dead-lettered or SNS could not
+ * deliver them, so without a person they stay parked until retention deletes them.
+ * `warn`: an early sign (age, backlog, errors, throttles, duration) the pipeline may
+ * still absorb with its retries.
+ */
+export type AlarmSeverity = 'page' | 'warn';
+
+/** The severity of each kind of alarm. */
+export const ALARM_SEVERITY: Readonly<Record<(typeof AlarmKind)[keyof typeof AlarmKind], AlarmSeverity>> = {
+  'dlq-depth': 'page',
+  'subscription-dlq-depth': 'page',
+  'notifications-failed': 'page',
+  'oldest-message-age': 'warn',
+  'queue-depth': 'warn',
+  'function-errors': 'warn',
+  'function-throttles': 'warn',
+  'function-duration': 'warn',
+};
+
 /** One of the {@link AlarmKind} values. */
 export type AlarmKind = (typeof AlarmKind)[keyof typeof AlarmKind];
 
@@ -78,6 +98,8 @@ export interface AlarmSpec {
   /** Unique within the pipeline: `<subject>-<kind>`, e.g. `crm-sync-dlq-depth`. */
   readonly id: string;
   readonly kind: AlarmKind;
+  /** Who it reaches: {@link ALARM_SEVERITY} of its kind. */
+  readonly severity: AlarmSeverity;
   readonly subject: AlarmSubject;
   /** The CloudWatch alarm name: `<pipeline>-<id>`. */
   readonly alarmName: string;
@@ -119,13 +141,14 @@ export function runbookLink(anchor: string): string {
   return `Runbook: ${RUNBOOK_FILE}#${anchor}`;
 }
 
-type SpecBody = Omit<AlarmSpec, 'id' | 'alarmName' | 'runbookAnchor' | 'description' | 'subject' | 'kind' | 'treatMissingData'>;
+type SpecBody = Omit<AlarmSpec, 'id' | 'alarmName' | 'runbookAnchor' | 'description' | 'subject' | 'kind' | 'severity' | 'treatMissingData'>;
 
 function spec(pipeline: ResolvedPipeline, subject: AlarmSubject, kind: AlarmKind, body: SpecBody): AlarmSpec {
   const id = `${subject.name}-${kind}`;
   return {
     id,
     kind,
+    severity: ALARM_SEVERITY[kind],
     subject,
     alarmName: `${pipeline.name}-${id}`,
     treatMissingData: 'notBreaching',

@@ -167,6 +167,7 @@ export class FanoutStack extends Stack {
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       pipelineName: pipeline.name,
       alarms: this.alarmSpecs,
+      onCall: pipeline.onCall,
       topics: [...topics].map(([name, topic]) => ({ name, topic: topic.topic })),
       consumers: pipeline.consumers.map((definition) => {
         const consumer = consumers.get(definition.name)!;

@@ -143,6 +143,22 @@ export interface PipelineDefinition {
   readonly topics: readonly TopicDefinition[];
   readonly eventTypes: readonly EventTypeDefinition[];
   readonly consumers: readonly ConsumerDefinition[];
+  /**
+   * Who the alarms reach. `page` targets get the alarms that mean events are being lost
+   * or parked (dead-letter queues, failed deliveries); `warn` targets get every alarm,
+   * the early signs too (age, backlog, errors, throttles, duration).
+   * @default nobody: alarms reach only the alarm topic, and synth warns
+   */
+  readonly onCall?: OnCallDefinition;
+}
+
+/** Where an alarm goes: an email address, an HTTPS endpoint, or an existing SNS topic (one AWS Chatbot or an incident tool already reads). */
+export type AlarmTarget = { readonly email: string } | { readonly https: string } | { readonly topicArn: string };
+
+/** On-call targets by severity. */
+export interface OnCallDefinition {
+  readonly page?: readonly AlarmTarget[];
+  readonly warn?: readonly AlarmTarget[];
 }
 
 /** Defaults, applied once by {@link resolvePipeline}. */
@@ -294,6 +310,36 @@ export interface ResolvedPipeline {
   readonly topics: readonly ResolvedTopic[];
   readonly eventTypes: readonly ResolvedEventType[];
   readonly consumers: readonly ResolvedConsumer[];
+  /** Checked on-call targets; both lists empty when the definition names none. */
+  readonly onCall: { readonly page: readonly AlarmTarget[]; readonly warn: readonly AlarmTarget[] };
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?$/;
+
+function resolveAlarmTargets(field: string, targets: readonly AlarmTarget[] | undefined): AlarmTarget[] {
+  return (targets ?? []).map((target, i) => {
+    const at = `${field}[${i}]`;
+    const keys = Object.keys(target);
+    if (keys.length !== 1) fail(at, `must have exactly one of email, https, topicArn; got ${keys.join(', ') || 'none'}`);
+    if ('email' in target) {
+      if (!EMAIL.test(target.email)) fail(`${at}.email`, `"${target.email}" is not an email address`);
+    } else if ('https' in target) {
+      let url: URL | undefined;
+      try {
+        url = new URL(target.https);
+      } catch {
+        url = undefined;
+      }
+      if (url?.protocol !== 'https:') fail(`${at}.https`, `"${target.https}" is not an https:// URL`);
+    } else if ('topicArn' in target) {
+      if (!SNS_TOPIC_ARN.test(target.topicArn)) fail(`${at}.topicArn`, `"${target.topicArn}" is not an SNS topic ARN`);
+      if (target.topicArn.endsWith('.fifo')) fail(`${at}.topicArn`, 'CloudWatch alarms cannot notify a FIFO topic');
+    } else {
+      fail(at, `must have exactly one of email, https, topicArn; got ${keys.join(', ')}`);
+    }
+    return target;
+  });
 }
 
 /** The definition is wrong; the message names the field. */
@@ -554,5 +600,6 @@ export function resolvePipeline(definition: PipelineDefinition, schemasDir: stri
     };
   });
 
-  return { name: definition.name, topics, eventTypes, consumers };
+  const onCall = { page: resolveAlarmTargets('onCall.page', definition.onCall?.page), warn: resolveAlarmTargets('onCall.warn', definition.onCall?.warn) };
+  return { name: definition.name, topics, eventTypes, consumers, onCall };
 }

@@ -9,7 +9,7 @@
  */
 import { FanoutError } from '../contracts/errors';
 import { RUNBOOK_FILE, type AlarmSpec } from '../lib/alarm-catalog';
-import { PIPELINE_DEFAULTS, type ResolvedConsumer, type ResolvedPipeline, type ResolvedTopic } from '../lib/pipeline-definition';
+import { PIPELINE_DEFAULTS, type AlarmTarget, type ResolvedConsumer, type ResolvedPipeline, type ResolvedTopic } from '../lib/pipeline-definition';
 import { OutputKey } from '../lib/stack-outputs';
 
 /** An alarm as the synthesized template declares it. */
@@ -82,7 +82,7 @@ function comparison(spec: AlarmSpec): string {
 function alarmSection(spec: AlarmSpec, alarm: TemplateAlarm | undefined, links: readonly string[]): string[] {
   const name = alarm?.alarmName ?? spec.alarmName;
   const out = [`<a id="${spec.runbookAnchor}"></a>`, '', `#### ${spec.title}`, ''];
-  out.push(`Alarm \`${name}\`: ${spec.metric.namespace} \`${spec.metric.metricName}\` (${spec.metric.statistic} over ${spec.metric.periodSeconds} s) ${comparison(spec)} ${spec.threshold} ${spec.thresholdUnit}, ${spec.datapointsToAlarm} of ${spec.evaluationPeriods} period${spec.evaluationPeriods === 1 ? '' : 's'}; missing data is not breaching.`);
+  out.push(`Severity **${spec.severity}** ([who is told](#who-is-told)). Alarm \`${name}\`: ${spec.metric.namespace} \`${spec.metric.metricName}\` (${spec.metric.statistic} over ${spec.metric.periodSeconds} s) ${comparison(spec)} ${spec.threshold} ${spec.thresholdUnit}, ${spec.datapointsToAlarm} of ${spec.evaluationPeriods} period${spec.evaluationPeriods === 1 ? '' : 's'}; missing data is not breaching.`);
   if (!alarm) out.push('', '> This alarm is in the catalog but not in the synthesized template: check lib/constructs/monitoring.ts.');
   out.push('', `**What it means.** ${spec.meaning}`, '', '**What to do.**', '');
   spec.actions.forEach((action, i) => out.push(`${i + 1}. ${action}`));
@@ -202,6 +202,26 @@ function replayLines(topic: ResolvedTopic, consumer: string): string[] {
  * Renders RUNBOOK.md.
  * @throws RunbookError when a template alarm's description points at an anchor the runbook would not contain
  */
+function describeTarget(target: AlarmTarget): string {
+  if ('email' in target) return `email ${target.email}`;
+  if ('https' in target) return `HTTPS ${target.https}`;
+  return `topic ${target.topicArn}`;
+}
+
+/** Who each severity reaches, from the definition's on-call targets. */
+function whoIsTold(pipeline: ResolvedPipeline): string[] {
+  const list = (targets: readonly AlarmTarget[]) => (targets.length === 0 ? 'nobody' : targets.map(describeTarget).join(', '));
+  const out = [
+    `- **page** alarms (events dead-lettered or not delivered: they wait for a person): ${list(pipeline.onCall.page)}; and every **warn** target.`,
+    `- **warn** alarms (early signs: age, backlog, errors, throttles, duration): ${list(pipeline.onCall.warn)}.`,
+    '- Every alarm, and its recovery, also goes to the alarm topic (stack output `AlarmTopicArn`).',
+  ];
+  if (pipeline.onCall.page.length === 0) {
+    out.push('', '**Nobody is paged.** Set `onCall.page` in the pipeline definition, or subscribe to the alarm topic, before relying on these alarms.');
+  }
+  return out;
+}
+
 export function renderRunbook(input: RunbookInput): string {
   const { pipeline, catalog, alarms } = input;
   const byAnchor = new Map(alarms.filter((a) => a.anchor !== undefined).map((a) => [a.anchor!, a]));
@@ -225,14 +245,20 @@ export function renderRunbook(input: RunbookInput): string {
     'npx fanout status          # per consumer: backlog, in flight, DLQs, oldest message, alarm states',
     '```',
     '',
+    '<a id="who-is-told"></a>',
+    '',
+    '## Who is told',
+    '',
+    ...whoIsTold(pipeline),
+    '',
     '## Alarms',
     '',
-    '| Alarm | About | Fires when | Section |',
-    '| --- | --- | --- | --- |',
+    '| Alarm | Severity | About | Fires when | Section |',
+    '| --- | --- | --- | --- | --- |',
   ];
   for (const spec of catalog) {
     const name = byAnchor.get(spec.runbookAnchor)?.alarmName ?? spec.alarmName;
-    out.push(`| \`${name}\` | ${spec.subject.kind} \`${spec.subject.name}\` | \`${spec.metric.metricName}\` ${comparison(spec)} ${spec.threshold} ${spec.thresholdUnit} | [${spec.title}](#${spec.runbookAnchor}) |`);
+    out.push(`| \`${name}\` | ${spec.severity} | ${spec.subject.kind} \`${spec.subject.name}\` | \`${spec.metric.metricName}\` ${comparison(spec)} ${spec.threshold} ${spec.thresholdUnit} | [${spec.title}](#${spec.runbookAnchor}) |`);
   }
   out.push('', '## Consumers', '');
   for (const consumer of pipeline.consumers) out.push(`- [\`${consumer.name}\`](#${consumer.name}): ${consumer.description}`);

@@ -1,7 +1,7 @@
 /**
  * A pipeline's alarms, the one SNS topic they notify, and its dashboard.
  */
-import { ArnFormat, Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MetricSource, type AlarmSpec } from '../alarm-catalog';
+import type { AlarmTarget } from '../pipeline-definition';
 import { InfrastructureError } from './infrastructure-error';
 
 /** A consumer's resources, as monitoring sees them. */
@@ -38,6 +39,11 @@ export interface PipelineMonitoringProps {
   readonly pipelineName: string;
   /** The alarms to create, from {@link alarmCatalog}. */
   readonly alarms: readonly AlarmSpec[];
+  /**
+   * Who the alarms reach: `page` targets the page alarms, `warn` targets every alarm.
+   * @default nobody (the alarm topic only), with a synth warning
+   */
+  readonly onCall?: { readonly page: readonly AlarmTarget[]; readonly warn: readonly AlarmTarget[] };
   readonly consumers: readonly MonitoredConsumer[];
   readonly topics: readonly MonitoredTopic[];
   /** @default the pipeline's name */
@@ -173,6 +179,7 @@ export class PipelineMonitoring extends Construct {
       alarms.set(spec.id, alarm);
     }
     this.alarms = alarms;
+    this.connectOnCall(props.alarms, props.onCall ?? { page: [], warn: [] });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName,
@@ -281,6 +288,46 @@ export class PipelineMonitoring extends Construct {
   /** Lets `grantee` subscribe endpoints to the alarm topic. */
   grantSubscribeToAlarms(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({ grantee, actions: ['sns:Subscribe'], resourceArns: [this.alarmTopic.topicArn] });
+  }
+
+  /**
+   * Subscribes the on-call targets to the alarm topic (email and HTTPS) or adds their
+   * topics as alarm actions (an existing topic, e.g. one AWS Chatbot reads; its policy
+   * must let CloudWatch publish). Page targets receive only the page alarms: their
+   * subscriptions filter CloudWatch's notification on its `AlarmName`.
+   */
+  private connectOnCall(specs: readonly AlarmSpec[], onCall: { readonly page: readonly AlarmTarget[]; readonly warn: readonly AlarmTarget[] }): void {
+    if (onCall.page.length === 0) {
+      Annotations.of(this).addWarningV2(
+        'fanout:alarms-page-nobody',
+        'No on-call target pages anyone: when events are dead-lettered or cannot be delivered, the alarms notify only the alarm topic, which nobody is subscribed to. Set onCall.page in the pipeline definition (email, https or an existing topicArn).',
+      );
+    }
+    const pageAlarmNames = specs.filter((spec) => spec.severity === 'page').map((spec) => spec.alarmName);
+    const severities = [
+      { severity: 'page', targets: onCall.page, alarms: specs.filter((spec) => spec.severity === 'page') },
+      { severity: 'warn', targets: onCall.warn, alarms: specs },
+    ] as const;
+    for (const { severity, targets, alarms } of severities) {
+      targets.forEach((target, i) => {
+        const id = `OnCall-${severity}-${i}`;
+        if ('topicArn' in target) {
+          const action = new actions.SnsAction(sns.Topic.fromTopicArn(this, id, target.topicArn));
+          for (const spec of alarms) {
+            this.alarms.get(spec.id)!.addAlarmAction(action);
+            this.alarms.get(spec.id)!.addOkAction(action);
+          }
+          return;
+        }
+        new sns.Subscription(this, id, {
+          topic: this.alarmTopic,
+          ...('email' in target ? { protocol: sns.SubscriptionProtocol.EMAIL, endpoint: target.email } : { protocol: sns.SubscriptionProtocol.HTTPS, endpoint: target.https }),
+          ...(severity === 'page' && {
+            filterPolicyWithMessageBody: { AlarmName: sns.FilterOrPolicy.filter(sns.SubscriptionFilter.stringFilter({ allowlist: pageAlarmNames })) },
+          }),
+        });
+      });
+    }
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
 import { alarmCatalog } from '../../lib/alarm-catalog';
@@ -543,6 +543,14 @@ describe('monitoring', () => {
       Threshold: 1,
       Dimensions: [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [synth.logicalId(topic.topic), 'TopicName'] } }],
     });
+  });
+
+  it('the sample names no on-call target, so synth warns that alarms page nobody, and nothing subscribes', () => {
+    const warnings = Annotations.fromStack(synth.stack).findWarning('*', Match.stringLikeRegexp('pages anyone'));
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0]!.entry.data)).toContain('onCall.page');
+    const subscriptions = Object.values(synth.template.findResources('AWS::SNS::Subscription')).map((r) => r.Properties.Protocol);
+    expect(subscriptions.every((p) => p === 'sqs')).toBe(true);
   });
 
   it('alarm topic: own rotating key CloudWatch may use, TLS-only, CloudWatch may publish', () => {

@@ -49,6 +49,10 @@ const definition: PipelineDefinition = {
       entry: 'lambdas/consumers/billing-sync/handler.ts',
     },
   ],
+  onCall: {
+    page: [{ email: 'oncall@example.com' }],
+    warn: [{ https: 'https://alerts.example.com/fanout' }, { topicArn: 'arn:aws:sns:eu-west-1:210987654321:chatbot-alerts' }],
+  },
 };
 
 const schema = (version: number) =>
@@ -156,6 +160,37 @@ describe('topics that list no publishers', () => {
         ]),
       },
     });
+  });
+});
+
+describe('on-call targets', () => {
+  const alarmTopic = () => refOf(synth.logicalId(synth.stack.monitoring.alarmTopic));
+  const pageAlarms = () => synth.stack.alarmSpecs.filter((a) => a.severity === 'page');
+
+  it('page targets receive only the alarms that mean events are parked or lost', () => {
+    expect(new Set(pageAlarms().map((a) => a.kind))).toEqual(new Set(['dlq-depth', 'subscription-dlq-depth', 'notifications-failed']));
+    synth.template.hasResourceProperties('AWS::SNS::Subscription', {
+      TopicArn: alarmTopic(),
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+      FilterPolicyScope: 'MessageBody',
+      FilterPolicy: { AlarmName: pageAlarms().map((a) => a.alarmName) },
+    });
+  });
+
+  it('warn targets receive every alarm: an HTTPS subscription without a filter, an existing topic as an action of each alarm', () => {
+    const https = synth.template.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'https' } });
+    expect(Object.values(https).map((r) => r.Properties)).toEqual([{ TopicArn: alarmTopic(), Protocol: 'https', Endpoint: 'https://alerts.example.com/fanout' }]);
+    const alarms = synth.template.findResources('AWS::CloudWatch::Alarm');
+    expect(Object.keys(alarms)).toHaveLength(synth.stack.alarmSpecs.length);
+    for (const alarm of Object.values(alarms)) {
+      expect(alarm.Properties.AlarmActions).toContain('arn:aws:sns:eu-west-1:210987654321:chatbot-alerts');
+      expect(alarm.Properties.OKActions).toContain('arn:aws:sns:eu-west-1:210987654321:chatbot-alerts');
+    }
+  });
+
+  it('no warning that alarms page nobody', () => {
+    expect(Annotations.fromStack(synth.stack).findWarning('*', Match.stringLikeRegexp('pages anyone'))).toEqual([]);
   });
 });
 

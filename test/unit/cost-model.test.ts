@@ -57,6 +57,7 @@ function consumer(overrides: Partial<ResolvedConsumer>): ResolvedConsumer {
 function pipeline(fifo: boolean, c: Partial<ResolvedConsumer>, peak = 10): ResolvedPipeline {
   return {
     name: 'p',
+    onCall: { page: [], warn: [] },
     topics: [{ name: 't', fifo }],
     eventTypes: [
       { name: 'a.b', topic: 't', contract: 'a.b', compatibility: CompatibilityMode.Backward, peakEventsPerSecond: peak, latencySlaP95Seconds: 60, versions: [] },
@@ -378,6 +379,7 @@ describe('cost model: KMS and X-Ray request counts', () => {
   it('shares one reservoir between topics: two topics at 0.5 requests/s each are 1 request/s, all sampled, not 2 reservoirs', () => {
     const two: ResolvedPipeline = {
       name: 'p',
+      onCall: { page: [], warn: [] },
       topics: [
         { name: 't', fifo: false },
         { name: 'u', fifo: false },

@@ -86,6 +86,18 @@ describe('resolvePipeline', () => {
     expectFieldError(withChange((d) => (d.topics[0].publishers = ['12345'])), 'topics[0].publishers[0]', /account id \(12 digits\)/);
     expectFieldError(withChange((d) => (d.topics[1].publishers = [])), 'topics[1].publishers', /lists no one/);
   });
+  it('takes on-call targets by severity, none by default', () => {
+    expect(resolvePipeline(samplePipeline, SCHEMAS).onCall).toEqual({ page: [], warn: [] });
+    const onCall = { page: [{ email: 'oncall@example.com' }, { topicArn: 'arn:aws:sns:us-east-1:111122223333:chatbot' }], warn: [{ https: 'https://alerts.example.com/x' }] };
+    expect(resolvePipeline(withChange((d) => (d.onCall = onCall)), SCHEMAS).onCall).toEqual(onCall);
+  });
+  it('rejects an on-call target that is not an email, an https URL or a standard topic ARN', () => {
+    expectFieldError(withChange((d) => (d.onCall = { page: [{ email: 'oncall' }] })), 'onCall.page[0].email', /not an email address/);
+    expectFieldError(withChange((d) => (d.onCall = { warn: [{ https: 'http://alerts.example.com' }] })), 'onCall.warn[0].https', /https:\/\//);
+    expectFieldError(withChange((d) => (d.onCall = { warn: [{ topicArn: 'chatbot' }] })), 'onCall.warn[0].topicArn', /not an SNS topic ARN/);
+    expectFieldError(withChange((d) => (d.onCall = { page: [{ topicArn: 'arn:aws:sns:us-east-1:111122223333:alerts.fifo' }] })), 'onCall.page[0].topicArn', /FIFO/);
+    expectFieldError(withChange((d) => (d.onCall = { page: [{ email: 'a@b.co', https: 'https://x.example' }] })), 'onCall.page[0]', /exactly one/);
+  });
   it('rejects archive retention on a standard topic', () => {
     expectFieldError(withChange((d) => (d.topics[0].archiveRetentionDays = 3)), 'topics[0].archiveRetentionDays', /FIFO/);
   });

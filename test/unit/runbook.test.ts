@@ -59,6 +59,16 @@ describe('runbook', () => {
     expect(withoutExample).not.toMatch(/\d{4}-\d\d-\d\d/);
   });
 
+  it('says who each severity reaches, and loudly when nobody is paged', () => {
+    expect(runbook).toContain('**Nobody is paged.**');
+    for (const spec of alarmCatalog(pipeline)) expect(runbook).toContain(`| \`${spec.alarmName}\` | ${spec.severity} |`);
+    const staffed = { ...pipeline, onCall: { page: [{ email: 'oncall@example.com' }], warn: [{ topicArn: 'arn:aws:sns:us-east-1:123456789012:chatbot' }] } };
+    const text = renderRunbook({ pipeline: staffed, catalog: alarmCatalog(staffed), alarms: templateAlarms(template), queueNames: () => ({ queue: 'q', deadLetterQueue: 'd', subscriptionDeadLetterQueue: 's' }) });
+    expect(text).toContain('**page** alarms (events dead-lettered or not delivered: they wait for a person): email oncall@example.com; and every **warn** target.');
+    expect(text).toContain('**warn** alarms (early signs: age, backlog, errors, throttles, duration): topic arn:aws:sns:us-east-1:123456789012:chatbot.');
+    expect(text).not.toContain('Nobody is paged');
+  });
+
   it('refuses a template whose alarm points at no section', () => {
     const bad = {
       Resources: {
