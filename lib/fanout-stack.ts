@@ -109,12 +109,14 @@ export class FanoutStack extends Stack {
       }
     });
     this.topics = topics;
-    const tracing = new SnsTracingPolicy(this, 'SnsTracing', {
-      policyName: `${pipeline.name}-sns-active-tracing`,
-      topicArns: [...topics.values()].map((t) => t.topicArnFromName),
-    });
-    // SNS can only record traces once X-Ray lets it.
-    for (const topic of topics.values()) topic.topic.node.addDependency(tracing);
+    if (pipeline.createXRayResourcePolicy) {
+      const tracing = new SnsTracingPolicy(this, 'SnsTracing', {
+        policyName: `${pipeline.name}-sns-active-tracing`,
+        topicArns: [...topics.values()].map((t) => t.topicArnFromName),
+      });
+      // SNS can only record traces once X-Ray lets it.
+      for (const topic of topics.values()) topic.topic.node.addDependency(tracing);
+    }
 
     this.contracts = new ContractRegistry(this, 'Contracts', {
       registryName: registryName(pipeline.name),

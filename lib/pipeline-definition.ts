@@ -150,6 +150,14 @@ export interface PipelineDefinition {
    * @default nobody: alarms reach only the alarm topic, and synth warns
    */
   readonly onCall?: OnCallDefinition;
+  /**
+   * Create the X-Ray resource policy that lets SNS send trace segments for the topics.
+   * X-Ray allows only a few resource policies per account: turn this off when the account
+   * already has one that lets SNS in (for these topics or all). Off without such a policy,
+   * the topics' active tracing records nothing, and traces start at the queue.
+   * @default true
+   */
+  readonly createXRayResourcePolicy?: boolean;
 }
 
 /** Where an alarm goes: an email address, an HTTPS endpoint, or an existing SNS topic (one AWS Chatbot or an incident tool already reads). */
@@ -310,6 +318,7 @@ export interface ResolvedPipeline {
   readonly topics: readonly ResolvedTopic[];
   readonly eventTypes: readonly ResolvedEventType[];
   readonly consumers: readonly ResolvedConsumer[];
+  readonly createXRayResourcePolicy: boolean;
   /** Checked on-call targets; both lists empty when the definition names none. */
   readonly onCall: { readonly page: readonly AlarmTarget[]; readonly warn: readonly AlarmTarget[] };
 }
@@ -601,5 +610,5 @@ export function resolvePipeline(definition: PipelineDefinition, schemasDir: stri
   });
 
   const onCall = { page: resolveAlarmTargets('onCall.page', definition.onCall?.page), warn: resolveAlarmTargets('onCall.warn', definition.onCall?.warn) };
-  return { name: definition.name, topics, eventTypes, consumers, onCall };
+  return { name: definition.name, topics, eventTypes, consumers, onCall, createXRayResourcePolicy: definition.createXRayResourcePolicy ?? true };
 }

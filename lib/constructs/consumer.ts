@@ -174,7 +174,8 @@ export const QUEUE_CONSUME_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage',
  *   tracing active, logs kept for a bounded time, and a role that may do exactly what
  *   the kit does and nothing more;
  * - an event source mapping reporting batch item failures, with the batch size,
- *   batching window and maximum concurrency from the definition.
+ *   batching window and maximum concurrency from the definition, that concurrency
+ *   reserved for the function.
  */
 export class Consumer extends Construct {
   /** The consumer's name. */
@@ -341,6 +342,11 @@ export class Consumer extends Construct {
       architecture: lambda.Architecture.ARM_64,
       timeout: Duration.seconds(settings.timeoutSeconds),
       memorySize: settings.memoryMiB,
+      // As many as the event source mapping may run, reserved: when other functions use up
+      // the account's concurrency, throttled receives would count toward maxReceiveCount and
+      // events would drift into the DLQ. Reserving costs nothing; it only takes these from
+      // the account's unreserved pool.
+      reservedConcurrentExecutions: settings.maxConcurrency,
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,

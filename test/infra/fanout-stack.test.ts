@@ -320,6 +320,12 @@ describe.each(CONSUMERS)('consumer %s', (name) => {
     expect(p.MaximumBatchingWindowInSeconds).toBe(r.fifo ? undefined : r.batchingWindowSeconds);
   });
 
+  it("the function reserves the mapping's maximum concurrency, so other functions cannot throttle it into the DLQ", () => {
+    const c = consumer(name);
+    expect(props(synth.logicalId(c.function)).ReservedConcurrentExecutions).toBe(resolved(name).maxConcurrency);
+    expect(props(synth.logicalId(c.function)).ReservedConcurrentExecutions).toBeGreaterThanOrEqual(props(synth.logicalId(c.eventSourceMapping)).ScalingConfig.MaximumConcurrency);
+  });
+
   it('bundle: minified ESM with the require shim and the AWS SDK inside', () => {
     const c = consumer(name);
     const metadata = synth.json.Resources[synth.logicalId(c.function)]!.Metadata;

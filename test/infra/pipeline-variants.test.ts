@@ -49,6 +49,8 @@ const definition: PipelineDefinition = {
       entry: 'lambdas/consumers/billing-sync/handler.ts',
     },
   ],
+  // This account already lets SNS send segments to X-Ray.
+  createXRayResourcePolicy: false,
   onCall: {
     page: [{ email: 'oncall@example.com' }],
     warn: [{ https: 'https://alerts.example.com/fanout' }, { topicArn: 'arn:aws:sns:eu-west-1:210987654321:chatbot-alerts' }],
@@ -160,6 +162,13 @@ describe('topics that list no publishers', () => {
         ]),
       },
     });
+  });
+});
+
+describe('an account that already has an X-Ray resource policy for SNS', () => {
+  it('gets none from the stack, and the topics still trace', () => {
+    synth.template.resourceCountIs('AWS::XRay::ResourcePolicy', 0);
+    for (const topic of synth.stack.topics.values()) expect(props(synth.logicalId(topic.topic)).TracingConfig).toBe('Active');
   });
 });
 

@@ -58,6 +58,7 @@ function pipeline(fifo: boolean, c: Partial<ResolvedConsumer>, peak = 10): Resol
   return {
     name: 'p',
     onCall: { page: [], warn: [] },
+    createXRayResourcePolicy: true,
     topics: [{ name: 't', fifo }],
     eventTypes: [
       { name: 'a.b', topic: 't', contract: 'a.b', compatibility: CompatibilityMode.Backward, peakEventsPerSecond: peak, latencySlaP95Seconds: 60, versions: [] },
@@ -380,6 +381,7 @@ describe('cost model: KMS and X-Ray request counts', () => {
     const two: ResolvedPipeline = {
       name: 'p',
       onCall: { page: [], warn: [] },
+      createXRayResourcePolicy: true,
       topics: [
         { name: 't', fifo: false },
         { name: 'u', fifo: false },
