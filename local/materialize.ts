@@ -555,6 +555,9 @@ async function createTable({ logicalId, props, stackName, clients, notes }: Cont
     if (errorName(error) !== 'ResourceInUseException') throw error;
     status = 'reused';
   }
+  // Deletion protection guards against deleting the table on AWS; the local world is
+  // thrown away with its emulator, so it is not passed on.
+  if (bool(props.DeletionProtectionEnabled)) notes.push(`${logicalId}: the emulator ignores table attribute DeletionProtectionEnabled (set in the template, not emulated)`);
   const ttl = props.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
   if (ttl?.Enabled && ttl.AttributeName && status === 'created') {
     await clients.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }));

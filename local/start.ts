@@ -168,7 +168,7 @@ function summarizeStack(stack: MaterializedStack): string[] {
   const skipped = [...new Set([...stack.resources.values()].filter((r) => r.status === 'skipped').map((r) => r.type.split('::').slice(1).join('::')))];
   const ignored = new Map<string, number>();
   for (const note of stack.notes) {
-    const match = /ignores (queue|topic) attribute (\w+)/.exec(note);
+    const match = /ignores (queue|topic|table) attribute (\w+)/.exec(note);
     const key = match ? `${match[2]} (${match[1]})` : note;
     ignored.set(key, (ignored.get(key) ?? 0) + 1);
   }

@@ -4,7 +4,7 @@
  * evaluates it (newer wins, older is refused, a late sign-up fills what the state lacks).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
 import type { AppliedEvent } from '../../lambdas/downstream/applied-event';
 import { createBillingPort } from '../../lambdas/downstream/billing';
@@ -12,7 +12,7 @@ import { createContactsPort } from '../../lambdas/downstream/contacts';
 import { DynamoDbEffectStore, EFFECT_SORT_KEY, effectKey, STATE_SORT_KEY } from '../../lambdas/downstream/dynamodb-effects';
 import { createSubscribersPort } from '../../lambdas/downstream/subscribers';
 import { WhenStale } from '../../lambdas/downstream/when-stale';
-import { emulatorClientConfig, uniqueName } from '../support/aws';
+import { createPkSkTable, emulatorClientConfig, uniqueName } from '../support/aws';
 
 const dynamodb = new DynamoDBClient(emulatorClientConfig());
 const table = uniqueName('downstream');
@@ -20,20 +20,7 @@ const env = { [ConsumerEnv.DownstreamKind]: 'dynamodb', [ConsumerEnv.DownstreamT
 const NOW = Date.parse('2026-11-28T10:00:05.000Z');
 
 beforeAll(async () => {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createPkSkTable(dynamodb, table);
   await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: table });
 });
 

@@ -10,7 +10,7 @@
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, TransactionCanceledException, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorClientConfig, uniqueName } from '../support/aws';
+import { createPkSkTable, emulatorClientConfig, uniqueName } from '../support/aws';
 
 /**
  * Rounds per case. Against plain moto 5.2.5 with 300 rounds, the transaction case (the
@@ -83,20 +83,7 @@ describe('the emulator isolates DynamoDB writes', () => {
    */
   it('undoes every write of a cancelled transaction', async () => {
     const ranged = uniqueName('rollback');
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: ranged,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createPkSkTable(dynamodb, ranged);
     const key = (pk: string) => ({ pk: { S: pk }, sk: { S: '1' } });
     for (const pk of ['updated', 'replaced', 'deleted']) {
       await dynamodb.send(new PutItemCommand({ TableName: ranged, Item: { ...key(pk), v: { S: 'before' } } }));

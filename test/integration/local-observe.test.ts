@@ -3,9 +3,9 @@
  * downstream table, and dead-letter queues read without losing anything.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { emulatorClientConfig, uniqueName } from '../support/aws';
+import { createPkSkTable, emulatorClientConfig, uniqueName } from '../support/aws';
 import { readDeadLetters, readEffects } from '../../local/observe';
 
 let sqs: SQSClient;
@@ -28,20 +28,7 @@ const failure = (name: string, message: string) => ({
 describe('readEffects', () => {
   it('returns the effect-log items of the given events only, with their application count and time', async () => {
     const table = uniqueName('downstream');
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: table,
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createPkSkTable(dynamodb, table);
     const put = (pk: string, sk: string, extra: Record<string, { N: string } | { S: string }> = {}) =>
       dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, sk: { S: sk }, ...extra } }));
     await put('effect#a', 'effect', { applications: { N: '1' }, appliedAt: { S: '2026-11-28T10:00:00.500Z' } });
