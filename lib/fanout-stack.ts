@@ -156,6 +156,7 @@ export class FanoutStack extends Stack {
           downstream,
           // The resolved consumer carries every setting, defaults applied and checked once.
           settings: consumer,
+          ...(consumer.owner && { owner: consumer.owner }),
         }),
       );
     }

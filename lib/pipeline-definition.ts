@@ -10,6 +10,21 @@ import { FanoutError } from '../contracts/errors';
 import { receivesToCoverBudget, type RetryBudget } from '../contracts/retry-budget';
 import { loadContractVersions, type ContractVersion } from '../contracts/schema-files';
 
+/** Who answers for a consumer or a producer: the runbook shows it and the resources carry it as tags. */
+export interface Owner {
+  /** The team, e.g. `crm-integrations`. */
+  readonly team: string;
+  /** How to reach it: an email address, a chat channel, a pager alias. */
+  readonly contact: string;
+}
+
+/** A producer with its owner (a plain string in `publishers` is a producer without one). */
+export interface PublisherDefinition {
+  /** A role ARN, `role/<name>` in the stack's account, or an account id. */
+  readonly principal: string;
+  readonly owner?: Owner;
+}
+
 /** A topic events are published to. */
 export interface TopicDefinition {
   /** Logical name, e.g. `user-events`. */
@@ -24,10 +39,11 @@ export interface TopicDefinition {
    * for cross-account producers that manage their own roles. The topic policy denies
    * `sns:Publish` to every other principal, whatever its IAM policies allow: schema
    * validation is not authentication. Roles created in the same CDK app are let in with
-   * `grantPublish` instead.
+   * `grantPublish` instead. An entry may be `{ principal, owner }` to name who to contact
+   * about what that producer publishes (the runbook lists it).
    * @default no list: any principal of the stack's account that IAM lets publish may, and synth warns
    */
-  readonly publishers?: readonly string[];
+  readonly publishers?: readonly (string | PublisherDefinition)[];
 }
 
 /** An event type and its contract. */
@@ -134,6 +150,8 @@ export interface ConsumerDefinition {
   readonly entry: string;
   /** @default DynamoDB downstream */
   readonly downstream?: DownstreamDefinition;
+  /** Who answers for it. @default not named (the runbook says so) */
+  readonly owner?: Owner;
 }
 
 /** A whole pipeline. */
@@ -242,6 +260,8 @@ export interface ResolvedTopic {
 
 /** Who may publish to a topic. */
 export interface TopicPublishers {
+  /** Every entry as the definition has it, with its owner when named (for the runbook). */
+  readonly producers: readonly { readonly principal: string; readonly owner?: Owner }[];
   /** Role ARNs. */
   readonly roleArns: readonly string[];
   /** Role names in the stack's own account (the stack builds their ARNs). */
@@ -254,19 +274,35 @@ const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const ROLE_NAME = /^role\/([\w+=,.@/-]{1,512})$/;
 
-function resolvePublishers(field: string, publishers: readonly string[]): TopicPublishers {
+/** Tag values allow letters, digits, spaces and `_.:/=+-@`, up to 256 characters. */
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
+
+function checkOwner(field: string, owner: Owner): Owner {
+  for (const key of ['team', 'contact'] as const) {
+    const value = owner[key];
+    if (typeof value !== 'string' || !TAG_VALUE.test(value)) {
+      fail(`${field}.${key}`, `"${String(value)}" must be 1 to 256 letters, digits, spaces or _.:/=+-@ (it becomes a resource tag)`);
+    }
+  }
+  return { team: owner.team, contact: owner.contact };
+}
+
+function resolvePublishers(field: string, publishers: readonly (string | PublisherDefinition)[]): TopicPublishers {
   if (publishers.length === 0) fail(field, 'lists no one, so nothing could publish: name a role or an account, or leave the field out');
   const roleArns: string[] = [];
   const roleNames: string[] = [];
   const accounts: string[] = [];
-  publishers.forEach((entry, i) => {
+  const producers = publishers.map((item, i) =>
+    typeof item === 'string' ? { principal: item } : { principal: item.principal, ...(item.owner !== undefined && { owner: checkOwner(`${field}[${i}].owner`, item.owner) }) },
+  );
+  producers.forEach(({ principal: entry }, i) => {
     const name = ROLE_NAME.exec(entry)?.[1];
     if (ROLE_ARN.test(entry)) roleArns.push(entry);
     else if (name !== undefined) roleNames.push(name);
     else if (ACCOUNT_ID.test(entry)) accounts.push(entry);
     else fail(`${field}[${i}]`, `"${entry}" is neither a role ARN (arn:aws:iam::111122223333:role/name), a role of this account (role/name) nor an account id (12 digits)`);
   });
-  return { roleArns, roleNames, accounts };
+  return { producers, roleArns, roleNames, accounts };
 }
 
 /** An event type with defaults applied and its contract versions loaded. */
@@ -306,6 +342,7 @@ export interface ResolvedConsumer {
   readonly retryMaxDelaySeconds: number;
   readonly entry: string;
   readonly downstream: Required<DownstreamDefinition> | { readonly kind: 'dynamodb' };
+  readonly owner?: Owner;
   /** Sum of the peak rates of its event types, events per second (an upper bound). */
   readonly peakEventsPerSecond: number;
   /** The tightest latency objective among its event types, seconds. */
@@ -604,6 +641,7 @@ export function resolvePipeline(definition: PipelineDefinition, schemasDir: stri
       retryMaxDelaySeconds,
       entry: consumer.entry,
       downstream,
+      ...(consumer.owner !== undefined && { owner: checkOwner(`${field}.owner`, consumer.owner) }),
       peakEventsPerSecond: handled.reduce((sum, e) => sum + e.peakEventsPerSecond, 0),
       latencySlaP95Seconds: Math.min(...handled.map((e) => e.latencySlaP95Seconds)),
     };

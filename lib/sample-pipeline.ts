@@ -9,9 +9,14 @@ export const samplePipeline: PipelineDefinition = {
   name: 'fanout-sample',
   topics: [
     // Only the web app's role may publish user events, and only billing's its changes.
-    { name: 'user-events', publishers: ['role/fanout-sample-web-app'] },
+    { name: 'user-events', publishers: [{ principal: 'role/fanout-sample-web-app', owner: { team: 'web-app', contact: 'web-app-oncall@example.com' } }] },
     // Billing changes must apply in order per account, and can be replayed for 7 days.
-    { name: 'billing-events', fifo: true, archiveRetentionDays: 7, publishers: ['role/fanout-sample-billing'] },
+    {
+      name: 'billing-events',
+      fifo: true,
+      archiveRetentionDays: 7,
+      publishers: [{ principal: 'role/fanout-sample-billing', owner: { team: 'billing', contact: 'billing-oncall@example.com' } }],
+    },
   ],
   eventTypes: [
     { name: 'user.signed-up', topic: 'user-events', peakEventsPerSecond: 50, latencySlaP95Seconds: 60 },
@@ -25,6 +30,7 @@ export const samplePipeline: PipelineDefinition = {
       topic: 'user-events',
       eventTypes: ['user.signed-up', 'user.profile-updated'],
       entry: 'lambdas/consumers/crm-sync/handler.ts',
+      owner: { team: 'crm-integrations', contact: 'crm-integrations-oncall@example.com' },
     },
     {
       name: 'email-marketing',
@@ -34,6 +40,7 @@ export const samplePipeline: PipelineDefinition = {
       // Selected on the body, so v1 events (which have no consent flag) are never sent.
       filter: { scope: 'MessageBody', policy: { type: ['user.signed-up'], data: { marketingOptIn: [true] } } },
       entry: 'lambdas/consumers/email-marketing/handler.ts',
+      owner: { team: 'growth', contact: 'growth-oncall@example.com' },
     },
     {
       name: 'billing-sync',
@@ -42,6 +49,7 @@ export const samplePipeline: PipelineDefinition = {
       eventTypes: ['subscription.changed'],
       batchSize: 10,
       entry: 'lambdas/consumers/billing-sync/handler.ts',
+      owner: { team: 'billing', contact: 'billing-oncall@example.com' },
     },
   ],
 };

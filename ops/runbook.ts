@@ -100,6 +100,7 @@ function consumerSection(input: RunbookInput, consumer: ResolvedConsumer, byAnch
   const link = (suffix: string, text: string) => `[${text}](#${n}-${suffix})`;
   const out: string[] = [`<a id="${n}"></a>`, '', `## Consumer \`${n}\``, '', consumer.description, ''];
   out.push(
+    `- Who to contact: ${consumer.owner ? `${consumer.owner.team}, ${consumer.owner.contact}` : 'no owner named in the definition (set `owner` on the consumer)'}.`,
     `- Subscribes to topic \`${consumer.topic}\`${consumer.fifo ? ' (FIFO: ordered per message group)' : ''}, event types ${consumer.eventTypes.map((t) => `\`${t}\``).join(', ')}; filter on the ${consumer.filter.scope === 'MessageBody' ? 'message body' : 'message attributes'}: \`${JSON.stringify(consumer.filter.policy)}\`.`,
     `- Queue \`${names.queue}\`, DLQ \`${names.deadLetterQueue}\` (after ${consumer.maxReceiveCount} receives, kept 14 days), subscription DLQ \`${names.subscriptionDeadLetterQueue}\`.`,
     `- Function: batch size ${consumer.batchSize}, batching window ${consumer.batchingWindowSeconds} s, maximum concurrency ${consumer.maxConcurrency}, timeout ${consumer.timeoutSeconds} s, ${consumer.memoryMiB} MiB; queue visibility timeout ${consumer.visibilityTimeoutSeconds} s.`,
@@ -202,6 +203,16 @@ function replayLines(topic: ResolvedTopic, consumer: string): string[] {
  * Renders RUNBOOK.md.
  * @throws RunbookError when a template alarm's description points at an anchor the runbook would not contain
  */
+/** Who may publish to a topic and whom to contact about what they publish. */
+function producerLines(topic: ResolvedTopic): string[] {
+  if (!topic.publishers) return ['Producers: not listed in the definition: any principal of the account whose IAM policies allow `sns:Publish` may publish.'];
+  return [
+    'Producers (the only principals the topic policy lets publish), and who to contact:',
+    '',
+    ...topic.publishers.producers.map((p) => `- \`${p.principal}\`: ${p.owner ? `${p.owner.team}, ${p.owner.contact}` : 'no owner named'}`),
+  ];
+}
+
 function describeTarget(target: AlarmTarget): string {
   if ('email' in target) return `email ${target.email}`;
   if ('https' in target) return `HTTPS ${target.https}`;
@@ -269,6 +280,8 @@ export function renderRunbook(input: RunbookInput): string {
     const subscribers = pipeline.consumers.filter((c) => c.topic === topic.name).map((c) => `[\`${c.name}\`](#${c.name})`);
     out.push(
       `${topic.fifo ? 'FIFO' : 'Standard'} topic${topic.archiveRetentionDays !== undefined ? ` with a ${topic.archiveRetentionDays}-day archive` : ''}, event types ${pipeline.eventTypes.filter((e) => e.topic === topic.name).map((e) => `\`${e.name}\``).join(', ')}; consumers: ${subscribers.join(', ') || 'none'}.`,
+      '',
+      ...producerLines(topic),
       '',
     );
     for (const spec of catalog.filter((s) => s.subject.kind === 'topic' && s.subject.name === topic.name)) {

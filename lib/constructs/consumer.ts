@@ -2,7 +2,7 @@
  * A consumer: one SQS queue subscribed to one topic, drained by one Lambda function.
  */
 import { join } from 'node:path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -12,7 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
 import { CONSUMER_BUNDLING } from '../consumer-bundling';
-import { PIPELINE_DEFAULTS, type FilterDefinition, type ResolvedConsumer } from '../pipeline-definition';
+import { PIPELINE_DEFAULTS, type FilterDefinition, type Owner, type ResolvedConsumer } from '../pipeline-definition';
 import type { ContractRegistry } from './contract-registry';
 import type { DownstreamTable } from './downstream-table';
 import type { EventTopic } from './event-topic';
@@ -79,6 +79,8 @@ export interface ConsumerProps {
   readonly downstream: ConsumerDownstream;
   /** Batch size, window, concurrency, retry budget, receives, timeout, memory, visibility timeout and retry backoff, as resolved. */
   readonly settings: ConsumerSettings;
+  /** Who answers for the consumer: every resource of it is tagged `fanout:owner-team` and `fanout:owner-contact`. @default no owner tags */
+  readonly owner?: Owner;
   /** What it does, in a sentence (the function's description). @default none */
   readonly description?: string;
   /** How long the function's logs are kept. @default logs.RetentionDays.ONE_MONTH */
@@ -157,6 +159,10 @@ export const DLQ_OPERATOR_ACTIONS = [
   'sqs:CancelMessageMoveTask',
 ] as const;
 
+/** Tag keys that name who answers for a consumer's resources. */
+export const OWNER_TEAM_TAG = 'fanout:owner-team';
+export const OWNER_CONTACT_TAG = 'fanout:owner-contact';
+
 /** The SQS actions a function needs on its own queue as an event source (and for backoff). */
 export const QUEUE_CONSUME_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'] as const;
 
@@ -219,6 +225,10 @@ export class Consumer extends Construct {
     }
     this.consumerName = props.consumerName;
     this.fifo = fifo;
+    if (props.owner) {
+      Tags.of(this).add(OWNER_TEAM_TAG, props.owner.team);
+      Tags.of(this).add(OWNER_CONTACT_TAG, props.owner.contact);
+    }
     this.topic = props.topic;
 
     const stack = Stack.of(this);

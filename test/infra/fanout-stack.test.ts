@@ -320,6 +320,15 @@ describe.each(CONSUMERS)('consumer %s', (name) => {
     expect(p.MaximumBatchingWindowInSeconds).toBe(r.fifo ? undefined : r.batchingWindowSeconds);
   });
 
+  it("its resources carry its owner's team and contact as tags", () => {
+    const c = consumer(name);
+    const owner = resolved(name).owner!;
+    for (const resource of [c.queue, c.deadLetterQueue, c.subscriptionDeadLetterQueue, c.function, c.role]) {
+      const tags = props(synth.logicalId(resource)).Tags as { Key: string; Value: string }[];
+      expect(tags).toEqual(expect.arrayContaining([{ Key: 'fanout:owner-team', Value: owner.team }, { Key: 'fanout:owner-contact', Value: owner.contact }]));
+    }
+  });
+
   it("the function reserves the mapping's maximum concurrency, so other functions cannot throttle it into the DLQ", () => {
     const c = consumer(name);
     expect(props(synth.logicalId(c.function)).ReservedConcurrentExecutions).toBe(resolved(name).maxConcurrency);

@@ -78,8 +78,16 @@ describe('resolvePipeline', () => {
       withChange((d) => (d.topics[0].publishers = ['arn:aws:iam::111122223333:role/web-app', 'role/team/web-app', '444455556666'])),
       SCHEMAS,
     );
-    expect(pipeline.topics[0]!.publishers).toEqual({ roleArns: ['arn:aws:iam::111122223333:role/web-app'], roleNames: ['team/web-app'], accounts: ['444455556666'] });
+    expect(pipeline.topics[0]!.publishers).toMatchObject({ roleArns: ['arn:aws:iam::111122223333:role/web-app'], roleNames: ['team/web-app'], accounts: ['444455556666'] });
     expect(resolvePipeline(withChange((d) => delete d.topics[0].publishers), SCHEMAS).topics[0]!.publishers).toBeUndefined();
+  });
+  it('keeps the owners of consumers and producers, and rejects one that cannot be a tag', () => {
+    const pipeline = resolvePipeline(samplePipeline, SCHEMAS);
+    expect(pipeline.consumers.find((c) => c.name === 'crm-sync')!.owner).toEqual({ team: 'crm-integrations', contact: 'crm-integrations-oncall@example.com' });
+    expect(pipeline.topics[0]!.publishers!.producers).toEqual([{ principal: 'role/fanout-sample-web-app', owner: { team: 'web-app', contact: 'web-app-oncall@example.com' } }]);
+    expectFieldError(withChange((d) => (d.consumers[0].owner = { team: 'crm', contact: 'ping <crm@example.com>' })), 'consumers[0].owner.contact', /resource tag/);
+    expectFieldError(withChange((d) => (d.topics[0].publishers = [{ principal: 'role/web-app', owner: { team: '', contact: 'x@example.com' } }])), 'topics[0].publishers[0].owner.team', /1 to 256/);
+    expectFieldError(withChange((d) => (d.topics[0].publishers = [{ principal: 'user/alice' }])), 'topics[0].publishers[0]', /neither a role ARN/);
   });
   it('rejects a publisher that is not a role or an account, and an empty list', () => {
     expectFieldError(withChange((d) => (d.topics[0].publishers = ['role/web-app', 'arn:aws:iam::111122223333:user/alice'])), 'topics[0].publishers[1]', /neither a role ARN/);

@@ -69,6 +69,12 @@ describe('runbook', () => {
     expect(text).not.toContain('Nobody is paged');
   });
 
+  it('says who to contact for each consumer and each producer', () => {
+    for (const consumer of pipeline.consumers) expect(runbook).toContain(`- Who to contact: ${consumer.owner!.team}, ${consumer.owner!.contact}.`);
+    expect(runbook).toContain('- `role/fanout-sample-web-app`: web-app, web-app-oncall@example.com');
+    expect(runbook).toContain('- `role/fanout-sample-billing`: billing, billing-oncall@example.com');
+  });
+
   it('refuses a template whose alarm points at no section', () => {
     const bad = {
       Resources: {
