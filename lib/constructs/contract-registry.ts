@@ -106,6 +106,11 @@ export class ContractRegistry extends Construct {
   /**
    * Lets `grantee` read the versions of the given event types' schemas, and no others
    * ({@link SCHEMA_READ_ACTIONS} on the registry and those schemas only).
+   *
+   * Enough because the kit looks a version up only by registry, schema name and version
+   * number, so Glue can authorize the call against the schema's ARN. A lookup by
+   * SchemaVersionId names no schema, and AWS's examples grant `*` for it; consumers never
+   * make one (GlueContractResolver.resolveById serves the CLI), so they get no `*`.
    */
   grantReadSchemas(grantee: iam.IGrantable, eventTypes: readonly string[]): iam.Grant {
     return iam.Grant.addToPrincipal({
