@@ -20,6 +20,8 @@ export const ConsumerEnv = {
   DownstreamKind: 'FANOUT_DOWNSTREAM_KIND',
   /** With the DynamoDB downstream: the table effects are written to. */
   DownstreamTableName: 'FANOUT_DOWNSTREAM_TABLE_NAME',
+  /** With the DynamoDB downstream: days its state and effect-log items live after their last write (a TTL). */
+  DownstreamRetentionDays: 'FANOUT_DOWNSTREAM_RETENTION_DAYS',
   /** With the HTTP downstream: the base URL of the real API. */
   DownstreamUrl: 'FANOUT_DOWNSTREAM_URL',
   /** With the HTTP downstream: per-request timeout in milliseconds. */

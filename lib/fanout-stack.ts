@@ -136,7 +136,7 @@ export class FanoutStack extends Stack {
       if (consumer.downstream.kind === 'dynamodb') {
         const table = new DownstreamTable(this, `Downstream-${consumer.name}`);
         downstreamTables.set(consumer.name, table);
-        downstream = { kind: 'dynamodb', table };
+        downstream = { kind: 'dynamodb', table, retentionDays: consumer.downstream.retentionDays };
       } else {
         downstream = { kind: 'http', url: consumer.downstream.url, timeout: Duration.millis(consumer.downstream.timeoutMs) };
       }

@@ -152,6 +152,12 @@ export interface ConsumerDefinition {
   readonly downstream?: DownstreamDefinition;
   /** Who answers for it. @default not named (the runbook says so) */
   readonly owner?: Owner;
+  /**
+   * DynamoDB downstream: days an entity's state and each event's effect-log item are
+   * kept after their last write (a TTL), at least {@link minimumDownstreamRetentionDays}.
+   * @default 90
+   */
+  readonly downstreamRetentionDays?: number;
 }
 
 /** A whole pipeline. */
@@ -212,7 +218,23 @@ export const PIPELINE_DEFAULTS = {
    * With 7 and 14, every dead letter stays at least 7 days in its DLQ.
    */
   queueRetentionDays: 7,
+  /**
+   * How long the DynamoDB downstream keeps an entity's state and an event's effect-log
+   * item after its last write, days. Effect-log items are the once-only guarantee: one
+   * must outlive every way its event can come back (see {@link minimumDownstreamRetentionDays}).
+   */
+  downstreamRetentionDays: 90,
 } as const;
+
+/**
+ * The shortest downstream retention that keeps an event's effect-log item for as long as
+ * the event can come back on its own: its queue's retention, then its DLQ's, then (FIFO)
+ * the topic's archive for replay. An operator's redrive starts a message's clock again;
+ * redriving events older than the retention may apply them twice.
+ */
+export function minimumDownstreamRetentionDays(archiveRetentionDays = 0): number {
+  return PIPELINE_DEFAULTS.queueRetentionDays + PIPELINE_DEFAULTS.dlqRetentionDays + archiveRetentionDays;
+}
 
 /** SQS's largest maxReceiveCount. */
 export const MAX_RECEIVE_COUNT = 1000;
@@ -341,7 +363,7 @@ export interface ResolvedConsumer {
   /** Largest backoff before a retry, seconds (the consumer's FANOUT_RETRY_MAX_DELAY_SECONDS). */
   readonly retryMaxDelaySeconds: number;
   readonly entry: string;
-  readonly downstream: Required<DownstreamDefinition> | { readonly kind: 'dynamodb' };
+  readonly downstream: Required<Extract<DownstreamDefinition, { readonly kind: 'http' }>> | { readonly kind: 'dynamodb'; readonly retentionDays: number };
   readonly owner?: Owner;
   /** Sum of the peak rates of its event types, events per second (an upper bound). */
   readonly peakEventsPerSecond: number;
@@ -618,7 +640,16 @@ export function resolvePipeline(definition: PipelineDefinition, schemasDir: stri
       if (url.protocol !== 'https:') fail(`${field}.downstream.url`, `"${downstreamDefinition.url}" must be an https: URL (TLS only)`);
       downstream = { kind: 'http', url: downstreamDefinition.url, timeoutMs: downstreamDefinition.timeoutMs ?? PIPELINE_DEFAULTS.httpTimeoutMs };
     } else if (downstreamDefinition.kind === 'dynamodb') {
-      downstream = { kind: 'dynamodb' };
+      const retentionDays = consumer.downstreamRetentionDays ?? PIPELINE_DEFAULTS.downstreamRetentionDays;
+      const minimum = minimumDownstreamRetentionDays(topic.archiveRetentionDays);
+      checkInteger(`${field}.downstreamRetentionDays`, retentionDays, 1, 36_500);
+      if (retentionDays < minimum) {
+        fail(
+          `${field}.downstreamRetentionDays`,
+          `${retentionDays} days is shorter than an event can come back (queue ${PIPELINE_DEFAULTS.queueRetentionDays} + DLQ ${PIPELINE_DEFAULTS.dlqRetentionDays}${topic.archiveRetentionDays ? ` + archive ${topic.archiveRetentionDays}` : ''} = ${minimum} days): its effect-log item would expire first and the event be applied again`,
+        );
+      }
+      downstream = { kind: 'dynamodb', retentionDays };
     } else {
       fail(`${field}.downstream.kind`, `must be "dynamodb" or "http", got "${String((downstreamDefinition as { kind: unknown }).kind)}"`);
     }

@@ -59,10 +59,18 @@ export interface DynamoDbEffectStoreOptions {
   readonly now?: () => number;
   /** @default Math.random */
   readonly random?: () => number;
+  /**
+   * Days state and effect-log items live after their last write: each write sets
+   * {@link EXPIRES_AT} (epoch seconds), the table's TTL attribute. @default no expiry
+   */
+  readonly retentionDays?: number;
 }
 
+/** The TTL attribute of the downstream table's items (epoch seconds). */
+export const EXPIRES_AT = 'expiresAt';
+
 // Names the adapter keeps on state items for itself.
-const RESERVED = new Set(['pk', 'sk', 'lastEventId', 'lastEventType', 'sequence', 'eventTimeMs', 'eventTime', 'updatedAt']);
+const RESERVED = new Set(['pk', 'sk', 'lastEventId', 'lastEventType', 'sequence', 'eventTimeMs', 'eventTime', 'updatedAt', EXPIRES_AT]);
 
 function toAttributeValue(value: string | number | boolean): AttributeValue {
   if (typeof value === 'string') return { S: value };
@@ -80,6 +88,12 @@ export class DynamoDbEffectStore {
     private readonly options: DynamoDbEffectStoreOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+  }
+
+  /** `{ ':expiresAt': ... }` for a write now, or nothing without a retention. */
+  private get expiry(): Record<string, AttributeValue> | undefined {
+    const days = this.options.retentionDays;
+    return days === undefined ? undefined : { ':expiresAt': { N: String(Math.floor(this.now() / 1000) + days * 86_400) } };
   }
 
   /**
@@ -136,7 +150,7 @@ export class DynamoDbEffectStore {
                 ConditionExpression: 'attribute_not_exists(pk)',
                 UpdateExpression:
                   'SET eventType = :type, subject = :subject, eventTime = :eventTime, correlationId = :correlationId, ' +
-                  'appliedAt = :now, lastAppliedAt = :now ADD applications :one',
+                  `appliedAt = :now, lastAppliedAt = :now${this.expiry ? `, ${EXPIRES_AT} = :expiresAt` : ''} ADD applications :one`,
                 ExpressionAttributeValues: {
                   ':type': { S: event.type },
                   ':subject': { S: event.subject },
@@ -144,6 +158,7 @@ export class DynamoDbEffectStore {
                   ':correlationId': { S: event.correlationid },
                   ':now': { S: nowIso },
                   ':one': { N: '1' },
+                  ...this.expiry,
                 },
               },
             },
@@ -173,6 +188,10 @@ export class DynamoDbEffectStore {
       ':eventTime': { S: event.time },
     };
     const sets = ['lastEventId = :eventId', 'lastEventType = :eventType', 'updatedAt = :updatedAt', '#sequence = :sequence', 'eventTimeMs = :eventTimeMs', 'eventTime = :eventTime'];
+    if (this.expiry) {
+      Object.assign(values, this.expiry);
+      sets.push(`${EXPIRES_AT} = :expiresAt`);
+    }
     names['#sequence'] = 'sequence';
     for (const [placeholder, name] of attributePlaceholders(change, names, values)) sets.push(`${name} = ${placeholder}`);
     return {
@@ -198,8 +217,8 @@ export class DynamoDbEffectStore {
    */
   private fillMissingUpdate(change: StateChange, nowIso: string): Update {
     const names: Record<string, string> = {};
-    const values: Record<string, AttributeValue> = { ':updatedAt': { S: nowIso } };
-    const sets = ['updatedAt = :updatedAt'];
+    const values: Record<string, AttributeValue> = { ':updatedAt': { S: nowIso }, ...this.expiry };
+    const sets = ['updatedAt = :updatedAt', ...(this.expiry ? [`${EXPIRES_AT} = :expiresAt`] : [])];
     for (const [placeholder, name] of attributePlaceholders(change, names, values)) sets.push(`${name} = if_not_exists(${name}, ${placeholder})`);
     return {
       TableName: this.tableName,

@@ -31,7 +31,13 @@ export function createDownstream(env: Environment, clients: DownstreamClients): 
   const kind = env[ConsumerEnv.DownstreamKind]?.trim() || 'dynamodb';
   if (kind === 'dynamodb') {
     const chaos = readChaosSettings(env);
-    return { kind, store: new DynamoDbEffectStore(clients.dynamodb, required(env, ConsumerEnv.DownstreamTableName), chaos ? { chaos } : {}) };
+    const retentionValue = env[ConsumerEnv.DownstreamRetentionDays]?.trim();
+    const retentionDays = retentionValue ? Number(retentionValue) : undefined;
+    if (retentionDays !== undefined && !(Number.isInteger(retentionDays) && retentionDays >= 1)) {
+      throw new DownstreamConfigurationError(`${ConsumerEnv.DownstreamRetentionDays} must be a whole number of days >= 1, got "${retentionValue}"`);
+    }
+    const options = { ...(chaos && { chaos }), ...(retentionDays !== undefined && { retentionDays }) };
+    return { kind, store: new DynamoDbEffectStore(clients.dynamodb, required(env, ConsumerEnv.DownstreamTableName), options) };
   }
   if (kind === 'http') {
     const baseUrl = required(env, ConsumerEnv.DownstreamUrl);

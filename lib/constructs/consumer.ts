@@ -25,6 +25,8 @@ export type ConsumerDownstream =
       /** A DynamoDB table the stack creates for this consumer. */
       readonly kind: 'dynamodb';
       readonly table: DownstreamTable;
+      /** Days state and effect-log items live after their last write (the table's TTL). @default no expiry */
+      readonly retentionDays?: number;
     }
   | {
       /** A real HTTP API. */
@@ -319,7 +321,10 @@ export class Consumer extends Construct {
 
     const downstreamEnvironment: Record<string, string> =
       props.downstream.kind === 'dynamodb'
-        ? { [ConsumerEnv.DownstreamTableName]: props.downstream.table.tableName }
+        ? {
+            [ConsumerEnv.DownstreamTableName]: props.downstream.table.tableName,
+            ...(props.downstream.retentionDays !== undefined && { [ConsumerEnv.DownstreamRetentionDays]: String(props.downstream.retentionDays) }),
+          }
         : {
             [ConsumerEnv.DownstreamUrl]: props.downstream.url,
             [ConsumerEnv.DownstreamTimeoutMs]: String(props.downstream.timeout.toMilliseconds()),

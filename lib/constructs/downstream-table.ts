@@ -20,6 +20,11 @@ export interface DownstreamTableProps {
 export const DOWNSTREAM_PARTITION_KEY = 'pk';
 /** Sort key: `state` or `effect`. */
 export const DOWNSTREAM_SORT_KEY = 'sk';
+/**
+ * TTL attribute (epoch seconds): the adapter sets it on every write when the consumer has
+ * a retention, so state and effect logs do not outlive what the definition says.
+ */
+export const DOWNSTREAM_TTL_ATTRIBUTE = 'expiresAt';
 
 /**
  * The item actions the DynamoDB downstream adapter (lambdas/downstream/dynamodb-effects.ts)
@@ -47,6 +52,7 @@ export class DownstreamTable extends Construct {
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: DOWNSTREAM_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       sortKey: { name: DOWNSTREAM_SORT_KEY, type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: DOWNSTREAM_TTL_ATTRIBUTE,
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,

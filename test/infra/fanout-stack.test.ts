@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
+import { EXPIRES_AT } from '../../lambdas/downstream/dynamodb-effects';
 import { alarmCatalog } from '../../lib/alarm-catalog';
 import { PROJECT_ROOT } from '../../lib/project-root';
 import { OutputKey } from '../../lib/stack-outputs';
@@ -297,6 +298,7 @@ describe.each(CONSUMERS)('consumer %s', (name) => {
       [ConsumerEnv.SchemaRegistryName]: 'fanout-sample-contracts',
       [ConsumerEnv.DownstreamKind]: 'dynamodb',
       [ConsumerEnv.DownstreamTableName]: refOf(synth.logicalId(synth.stack.downstreamTables.get(name)!.table)),
+      [ConsumerEnv.DownstreamRetentionDays]: '90',
       [ConsumerEnv.Fifo]: String(resolved(name).fifo),
       [ConsumerEnv.RetryBaseDelaySeconds]: '10',
       [ConsumerEnv.RetryMaxDelaySeconds]: '300',
@@ -435,6 +437,11 @@ describe('tables', () => {
     expect(p.BillingMode).toBe('PAY_PER_REQUEST');
     expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     expect(p.SSESpecification).toEqual({ SSEEnabled: true });
+  });
+
+  it.each(CONSUMERS)("%s: its downstream items expire by TTL after the definition's retention", (name) => {
+    expect(props(synth.logicalId(synth.stack.downstreamTables.get(name)!.table)).TimeToLiveSpecification).toEqual({ AttributeName: EXPIRES_AT, Enabled: true });
+    expect(props(synth.logicalId(consumer(name).function)).Environment.Variables[ConsumerEnv.DownstreamRetentionDays]).toBe('90');
   });
 
   it('every table has deletion protection and is kept when the stack is deleted', () => {

@@ -9,7 +9,7 @@ import { ConsumerEnv } from '../../contracts/consumer-environment';
 import type { AppliedEvent } from '../../lambdas/downstream/applied-event';
 import { createBillingPort } from '../../lambdas/downstream/billing';
 import { createContactsPort } from '../../lambdas/downstream/contacts';
-import { DynamoDbEffectStore, EFFECT_SORT_KEY, effectKey, STATE_SORT_KEY } from '../../lambdas/downstream/dynamodb-effects';
+import { DynamoDbEffectStore, EFFECT_SORT_KEY, effectKey, EXPIRES_AT, STATE_SORT_KEY } from '../../lambdas/downstream/dynamodb-effects';
 import { createSubscribersPort } from '../../lambdas/downstream/subscribers';
 import { WhenStale } from '../../lambdas/downstream/when-stale';
 import { createPkSkTable, emulatorClientConfig, uniqueName } from '../support/aws';
@@ -70,6 +70,24 @@ describe('DynamoDB effect store on the emulator', () => {
       correlationId: { S: applied.correlationid },
       appliedAt: { S: '2026-11-28T10:00:05.000Z' },
     });
+  });
+
+  it('with a retention, stamps state and effect log with the TTL; the effect log keeps its first stamp', async () => {
+    const kept = new DynamoDbEffectStore(dynamodb, table, { now: () => NOW, retentionDays: 30 });
+    const key = `contact#${uniqueName('usr')}`;
+    const applied = event(key, 1, 0);
+    await kept.apply({ key, attributes: { name: 'Ada' }, guarded: true }, applied);
+    const expiresAt = String(Math.floor(NOW / 1000) + 30 * 86_400);
+    expect((await item(key, STATE_SORT_KEY))?.[EXPIRES_AT]).toEqual({ N: expiresAt });
+    expect((await item(effectKey(applied.id), EFFECT_SORT_KEY))?.[EXPIRES_AT]).toEqual({ N: expiresAt });
+    // The same event a day later writes nothing, so its log item expires 30 days after it was applied.
+    const later = new DynamoDbEffectStore(dynamodb, table, { now: () => NOW + 86_400_000, retentionDays: 30 });
+    expect(await later.apply({ key, attributes: { name: 'Ada' }, guarded: true }, applied)).toBe('applied');
+    expect((await item(effectKey(applied.id), EFFECT_SORT_KEY))?.[EXPIRES_AT]).toEqual({ N: expiresAt });
+    // Without a retention nothing is stamped.
+    const plainKey = `contact#${uniqueName('usr')}`;
+    await store.apply({ key: plainKey, attributes: { name: 'Ada' }, guarded: true }, event(plainKey, 1, 0));
+    expect(await item(plainKey, STATE_SORT_KEY)).not.toHaveProperty(EXPIRES_AT);
   });
 
   it('refuses an older change (nothing written, no effect), lets a newer one and the same event again through', async () => {

@@ -241,7 +241,7 @@ describe('cost model: 0.1 events/s on a FIFO topic, no batching window (case B)'
 describe('cost model: failures, retries and a 2 s window at the peak rate (case C)', () => {
   // Peak 1/s all month: 2,628,000 messages; 10% fail once transiently, 1% go to the DLQ.
   const e = estimateCost({
-    pipeline: pipeline(false, { batchingWindowSeconds: 2, downstream: { kind: 'dynamodb' } }, 1),
+    pipeline: pipeline(false, { batchingWindowSeconds: 2, downstream: { kind: 'dynamodb', retentionDays: 90 } }, 1),
     volume: { kind: 'peak' },
     design: design(0),
     assumptions: { ...plain, transientFailureRate: 0.1, permanentFailureRate: 0.01 },

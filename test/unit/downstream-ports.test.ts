@@ -29,6 +29,10 @@ describe('downstream selection from the environment', () => {
     expect(createDownstream({ [ConsumerEnv.DownstreamTableName]: 't' }, { dynamodb }).kind).toBe('dynamodb');
     expect(() => createDownstream({ [ConsumerEnv.DownstreamKind]: 'dynamodb' }, { dynamodb })).toThrow(DownstreamConfigurationError);
     expect(() => createDownstream({ [ConsumerEnv.DownstreamKind]: 'dynamodb' }, { dynamodb })).toThrow('environment variable FANOUT_DOWNSTREAM_TABLE_NAME is not set');
+    for (const bad of ['0', '1.5', 'forever']) {
+      expect(() => createDownstream({ [ConsumerEnv.DownstreamTableName]: 't', [ConsumerEnv.DownstreamRetentionDays]: bad }, { dynamodb })).toThrow(/FANOUT_DOWNSTREAM_RETENTION_DAYS must be a whole number/);
+    }
+    expect(createDownstream({ [ConsumerEnv.DownstreamTableName]: 't', [ConsumerEnv.DownstreamRetentionDays]: '90' }, { dynamodb }).kind).toBe('dynamodb');
   });
 
   it('builds the HTTP adapter from the URL and timeout', () => {

@@ -106,6 +106,18 @@ describe('resolvePipeline', () => {
     expectFieldError(withChange((d) => (d.onCall = { page: [{ topicArn: 'arn:aws:sns:us-east-1:111122223333:alerts.fifo' }] })), 'onCall.page[0].topicArn', /FIFO/);
     expectFieldError(withChange((d) => (d.onCall = { page: [{ email: 'a@b.co', https: 'https://x.example' }] })), 'onCall.page[0]', /exactly one/);
   });
+  it('keeps downstream records 90 days by default, and refuses a retention shorter than an event can come back', () => {
+    const pipeline = resolvePipeline(samplePipeline, SCHEMAS);
+    expect(pipeline.consumers.map((c) => c.downstream)).toEqual([
+      { kind: 'dynamodb', retentionDays: 90 },
+      { kind: 'dynamodb', retentionDays: 90 },
+      { kind: 'dynamodb', retentionDays: 90 },
+    ]);
+    expectFieldError(withChange((d) => (d.consumers[0].downstreamRetentionDays = 20)), 'consumers[0].downstreamRetentionDays', /queue 7 \+ DLQ 14 = 21 days/);
+    // billing-events keeps a 7-day archive for replay: 28 days at least.
+    expectFieldError(withChange((d) => (d.consumers[2].downstreamRetentionDays = 27)), 'consumers[2].downstreamRetentionDays', /\+ archive 7 = 28 days/);
+    expect(resolvePipeline(withChange((d) => (d.consumers[2].downstreamRetentionDays = 28)), SCHEMAS).consumers[2]!.downstream).toEqual({ kind: 'dynamodb', retentionDays: 28 });
+  });
   it('rejects archive retention on a standard topic', () => {
     expectFieldError(withChange((d) => (d.topics[0].archiveRetentionDays = 3)), 'topics[0].archiveRetentionDays', /FIFO/);
   });
