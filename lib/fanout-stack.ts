@@ -216,7 +216,8 @@ export class FanoutStack extends Stack {
     }
     output(OutputKey.idempotencyTableName(), this.idempotencyTable.tableName, 'Idempotency records of every consumer');
     output(OutputKey.schemaRegistryName(), this.contracts.registryName, 'Glue Schema Registry holding the event contracts');
-    output(OutputKey.alarmTopicArn(), this.monitoring.alarmTopic.topicArn, 'Every alarm notifies this topic: subscribe on-call to it');
+    output(OutputKey.alarmTopicArn(), this.monitoring.alarmTopic.topicArn, 'Every alarm notifies this topic: the warn targets of onCall are subscribed to it');
+    output(OutputKey.pageTopicArn(), this.monitoring.pageTopic.topicArn, 'The page alarms (events parked or lost) notify this topic: the page targets of onCall are subscribed to it');
     output(OutputKey.dashboardName(), this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard of the whole pipeline');
   }
 }

@@ -30,6 +30,7 @@ export const OutputKey = {
   idempotencyTableName: () => 'IdempotencyTableName',
   schemaRegistryName: () => 'SchemaRegistryName',
   alarmTopicArn: () => 'AlarmTopicArn',
+  pageTopicArn: () => 'PageTopicArn',
   dashboardName: () => 'DashboardName',
 } as const;
 

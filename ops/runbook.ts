@@ -225,7 +225,7 @@ function whoIsTold(pipeline: ResolvedPipeline): string[] {
   const out = [
     `- **page** alarms (events dead-lettered or not delivered: they wait for a person): ${list(pipeline.onCall.page)}; and every **warn** target.`,
     `- **warn** alarms (early signs: age, backlog, errors, throttles, duration): ${list(pipeline.onCall.warn)}.`,
-    '- Every alarm, and its recovery, also goes to the alarm topic (stack output `AlarmTopicArn`).',
+    '- Every alarm, and its recovery, goes to the alarm topic (stack output `AlarmTopicArn`); page alarms also to the page topic (`PageTopicArn`). Email and HTTPS targets are subscribed to them; an existing topic is an action of the alarms.',
   ];
   if (pipeline.onCall.page.length === 0) {
     out.push('', '**Nobody is paged.** Set `onCall.page` in the pipeline definition, or subscribe to the alarm topic, before relying on these alarms.');

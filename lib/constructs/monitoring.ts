@@ -14,6 +14,9 @@ import { MetricSource, type AlarmSpec } from '../alarm-catalog';
 import type { AlarmTarget } from '../pipeline-definition';
 import { InfrastructureError } from './infrastructure-error';
 
+/** CloudWatch's limit of actions per alarm state. */
+export const MAX_ALARM_ACTIONS = 5;
+
 /** A consumer's resources, as monitoring sees them. */
 export interface MonitoredConsumer {
   readonly name: string;
@@ -71,7 +74,9 @@ export const KIT_LATENCY_METRIC = 'EndToEndLatency';
 export class PipelineMonitoring extends Construct {
   /** Every alarm notifies this topic: subscribe on-call to it. */
   readonly alarmTopic: sns.Topic;
-  /** Encrypts the alarm topic. */
+  /** Only the page alarms (events parked or lost) notify this topic: the `page` on-call targets subscribe to it. */
+  readonly pageTopic: sns.Topic;
+  /** Encrypts both alarm topics. */
   readonly alarmTopicKey: kms.Key;
   /** The alarms, by catalog id. */
   readonly alarms: ReadonlyMap<string, cloudwatch.Alarm>;
@@ -84,39 +89,24 @@ export class PipelineMonitoring extends Construct {
     const metricsNamespace = props.metricsNamespace ?? `Fanout/${props.pipelineName}`;
     const stack = Stack.of(this);
 
-    // Only this pipeline's alarms (their names all start with the pipeline's) may use the
-    // key and the topic, not every alarm of the account: the confused-deputy guard.
-    const alarmArns = stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${props.pipelineName}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     this.alarmTopicKey = new kms.Key(this, 'AlarmTopicKey', {
-      description: `Encrypts the alarm topic of pipeline ${props.pipelineName}`,
+      description: `Encrypts the alarm topics of pipeline ${props.pipelineName}`,
       enableKeyRotation: true,
       ...(props.keyRemovalPolicy !== undefined && { removalPolicy: props.keyRemovalPolicy }),
     });
+    // Scoped by account only: whether SNS passes the alarm's ARN on to KMS is not
+    // documented, and a condition it does not meet would silence every alarm.
     this.alarmTopicKey.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': alarmArns } },
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     );
-    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
-      displayName: `${props.pipelineName} alarms`,
-      masterKey: this.alarmTopicKey,
-      enforceSSL: true,
-    });
-    // The TLS-only policy replaces SNS's default topic policy, so CloudWatch (a service
-    // principal, which IAM policies in the account do not cover) is let in explicitly.
-    this.alarmTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.alarmTopic.topicArn],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': alarmArns } },
-      }),
-    );
+    this.alarmTopic = this.alarmTopicFor('AlarmTopic', `${props.pipelineName} alarms`, props.pipelineName);
+    this.pageTopic = this.alarmTopicFor('PageTopic', `${props.pipelineName} pages`, props.pipelineName);
 
     const consumers = new Map(props.consumers.map((c) => [c.name, c]));
     const topics = new Map(props.topics.map((t) => [t.name, t]));
@@ -291,44 +281,83 @@ export class PipelineMonitoring extends Construct {
   }
 
   /**
-   * Subscribes the on-call targets to the alarm topic (email and HTTPS) or adds their
-   * topics as alarm actions (an existing topic, e.g. one AWS Chatbot reads; its policy
-   * must let CloudWatch publish). Page targets receive only the page alarms: their
-   * subscriptions filter CloudWatch's notification on its `AlarmName`.
+   * A topic CloudWatch alarms publish to: encrypted with the alarm key, TLS only, and open
+   * to CloudWatch for this pipeline's alarms only (their names all start with the
+   * pipeline's), not every alarm of the account: the confused-deputy guard.
+   */
+  private alarmTopicFor(id: string, displayName: string, pipelineName: string): sns.Topic {
+    const stack = Stack.of(this);
+    const topic = new sns.Topic(this, id, { displayName, masterKey: this.alarmTopicKey, enforceSSL: true });
+    // The TLS-only policy replaces SNS's default topic policy, so CloudWatch (a service
+    // principal, which IAM policies in the account do not cover) is let in explicitly.
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${pipelineName}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
+    return topic;
+  }
+
+  /**
+   * Page alarms also notify the page topic. Email and HTTPS targets subscribe: `page`
+   * ones to the page topic, `warn` ones to the alarm topic (every alarm). An existing
+   * topic (e.g. one AWS Chatbot reads; its policy must let CloudWatch publish) becomes
+   * an action of the alarms of its severity. Two topics rather than one with a filter:
+   * CloudWatch sends email subscribers text, not the JSON a body filter would read.
+   * @throws InfrastructureError when an alarm would get more than CloudWatch's 5 actions per state
    */
   private connectOnCall(specs: readonly AlarmSpec[], onCall: { readonly page: readonly AlarmTarget[]; readonly warn: readonly AlarmTarget[] }): void {
     if (onCall.page.length === 0) {
       Annotations.of(this).addWarningV2(
         'fanout:alarms-page-nobody',
-        'No on-call target pages anyone: when events are dead-lettered or cannot be delivered, the alarms notify only the alarm topic, which nobody is subscribed to. Set onCall.page in the pipeline definition (email, https or an existing topicArn).',
+        'No on-call target pages anyone: when events are dead-lettered or cannot be delivered, the alarms notify only the alarm topics, which nobody is subscribed to. Set onCall.page in the pipeline definition (email, https or an existing topicArn).',
       );
     }
-    const pageAlarmNames = specs.filter((spec) => spec.severity === 'page').map((spec) => spec.alarmName);
+    const pageAction = new actions.SnsAction(this.pageTopic);
+    for (const spec of specs.filter((s) => s.severity === 'page')) {
+      this.alarms.get(spec.id)!.addAlarmAction(pageAction);
+      this.alarms.get(spec.id)!.addOkAction(pageAction);
+    }
     const severities = [
-      { severity: 'page', targets: onCall.page, alarms: specs.filter((spec) => spec.severity === 'page') },
-      { severity: 'warn', targets: onCall.warn, alarms: specs },
+      { severity: 'page', targets: onCall.page, topic: this.pageTopic, alarms: specs.filter((spec) => spec.severity === 'page') },
+      { severity: 'warn', targets: onCall.warn, topic: this.alarmTopic, alarms: specs },
     ] as const;
-    for (const { severity, targets, alarms } of severities) {
+    const added = new Set<string>();
+    for (const { severity, targets, topic, alarms } of severities) {
       targets.forEach((target, i) => {
         const id = `OnCall-${severity}-${i}`;
         if ('topicArn' in target) {
           const action = new actions.SnsAction(sns.Topic.fromTopicArn(this, id, target.topicArn));
           for (const spec of alarms) {
+            // A topic named under both severities notifies a page alarm once.
+            if (added.has(`${spec.id} ${target.topicArn}`)) continue;
+            added.add(`${spec.id} ${target.topicArn}`);
             this.alarms.get(spec.id)!.addAlarmAction(action);
             this.alarms.get(spec.id)!.addOkAction(action);
           }
           return;
         }
         new sns.Subscription(this, id, {
-          topic: this.alarmTopic,
+          topic,
           ...('email' in target ? { protocol: sns.SubscriptionProtocol.EMAIL, endpoint: target.email } : { protocol: sns.SubscriptionProtocol.HTTPS, endpoint: target.https }),
-          ...(severity === 'page' && {
-            filterPolicyWithMessageBody: { AlarmName: sns.FilterOrPolicy.filter(sns.SubscriptionFilter.stringFilter({ allowlist: pageAlarmNames })) },
-          }),
         });
       });
     }
+    for (const spec of specs) {
+      const count = [...added].filter((key) => key.startsWith(`${spec.id} `)).length + (spec.severity === 'page' ? 2 : 1);
+      if (count > MAX_ALARM_ACTIONS) {
+        throw new InfrastructureError(`alarm ${spec.alarmName} would notify ${count} topics; CloudWatch allows ${MAX_ALARM_ACTIONS} actions per state: name fewer topicArn targets in onCall`);
+      }
+    }
   }
+
 }
 
 function missing(spec: AlarmSpec): never {

@@ -509,12 +509,15 @@ describe('monitoring', () => {
     }
   });
 
-  it('every alarm acts on the one alarm topic, on alarm and on recovery', () => {
+  it('every alarm acts on the alarm topic, page alarms on the page topic too, on alarm and on recovery', () => {
     const alarmTopic = refOf(synth.logicalId(synth.stack.monitoring.alarmTopic));
-    for (const alarm of alarmsByName().values()) {
-      expect(alarm.AlarmActions).toEqual([alarmTopic]);
-      expect(alarm.OKActions).toEqual([alarmTopic]);
+    const pageTopic = refOf(synth.logicalId(synth.stack.monitoring.pageTopic));
+    const severity = new Map(synth.stack.alarmSpecs.map((s) => [s.alarmName, s.severity]));
+    for (const [name, alarm] of alarmsByName()) {
+      const expected = severity.get(name) === 'page' ? [alarmTopic, pageTopic] : [alarmTopic];
+      expect({ name, actions: alarm.AlarmActions, ok: alarm.OKActions }).toEqual({ name, actions: expected, ok: expected });
     }
+    expect([...severity.values()].filter((s) => s === 'page')).toHaveLength(CONSUMERS.length * 2 + TOPICS.length);
   });
 
   it('every description says what it means and ends with its runbook link', () => {
@@ -587,21 +590,25 @@ describe('monitoring', () => {
     expect([cloudwatch[0].Action].flat().sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
     // This pipeline's alarms only, not every alarm of the account (confused deputy).
     const ownAlarms = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:us-east-1:123456789012:alarm:fanout-sample-*']] };
-    expect(cloudwatch[0].Condition).toEqual({ StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': ownAlarms } });
-    synth.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      Topics: [refOf(topicId)],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          Match.objectLike({
-            Effect: 'Allow',
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: 'sns:Publish',
-            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': ownAlarms } },
-          }),
-        ]),
-      },
-    });
+    // The key by account only (KMS may not see the alarm's ARN); the topics by this pipeline's alarms.
+    expect(cloudwatch[0].Condition).toEqual({ StringEquals: { 'aws:SourceAccount': '123456789012' } });
+    expect(props(synth.logicalId(monitoring.pageTopic)).KmsMasterKeyId).toEqual(arnOf(keyId));
+    for (const id of [topicId, synth.logicalId(monitoring.pageTopic)]) {
+      synth.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [refOf(id)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': ownAlarms } },
+            }),
+          ]),
+        },
+      });
+    }
   });
 
   it('one dashboard showing every topic, queue, DLQ, function and the kit metrics', () => {
@@ -676,8 +683,9 @@ describe('stack outputs', () => {
     expect(value(OutputKey.idempotencyTableName())).toEqual(refOf(synth.logicalId(synth.stack.idempotencyTable.table)));
     expect(value(OutputKey.schemaRegistryName())).toBe('fanout-sample-contracts');
     expect(value(OutputKey.alarmTopicArn())).toEqual(refOf(synth.logicalId(synth.stack.monitoring.alarmTopic)));
+    expect(value(OutputKey.pageTopicArn())).toEqual(refOf(synth.logicalId(synth.stack.monitoring.pageTopic)));
     expect(value(OutputKey.dashboardName())).toEqual(refOf(synth.logicalId(synth.stack.monitoring.dashboard)));
     // Nothing else: every output is one of the agreed keys.
-    expect(Object.keys(o)).toHaveLength(TOPICS.length + 9 * CONSUMERS.length + 4);
+    expect(Object.keys(o)).toHaveLength(TOPICS.length + 9 * CONSUMERS.length + 5);
   });
 });

@@ -80,6 +80,7 @@ describe('materializeStack on the synthesized sample stack', () => {
       OutputKey.idempotencyTableName(),
       OutputKey.schemaRegistryName(),
       OutputKey.alarmTopicArn(),
+      OutputKey.pageTopicArn(),
       OutputKey.dashboardName(),
     ];
     expect(Object.keys(stack.outputs).sort()).toEqual(expected.sort());
