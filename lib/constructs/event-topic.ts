@@ -114,6 +114,37 @@ export class EventTopic extends Construct {
     // Without a list, other accounts are still kept out (a topic policy may let them in).
     const accounts = publishers ? publishers.accounts : this.restrictsByRole ? [] : [stack.account];
     if (accounts.length > 0) denyOthers.StringNotEquals = { 'aws:PrincipalAccount': [...accounts] };
+    // Listed producers of other accounts must also be let in, not only spared the deny:
+    // a principal of another account can publish only when the topic policy and the key
+    // policy allow it. Each statement names an account (which delegates to that account's
+    // IAM) and, for listed roles, the role ARNs as a condition: unlike a role principal,
+    // that needs no role to exist when the policy is created. The stack's own account
+    // needs neither: its IAM policies decide, and grantPublish writes them.
+    const byAccount = new Map<string, string[] | 'whole account'>();
+    for (const account of publishers?.accounts ?? []) byAccount.set(account, 'whole account');
+    for (const arn of publishers?.roleArns ?? []) {
+      const account = arn.split(':')[4]!;
+      const roles = byAccount.get(account);
+      if (roles === 'whole account') continue;
+      byAccount.set(account, [...(roles ?? []), arn]);
+    }
+    [...byAccount].forEach(([account, roles], i) => {
+      if (account === stack.account) return;
+      const conditions = roles === 'whole account' ? undefined : { ArnLike: { 'aws:PrincipalArn': roles } };
+      const principals = [new iam.AccountPrincipal(account)];
+      this.topic.addToResourcePolicy(
+        new iam.PolicyStatement({ sid: `AllowProducersOfAccount${i}`, principals, actions: ['sns:Publish'], resources: [this.topic.topicArn], ...(conditions && { conditions }) }),
+      );
+      this.key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: `AllowProducersOfAccount${i}ThroughSns`,
+          principals,
+          actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'kms:ViaService': `sns.${stack.region}.${stack.urlSuffix}` }, ...conditions },
+        }),
+      );
+    });
     this.topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'DenyPublishExceptListedProducers',

@@ -11,6 +11,8 @@ import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copi
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntrinsicResolver, pseudoParameters, type CfnTemplate } from '../../local/intrinsics';
 import { OFFLINE_ENV } from '../../lib/fanout-stack';
+import type { PipelineDefinition } from '../../lib/pipeline-definition';
+import { samplePipeline } from '../../lib/sample-pipeline';
 import { refOf, synthesize, type Synthesized } from './synth';
 
 const { account, region } = OFFLINE_ENV;
@@ -202,5 +204,69 @@ describe('each consumer touches only its own (identity policies)', () => {
       // The key used directly, not through SQS.
       expect(await asCrm(action, { 'kms:EncryptionContext:aws:sqs:arn': queueOf('crm-sync') }), action).toBe('ImplicitlyDenied');
     }
+  });
+});
+
+describe('producers in other accounts (topic and key policies)', () => {
+  const PARTNER = '999999999999';
+  const WHOLE = '888888888888';
+  let partnerSynth: Synthesized;
+  let partnerResolver: IntrinsicResolver;
+  beforeAll(() => {
+    const definition: PipelineDefinition = {
+      ...samplePipeline,
+      topics: samplePipeline.topics.map((t) => (t.name === 'user-events' ? { ...t, publishers: [`arn:aws:iam::${PARTNER}:role/partner-producer`, WHOLE] } : t)),
+    };
+    partnerSynth = synthesize({ definition });
+    partnerResolver = new IntrinsicResolver(partnerSynth.json as CfnTemplate, {
+      ref: (id) => physicalIn(partnerSynth, id).ref,
+      getAtt: (id, attribute) => (attribute === 'Arn' ? physicalIn(partnerSynth, id).arn : `${id}.${attribute}`),
+      parameters: pseudoParameters(partnerSynth.stack.stackName, region, account),
+    });
+  });
+  afterAll(() => partnerSynth?.dispose());
+
+  function physicalIn(target: Synthesized, id: string) {
+    const saved = resources;
+    resources = target.json.Resources;
+    try {
+      return physical(id);
+    } finally {
+      resources = saved;
+    }
+  }
+
+  const decideOn = async (principal: string, action: string, what: 'topic' | 'key') => {
+    const topic = partnerSynth.stack.topics.get('user-events')!;
+    const id = partnerSynth.logicalId(what === 'topic' ? topic.topic : topic.key);
+    const r = partnerSynth.json.Resources[id]!;
+    const policy =
+      what === 'topic'
+        ? Object.entries(partnerSynth.json.Resources).find(
+            ([, p]) => p.Type === 'AWS::SNS::TopicPolicy' && (p.Properties.Topics as unknown[]).some((t) => JSON.stringify(t) === JSON.stringify(refOf(id))),
+          )![1].Properties.PolicyDocument
+        : r.Properties.KeyPolicy;
+    return decide({
+      principal,
+      action,
+      resource: physicalIn(partnerSynth, id).arn,
+      identityPolicies: ALLOW_ALL,
+      resourcePolicy: partnerResolver.resolve(policy, id) as Policy,
+      context: what === 'key' ? { 'kms:ViaService': `sns.${region}.amazonaws.com` } : {},
+    });
+  };
+
+  it('lets the listed role of another account publish and use the key through SNS, and no other role of it', async () => {
+    expect(await decideOn(`arn:aws:iam::${PARTNER}:role/partner-producer`, 'sns:Publish', 'topic')).toBe('Allowed');
+    expect(await decideOn(`arn:aws:iam::${PARTNER}:role/partner-producer`, 'kms:GenerateDataKey', 'key')).toBe('Allowed');
+    expect(await decideOn(`arn:aws:iam::${PARTNER}:role/someone-else`, 'sns:Publish', 'topic')).toBe('ExplicitlyDenied');
+    expect(await decideOn(`arn:aws:iam::${PARTNER}:role/someone-else`, 'kms:GenerateDataKey', 'key')).toBe('ImplicitlyDenied');
+  });
+
+  it('lets any role of a listed account publish, and none of an unlisted one', async () => {
+    expect(await decideOn(`arn:aws:iam::${WHOLE}:role/anything`, 'sns:Publish', 'topic')).toBe('Allowed');
+    expect(await decideOn(`arn:aws:iam::${WHOLE}:role/anything`, 'kms:Decrypt', 'key')).toBe('Allowed');
+    expect(await decideOn(`arn:aws:iam::777777777777:role/anything`, 'sns:Publish', 'topic')).toBe('ExplicitlyDenied');
+    expect(await decideOn(`arn:aws:iam::777777777777:role/anything`, 'kms:Decrypt', 'key')).toBe('ImplicitlyDenied');
   });
 });
