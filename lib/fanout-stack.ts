@@ -127,7 +127,7 @@ export class FanoutStack extends Stack {
       })),
     });
 
-    this.idempotencyTable = new IdempotencyTable(this, 'Idempotency');
+    this.idempotencyTable = new IdempotencyTable(this, 'Idempotency', { tableName: `${pipeline.name}-idempotency` });
 
     const downstreamTables = new Map<string, DownstreamTable>();
     const consumers = new Map<string, Consumer>();
@@ -157,6 +157,7 @@ export class FanoutStack extends Stack {
           // The resolved consumer carries every setting, defaults applied and checked once.
           settings: consumer,
           ...(consumer.owner && { owner: consumer.owner }),
+          reserveConcurrency: pipeline.reserveConcurrency,
         }),
       );
     }

@@ -182,6 +182,14 @@ export interface PipelineDefinition {
    * @default true
    */
   readonly createXRayResourcePolicy?: boolean;
+  /**
+   * Reserve each consumer's maximum concurrency for its function, so that other
+   * functions cannot throttle it into the DLQ. Lambda refuses a reservation that leaves
+   * the account less than 100 unreserved (new accounts may have a total of 10 or 50):
+   * turn it off there until the quota is raised.
+   * @default true
+   */
+  readonly reserveConcurrency?: boolean;
 }
 
 /** Where an alarm goes: an email address, an HTTPS endpoint, or an existing SNS topic (one AWS Chatbot or an incident tool already reads). */
@@ -378,6 +386,7 @@ export interface ResolvedPipeline {
   readonly eventTypes: readonly ResolvedEventType[];
   readonly consumers: readonly ResolvedConsumer[];
   readonly createXRayResourcePolicy: boolean;
+  readonly reserveConcurrency: boolean;
   /** Checked on-call targets; both lists empty when the definition names none. */
   readonly onCall: { readonly page: readonly AlarmTarget[]; readonly warn: readonly AlarmTarget[] };
 }
@@ -679,5 +688,5 @@ export function resolvePipeline(definition: PipelineDefinition, schemasDir: stri
   });
 
   const onCall = { page: resolveAlarmTargets('onCall.page', definition.onCall?.page), warn: resolveAlarmTargets('onCall.warn', definition.onCall?.warn) };
-  return { name: definition.name, topics, eventTypes, consumers, onCall, createXRayResourcePolicy: definition.createXRayResourcePolicy ?? true };
+  return { name: definition.name, topics, eventTypes, consumers, onCall, createXRayResourcePolicy: definition.createXRayResourcePolicy ?? true, reserveConcurrency: definition.reserveConcurrency ?? true };
 }

@@ -30,7 +30,9 @@ the emulator, not Fanout, the thing being measured (10,000 events slowed it from
 
 3. Every TransactWriteItems deep-copied each table it touches, to roll back on failure:
    O(items in the table) per transaction, so the effect log made each event slower than
-   the last. Here only the items the transaction touches are saved and restored.
+   the last. Here only the items the transaction touches are saved and restored. (The
+   whole-table copy also took back a cancelled transaction's DynamoDB stream records; the
+   item-level undo leaves them. Fanout's tables have no streams.)
 4. Each request listed moto's package directory from disk to route itself; the listing is
    read once.
 5. Every message an SQS receive hands out had its retention checked through

@@ -81,6 +81,8 @@ export interface ConsumerProps {
   readonly downstream: ConsumerDownstream;
   /** Batch size, window, concurrency, retry budget, receives, timeout, memory, visibility timeout and retry backoff, as resolved. */
   readonly settings: ConsumerSettings;
+  /** Reserve the mapping's maximum concurrency for the function (see PipelineDefinition.reserveConcurrency). @default true */
+  readonly reserveConcurrency?: boolean;
   /** Who answers for the consumer: every resource of it is tagged `fanout:owner-team` and `fanout:owner-contact`. @default no owner tags */
   readonly owner?: Owner;
   /** What it does, in a sentence (the function's description). @default none */
@@ -361,7 +363,7 @@ export class Consumer extends Construct {
       // the account's concurrency, throttled receives would count toward maxReceiveCount and
       // events would drift into the DLQ. Reserving costs nothing; it only takes these from
       // the account's unreserved pool.
-      reservedConcurrentExecutions: settings.maxConcurrency,
+      ...(props.reserveConcurrency !== false && { reservedConcurrentExecutions: settings.maxConcurrency }),
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,

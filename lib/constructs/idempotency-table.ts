@@ -16,6 +16,12 @@ export interface IdempotencyTableProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * A fixed physical name. With the table retained, a re-created stack then finds the old
+   * table in its way and fails, rather than starting afresh with an empty memory beside it:
+   * import it (`cdk import`) or delete it on purpose. @default a generated name
+   */
+  readonly tableName?: string;
 }
 
 /** The partition key Powertools idempotency uses by default. */
@@ -64,6 +70,7 @@ export class IdempotencyTable extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: true,
       removalPolicy,
+      ...(props.tableName !== undefined && { tableName: props.tableName }),
     });
   }
 

@@ -444,6 +444,10 @@ describe('tables', () => {
     expect(props(synth.logicalId(consumer(name).function)).Environment.Variables[ConsumerEnv.DownstreamRetentionDays]).toBe('90');
   });
 
+  it('the idempotency table has a fixed name, so a re-created stack meets the retained one', () => {
+    expect(props(synth.logicalId(synth.stack.idempotencyTable.table)).TableName).toBe('fanout-sample-idempotency');
+  });
+
   it('every table has deletion protection and is kept when the stack is deleted', () => {
     const tables = synth.template.findResources('AWS::DynamoDB::Table');
     expect(Object.keys(tables)).toHaveLength(CONSUMERS.length + 1);

@@ -49,8 +49,9 @@ const definition: PipelineDefinition = {
       entry: 'lambdas/consumers/billing-sync/handler.ts',
     },
   ],
-  // This account already lets SNS send segments to X-Ray.
+  // This account already lets SNS send segments to X-Ray, and has too little concurrency to reserve.
   createXRayResourcePolicy: false,
+  reserveConcurrency: false,
   onCall: {
     page: [{ email: 'oncall@example.com' }],
     warn: [{ https: 'https://alerts.example.com/fanout' }, { topicArn: 'arn:aws:sns:eu-west-1:210987654321:chatbot-alerts' }],
@@ -169,6 +170,12 @@ describe('an account that already has an X-Ray resource policy for SNS', () => {
   it('gets none from the stack, and the topics still trace', () => {
     synth.template.resourceCountIs('AWS::XRay::ResourcePolicy', 0);
     for (const topic of synth.stack.topics.values()) expect(props(synth.logicalId(topic.topic)).TracingConfig).toBe('Active');
+  });
+});
+
+describe('an account with too little concurrency to reserve', () => {
+  it('reserves none', () => {
+    for (const c of synth.stack.consumers.values()) expect(props(synth.logicalId(c.function)).ReservedConcurrentExecutions).toBeUndefined();
   });
 });
 

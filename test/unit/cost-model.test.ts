@@ -59,6 +59,7 @@ function pipeline(fifo: boolean, c: Partial<ResolvedConsumer>, peak = 10): Resol
     name: 'p',
     onCall: { page: [], warn: [] },
     createXRayResourcePolicy: true,
+    reserveConcurrency: true,
     topics: [{ name: 't', fifo }],
     eventTypes: [
       { name: 'a.b', topic: 't', contract: 'a.b', compatibility: CompatibilityMode.Backward, peakEventsPerSecond: peak, latencySlaP95Seconds: 60, versions: [] },
@@ -382,6 +383,7 @@ describe('cost model: KMS and X-Ray request counts', () => {
       name: 'p',
       onCall: { page: [], warn: [] },
       createXRayResourcePolicy: true,
+      reserveConcurrency: true,
       topics: [
         { name: 't', fifo: false },
         { name: 'u', fifo: false },
