@@ -241,6 +241,12 @@ export interface CostEstimate {
   readonly design: StackDesign;
   readonly settings: CostSettings;
   readonly assumptions: CostAssumptions;
+  /**
+   * Lambda concurrency the functions reserve (each its mapping's maximum; 0 when the
+   * definition turns reserving off). Free of charge: it is taken from the account's
+   * unreserved pool, which Lambda keeps at 100 or more.
+   */
+  readonly reservedConcurrency: number;
 }
 
 /** A cheaper setting, with what it saves at the estimated volume. */
@@ -456,6 +462,7 @@ export function estimateCost(input: CostInput): CostEstimate {
     design,
     settings,
     assumptions: a,
+    reservedConcurrency: input.pipeline.reserveConcurrency ? input.pipeline.consumers.reduce((sum, c) => sum + c.maxConcurrency, 0) : 0,
   };
 }
 

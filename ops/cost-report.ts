@@ -89,6 +89,11 @@ export function formatCostReport(estimate: CostEstimate, recommendations: readon
       `from the synthesized template: ${d.kmsKeys} customer-managed keys, ${d.alarmMetrics} alarm metrics, ${d.dashboards} dashboard(s); ` +
       `data transfer within the region is free.`,
   );
+  out.push(
+    estimate.reservedConcurrency > 0
+      ? `  Reserved concurrency: ${estimate.reservedConcurrency} of the account's Lambda concurrency (each function its mapping's maximum), free of charge; Lambda keeps at least 100 of the account's unreserved.`
+      : '  Reserved concurrency: none (reserveConcurrency is off): other functions can throttle the consumers, and throttled receives count toward maxReceiveCount.',
+  );
   for (const t of estimate.traffic) {
     out.push(
       `  ${t.consumer}: ${quantity(t.messages)} messages, ${quantity(t.recordsPerBatch)} records per invocation, ${quantity(t.invocations)} invocations`,
