@@ -158,7 +158,8 @@ export interface GlueContractResolverOptions {
 const DEFAULT_MAX_ENTRIES = 100;
 const DEFAULT_LATEST_VERSION_TTL_MS = 300_000;
 // Expiry of what never expires.
-const NEVER = Number.POSITIVE_INFINITY;
+/** A cache entry's lifetime for what never changes (registered versions are immutable). */
+export const NEVER = Number.POSITIVE_INFINITY;
 // When a refresh fails transiently and a stale answer is served instead, how soon to
 // try Glue again: short enough to pick up a recovery, long enough not to hammer it.
 const STALE_RETRY_MS = 10_000;
@@ -217,23 +218,6 @@ export class GlueContractResolver implements ContractResolver {
   }
 
   /**
-   * One contract version by its Glue SchemaVersionId (a UUID).
-   * @throws UnknownContractError when no such version exists
-   * @throws TransientError when Glue throttles, fails (5xx) or cannot be reached
-   */
-  async resolveById(schemaVersionId: string): Promise<ResolvedContract> {
-    return this.cached(`id\u0000${schemaVersionId}`, NEVER, async () => {
-      const response = await this.call<GetSchemaVersionResponse>(new GetSchemaVersionCommand({ SchemaVersionId: schemaVersionId }), `schema version ${schemaVersionId}`);
-      // The schema ARN ends in `schema/<registry>/<schema name>`; the schema name is the event type.
-      const eventType = response.SchemaArn?.split('/').at(-1);
-      if (!eventType || response.VersionNumber === undefined) {
-        throw new InvalidContractDefinitionError(`schema version ${schemaVersionId}: Glue returned no schema ARN or version number`);
-      }
-      return toResolvedContract(eventType, Number(response.VersionNumber), response);
-    });
-  }
-
-  /**
    * The newest registered version of an event type (GetSchema's LatestSchemaVersion).
    * Cached for `latestVersionTtlMs`, so a newly registered version is picked up within it.
    */
@@ -256,7 +240,7 @@ export class GlueContractResolver implements ContractResolver {
     this.cache.clear();
   }
 
-  private async call<T>(command: { readonly input: unknown }, what: string): Promise<T> {
+  protected async call<T>(command: { readonly input: unknown }, what: string): Promise<T> {
     this.glueCalls += 1;
     try {
       return await sendAny<T>(this.glue, command);
@@ -266,7 +250,7 @@ export class GlueContractResolver implements ContractResolver {
   }
 
   /** The cached answer for `key`, loading it (once for concurrent callers) when absent or older than `ttlMs`. */
-  private cached<V>(key: string, ttlMs: number, load: () => Promise<V>): Promise<V> {
+  protected cached<V>(key: string, ttlMs: number, load: () => Promise<V>): Promise<V> {
     const entry = this.cache.get(key);
     if (entry) {
       // Re-insert to mark it most recently used (a Map iterates in insertion order).
@@ -305,7 +289,7 @@ export class GlueContractResolver implements ContractResolver {
   }
 }
 
-function toResolvedContract(eventType: string, version: number, response: GetSchemaVersionResponse): ResolvedContract {
+export function toResolvedContract(eventType: string, version: number, response: GetSchemaVersionResponse): ResolvedContract {
   const what = `contract ${eventType} v${version}`;
   // Glue checks compatibility after accepting a version: PENDING turns into AVAILABLE or FAILURE.
   if (response.Status === 'PENDING') throw new TransientError(`${what} is still being checked by the schema registry`);

@@ -110,8 +110,8 @@ export class ContractRegistry extends Construct {
    * Enough because the kit looks a version up only by registry, schema name and version
    * number, so Glue can authorize the call against the schema's ARN. A lookup by
    * SchemaVersionId names no schema, and AWS's examples grant `*` for it; consumers never
-   * make one (GlueContractResolver.resolveById is for tools; the kit never calls it), so
-   * they get no `*`.
+   * make one (that lookup lives in contracts/glue-lookup-by-id.ts, for tools, outside the
+   * resolver the kit bundles), so they get no `*`.
    */
   grantReadSchemas(grantee: iam.IGrantable, eventTypes: readonly string[]): iam.Grant {
     return iam.Grant.addToPrincipal({

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { CreateSchemaCommand, GetSchemaCommand, GetSchemaVersionCommand, GlueClient, RegisterSchemaVersionCommand } from '@aws-sdk/client-glue';
 import { ContractRegistrationError, GlueContractResolver, registerContracts } from '../../contracts/glue-registry';
+import { GlueContractLookup } from '../../contracts/glue-lookup-by-id';
 import { UnknownContractError } from '../../contracts/errors';
 import { resolvePipeline, type ResolvedPipeline } from '../../lib/pipeline-definition';
 import { samplePipeline } from '../../lib/sample-pipeline';
@@ -98,7 +99,7 @@ describe('Glue schema registry on the emulator', () => {
   });
 
   it('resolves v1 and v2 through Glue and validates with them; a warm resolver makes no Glue call per message', async () => {
-    const resolver = new GlueContractResolver({ glue, registryName });
+    const resolver = new GlueContractLookup({ glue, registryName });
     expect(await resolver.latestVersion('user.signed-up')).toBe(2);
     const v1 = await resolver.resolve('user.signed-up', 1);
     const v2 = await resolver.resolve('user.signed-up', 2);
@@ -135,7 +136,7 @@ describe('Glue schema registry on the emulator', () => {
 
   it('never asks Glue again for a version it holds (versions are immutable), however long it runs', async () => {
     let now = 1_000;
-    const resolver = new GlueContractResolver({ glue, registryName, now: () => now });
+    const resolver = new GlueContractLookup({ glue, registryName, now: () => now });
     const byNumber = await resolver.resolve('user.signed-up', 2);
     const { SchemaVersionId } = await glue.send(
       new GetSchemaVersionCommand({ SchemaId: { RegistryName: registryName, SchemaName: 'user.signed-up' }, SchemaVersionNumber: { VersionNumber: 1 } }),
