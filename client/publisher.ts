@@ -472,7 +472,7 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
         const code = (error as Error | undefined)?.name ?? 'Error';
         const message = (error as Error | undefined)?.message ?? String(error);
         if (!isRetryableSnsError(error)) {
-          for (const event of pending) fail(event, new PublishRejectedError(refOf(event), `SNS refused ${event.type} event ${event.id} (${code}: ${message})`, code, { cause: error }), code);
+          for (const event of pending) fail(event, new PublishRejectedError(refOf(event), `SNS refused ${event.type} event ${event.id} (${code}: ${message})${rejectionHint(code)}`, code, { cause: error }), code);
           return failedEvents;
         }
         if (last) {
@@ -512,7 +512,7 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
         const message = bad.Message ?? '';
         // SenderFault says whose fault it is; a throttling code is retryable whatever the flag says.
         if (bad.SenderFault && !isRetryableSnsCode(code)) {
-          fail(event, new PublishRejectedError(refOf(event), `SNS refused ${event.type} event ${event.id} (${code}: ${message})`, code), code);
+          fail(event, new PublishRejectedError(refOf(event), `SNS refused ${event.type} event ${event.id} (${code}: ${message})${rejectionHint(code)}`, code), code);
         } else {
           retryable.push(event);
           lastCodes.set(event, { code, message });
@@ -633,4 +633,15 @@ export function publisherForPipeline(pipeline: ResolvedPipeline, outputs: StackO
     topicArns[eventType.name] = arn;
   }
   return createPublisher<EventDataMap>({ ...options, topicArnFor: topicArns });
+}
+
+/**
+ * What to do about a refusal, when the code says more than SNS's message: a denied
+ * publish is most often a producer missing from the topic's list.
+ */
+export function rejectionHint(code: string): string {
+  if (/^(AuthorizationError|KMSAccessDenied)/.test(code)) {
+    return '. The topic lets only the producers listed in the pipeline definition (topics[].publishers) publish, and the caller needs sns:Publish on the topic and kms:GenerateDataKey and kms:Decrypt on its key in IAM (grantPublish gives both to a role of the same app)';
+  }
+  return '';
 }

@@ -265,6 +265,13 @@ describe('publish: what is refused before sending', () => {
     expect((error as PublishRejectedError).code).toBe('NotFound');
     expect((error as Error).cause).toBeInstanceOf(Error);
   });
+
+  it('says, when SNS denies the publish, that the topic lets only listed producers in', async () => {
+    const { publisher } = setup([awsError('AuthorizationErrorException', 403)]);
+    const error = await publisher.publish('user.signed-up', signUp(1), { subject: 's' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PublishRejectedError);
+    expect((error as Error).message).toMatch(/only the producers listed in the pipeline definition \(topics\[\]\.publishers\)/);
+  });
 });
 
 describe('publish: the contract version written', () => {
