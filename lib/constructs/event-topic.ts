@@ -103,23 +103,22 @@ export class EventTopic extends Construct {
       ...(fifo && archiveRetentionDays !== undefined && { messageRetentionPeriodInDays: archiveRetentionDays }),
     });
 
-    const publishers = props.publishers;
-    this.publisherRoleArns.push(...(publishers?.roleArns ?? []));
+    this.publisherRoleArns.push(...(props.publishers?.roleArns ?? []));
     this.restrictsByRole = this.publisherRoleArns.length > 0;
-    const denyOthers: Record<string, Record<string, unknown>> = {};
-    if (this.restrictsByRole) {
-      // Lazy: roles granted with grantPublish after construction join the list.
-      denyOthers.ArnNotLike = { 'aws:PrincipalArn': Lazy.list({ produce: () => this.publisherRoleArns }) };
-    }
-    // Without a list, other accounts are still kept out (a topic policy may let them in).
-    const accounts = publishers ? publishers.accounts : this.restrictsByRole ? [] : [stack.account];
-    if (accounts.length > 0) denyOthers.StringNotEquals = { 'aws:PrincipalAccount': [...accounts] };
-    // Listed producers of other accounts must also be let in, not only spared the deny:
-    // a principal of another account can publish only when the topic policy and the key
-    // policy allow it. Each statement names an account (which delegates to that account's
-    // IAM) and, for listed roles, the role ARNs as a condition: unlike a role principal,
-    // that needs no role to exist when the policy is created. The stack's own account
-    // needs neither: its IAM policies decide, and grantPublish writes them.
+    this.allowProducersOfOtherAccounts(props.publishers);
+    this.denyUnlistedPublishers(props.publishers);
+  }
+
+  /**
+   * Listed producers of other accounts must be let in, not only spared the deny: a
+   * principal of another account can publish only when the topic policy and the key
+   * policy allow it. Each statement names an account (which delegates to that account's
+   * IAM) and, for listed roles, the role ARNs as a condition: unlike a role principal,
+   * that needs no role to exist when the policy is created. The stack's own account needs
+   * neither: its IAM policies decide, and grantPublish writes them.
+   */
+  private allowProducersOfOtherAccounts(publishers: EventTopicProps['publishers']): void {
+    const stack = Stack.of(this);
     const byAccount = new Map<string, string[] | 'whole account'>();
     for (const account of publishers?.accounts ?? []) byAccount.set(account, 'whole account');
     for (const arn of publishers?.roleArns ?? []) {
@@ -145,6 +144,21 @@ export class EventTopic extends Construct {
         }),
       );
     });
+  }
+
+  /**
+   * Denies `sns:Publish` to every principal that is neither a listed role (or one granted
+   * with {@link grantPublish}) nor of a listed account; without a list, to other accounts.
+   */
+  private denyUnlistedPublishers(publishers: EventTopicProps['publishers']): void {
+    const denyOthers: Record<string, Record<string, unknown>> = {};
+    if (this.restrictsByRole) {
+      // Lazy: roles granted with grantPublish after construction join the list.
+      denyOthers.ArnNotLike = { 'aws:PrincipalArn': Lazy.list({ produce: () => this.publisherRoleArns }) };
+    }
+    // Without a list, other accounts are still kept out (a topic policy may let them in).
+    const accounts = publishers ? publishers.accounts : this.restrictsByRole ? [] : [Stack.of(this).account];
+    if (accounts.length > 0) denyOthers.StringNotEquals = { 'aws:PrincipalAccount': [...accounts] };
     this.topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'DenyPublishExceptListedProducers',
