@@ -31,6 +31,12 @@ export const ChaosEnv = {
    * out of memory. The message comes back after its visibility timeout. Unset: none.
    */
   CrashAfterWriteRate: 'FANOUT_CHAOS_CRASH_AFTER_WRITE_RATE',
+  /**
+   * Milliseconds each downstream write waits before it is made (same window): a slow
+   * downstream, so that batches pile up and last long enough for a test to kill one
+   * half-way. Unset: no wait.
+   */
+  WriteDelayMs: 'FANOUT_CHAOS_WRITE_DELAY_MS',
 } as const;
 
 /** When and how often to fail. */
@@ -41,6 +47,8 @@ export interface ChaosSettings {
   readonly failAfterWriteRate?: number;
   /** 0 to 1: share of committed writes after which the process is killed. @default 0 */
   readonly crashAfterWriteRate?: number;
+  /** Milliseconds each write waits first. @default 0 */
+  readonly writeDelayMs?: number;
   /** Epoch ms; failures only from then. */
   readonly fromMs?: number;
   /** Epoch ms; failures only before then. */
@@ -63,13 +71,19 @@ export function readChaosSettings(env: Readonly<Record<string, string | undefine
   const rate = parseRate(env, ChaosEnv.TransientFailureRate);
   const afterWriteRate = parseRate(env, ChaosEnv.FailAfterWriteRate);
   const crashRate = parseRate(env, ChaosEnv.CrashAfterWriteRate);
-  if (rate === undefined && afterWriteRate === undefined && crashRate === undefined) return undefined;
+  const delayValue = env[ChaosEnv.WriteDelayMs]?.trim();
+  const writeDelayMs = delayValue ? Number(delayValue) : undefined;
+  if (writeDelayMs !== undefined && !(Number.isInteger(writeDelayMs) && writeDelayMs >= 0)) {
+    throw new DownstreamConfigurationError(`${ChaosEnv.WriteDelayMs} must be a whole number of milliseconds, got "${delayValue}"`);
+  }
+  if (rate === undefined && afterWriteRate === undefined && crashRate === undefined && writeDelayMs === undefined) return undefined;
   const fromMs = parseTime(env, ChaosEnv.TransientFailureFrom);
   const untilMs = parseTime(env, ChaosEnv.TransientFailureUntil);
   return {
     transientFailureRate: rate ?? 0,
     ...(afterWriteRate !== undefined && { failAfterWriteRate: afterWriteRate }),
     ...(crashRate !== undefined && { crashAfterWriteRate: crashRate }),
+    ...(writeDelayMs !== undefined && { writeDelayMs }),
     ...(fromMs !== undefined && { fromMs }),
     ...(untilMs !== undefined && { untilMs }),
   };
@@ -86,6 +100,12 @@ function parseRate(env: Readonly<Record<string, string | undefined>>, name: stri
 function inWindow(settings: ChaosSettings, nowMs: number): boolean {
   if (settings.fromMs !== undefined && nowMs < settings.fromMs) return false;
   return settings.untilMs === undefined || nowMs < settings.untilMs;
+}
+
+/** Waits {@link ChaosSettings.writeDelayMs} when chaos is on and `nowMs` is inside the window. */
+export async function delayChaos(settings: ChaosSettings | undefined, nowMs: number): Promise<void> {
+  if (!settings?.writeDelayMs || !inWindow(settings, nowMs)) return;
+  await new Promise((resolve) => setTimeout(resolve, settings.writeDelayMs));
 }
 
 /**

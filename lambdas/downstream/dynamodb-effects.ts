@@ -22,7 +22,7 @@ import { TransactWriteItemsCommand, type AttributeValue, type DynamoDBClient, ty
 import { isAwsError } from '../../contracts/aws-errors';
 import { Outcome } from '../kit/consumer';
 import type { AppliedEvent } from './applied-event';
-import { injectChaos, injectChaosAfterWrite, type ChaosSettings } from './chaos';
+import { delayChaos, injectChaos, injectChaosAfterWrite, type ChaosSettings } from './chaos';
 import { DownstreamRejectedError } from './errors';
 import { WhenStale } from './when-stale';
 
@@ -110,6 +110,7 @@ export class DynamoDbEffectStore {
    * @throws the SDK's error (transient) for throttling, 5xx, the network and transaction conflicts
    */
   async apply(change: StateChange, event: AppliedEvent): Promise<Outcome> {
+    await delayChaos(this.options.chaos, this.now());
     injectChaos(this.options.chaos, this.now(), this.options.random);
     const nowIso = new Date(this.now()).toISOString();
     try {

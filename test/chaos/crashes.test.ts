@@ -90,10 +90,18 @@ describe('2. SIGKILL of a consumer process mid-batch', () => {
   // Fast enough for a backlog: batches of several records, each running long enough to
   // be killed after some of its records were written and before it answers.
   const RATE = 25;
+  const WRITE_DELAY_MS = 80;
   let world: World;
 
   beforeAll(async () => {
-    world = await startWorld({ consumers: CONSUMERS, visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS, functionTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS });
+    world = await startWorld({
+      consumers: CONSUMERS,
+      visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+      functionTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
+      // A downstream slower than the publishing: batches pile up to several records and run
+      // long enough to be killed half-way, however fast the emulator answers.
+      environment: Object.fromEntries(CONSUMERS.map((name) => [name, { [ChaosEnv.WriteDelayMs]: String(WRITE_DELAY_MS) }])),
+    });
   });
   afterAll(async () => {
     await world?.stop();

@@ -87,6 +87,9 @@ beforeAll(async () => {
         [ChaosEnv.TransientFailureRate]: String(TRANSIENT_RATE),
         [ChaosEnv.FailAfterWriteRate]: String(AFTER_WRITE_RATE),
         [ChaosEnv.TransientFailureUntil]: until,
+        // A downstream slower than the publishing, so that groups queue up and batches of
+        // several changes run long enough to be killed half-way.
+        [ChaosEnv.WriteDelayMs]: '80',
         // Backoff in seconds rather than tens of seconds, and a budget no retry here can
         // spend: a change dead-lettered out of its run would be an order violation of its own.
         [ConsumerEnv.RetryBaseDelaySeconds]: '1',

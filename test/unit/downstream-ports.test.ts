@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
 import type { AppliedEvent } from '../../lambdas/downstream/applied-event';
 import { createBillingPort } from '../../lambdas/downstream/billing';
-import { ChaosEnv, injectChaos, injectChaosAfterWrite, readChaosSettings } from '../../lambdas/downstream/chaos';
+import { ChaosEnv, delayChaos, injectChaos, injectChaosAfterWrite, readChaosSettings } from '../../lambdas/downstream/chaos';
 import { createContactsPort } from '../../lambdas/downstream/contacts';
 import { ChaosInjectedError, DownstreamConfigurationError } from '../../lambdas/downstream/errors';
 import { createDownstream, DEFAULT_HTTP_TIMEOUT_MS } from '../../lambdas/downstream/settings';
@@ -115,8 +115,20 @@ describe('chaos (local demo only)', () => {
     [{ [ChaosEnv.TransientFailureRate]: 'often' }, /0 to 1/],
     [{ [ChaosEnv.TransientFailureRate]: '0.1', [ChaosEnv.TransientFailureUntil]: 'soon' }, /ISO 8601/],
     [{ [ChaosEnv.FailAfterWriteRate]: '-0.1' }, /FANOUT_CHAOS_FAIL_AFTER_WRITE_RATE must be a number from 0 to 1/],
+    [{ [ChaosEnv.WriteDelayMs]: '1.5' }, /FANOUT_CHAOS_WRITE_DELAY_MS must be a whole number of milliseconds/],
   ])('refuses %o', (env, message) => {
     expect(() => readChaosSettings(env)).toThrow(message);
+  });
+
+  it('slows each write by its delay, inside its window only', async () => {
+    const settings = readChaosSettings({ [ChaosEnv.WriteDelayMs]: '60', [ChaosEnv.TransientFailureUntil]: '2026-11-28T10:05:00Z' })!;
+    expect(settings).toEqual({ transientFailureRate: 0, writeDelayMs: 60, untilMs: Date.parse('2026-11-28T10:05:00Z') });
+    let started = performance.now();
+    await delayChaos(settings, Date.parse('2026-11-28T10:00:00Z'));
+    expect(performance.now() - started).toBeGreaterThanOrEqual(55);
+    started = performance.now();
+    await delayChaos(settings, Date.parse('2026-11-28T10:06:00Z'));
+    expect(performance.now() - started).toBeLessThan(30);
   });
 
   it('fails only inside its window, at its rate', () => {
