@@ -106,7 +106,10 @@ export class ConsumerTelemetry {
       return;
     }
     // The kit logs each stale skip with the event's id (lambdas/kit/record-processor.ts).
-    if (typeof document.event_id === 'string' && typeof document.message === 'string' && document.message.startsWith('stale event')) {
+    // An invocation killed between the skip and its log line leaves only the redelivery's
+    // line: a duplicate acknowledged with the stored outcome `stale`.
+    if (typeof document.event_id !== 'string' || typeof document.message !== 'string') return;
+    if (document.message.startsWith('stale event') || (document.message.startsWith('duplicate event') && document.outcome === 'stale')) {
       this.staleIds.add(document.event_id);
     }
   }

@@ -29,6 +29,13 @@ describe('ConsumerTelemetry', () => {
     expect([...telemetry.staleIds]).toEqual(['e1']);
   });
 
+  it('counts as stale a redelivery acknowledged as a duplicate of a stale skip (the skipping invocation was killed before it logged)', () => {
+    const telemetry = new ConsumerTelemetry();
+    telemetry.read(JSON.stringify({ level: 'INFO', message: 'duplicate event: already applied, acknowledged', outcome: 'stale', event_id: 'e4' }));
+    telemetry.read(JSON.stringify({ level: 'INFO', message: 'duplicate event: already applied, acknowledged', outcome: 'applied', event_id: 'e5' }));
+    expect([...telemetry.staleIds]).toEqual(['e4']);
+  });
+
   it('passes over plain lines (a crash’s stack trace) and broken JSON, and goes on reading', () => {
     const telemetry = new ConsumerTelemetry();
     telemetry.read('Error: boom');
