@@ -91,6 +91,12 @@ describe('2. SIGKILL of a consumer process mid-batch', () => {
   // be killed after some of its records were written and before it answers.
   const RATE = 25;
   const WRITE_DELAY_MS = 80;
+  // billing-sync gets about a third of the events (some 8 a second) and, left at 5 slots
+  // of 80 ms writes, keeps up with them one record at a time: nothing to kill mid-batch.
+  // One slot at 250 ms a write handles 4 a second, so its queue grows while publishing
+  // goes on and every batch is a full one (10 records, some 2.5 s, inside the 6 s timeout).
+  const BILLING_WRITE_DELAY_MS = 250;
+  const BILLING_CONCURRENCY = 1;
   let world: World;
 
   beforeAll(async () => {
@@ -100,7 +106,11 @@ describe('2. SIGKILL of a consumer process mid-batch', () => {
       functionTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
       // A downstream slower than the publishing: batches pile up to several records and run
       // long enough to be killed half-way, however fast the emulator answers.
-      environment: Object.fromEntries(CONSUMERS.map((name) => [name, { [ChaosEnv.WriteDelayMs]: String(WRITE_DELAY_MS) }])),
+      environment: {
+        'crm-sync': { [ChaosEnv.WriteDelayMs]: String(WRITE_DELAY_MS) },
+        'billing-sync': { [ChaosEnv.WriteDelayMs]: String(BILLING_WRITE_DELAY_MS) },
+      },
+      concurrency: { 'billing-sync': BILLING_CONCURRENCY },
     });
   });
   afterAll(async () => {

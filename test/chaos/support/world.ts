@@ -74,6 +74,12 @@ export interface WorldOptions {
   /** Start only these consumers. @default all */
   readonly consumers?: readonly string[];
   /**
+   * Batches in flight at once, per consumer, instead of the template's ScalingConfig
+   * (at most 5 locally): a consumer with fewer slots than its arrivals need falls behind,
+   * so its batches fill up however fast the emulator answers. @default the template's
+   */
+  readonly concurrency?: Readonly<Record<string, number>>;
+  /**
    * The publisher's retry policy (client/retry.ts), over its default: a producer that
    * gives up sooner, so a broker outage of a test's length ends in reported failures.
    * @default DEFAULT_RETRY_POLICY
@@ -144,7 +150,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       functions,
       eventSourceMappings: stack.eventSourceMappings.map((m) => {
         const name = functions.find((f) => f.logicalId === m.functionLogicalId)?.environment[ConsumerEnv.ConsumerName] ?? '';
-        return wanted && !wanted.includes(name) ? { ...m, enabled: false } : m;
+        if (wanted && !wanted.includes(name)) return { ...m, enabled: false };
+        const slots = options.concurrency?.[name];
+        return slots === undefined ? m : { ...m, localConcurrency: slots };
       }),
     };
     if (options.dynamodbProxy) proxy = await startFaultProxy(emulator.endpoint);
