@@ -15,7 +15,7 @@
 import { PublishBatchCommand, SNSClient, type PublishBatchRequestEntry, type PublishBatchResponse, type SNSClientConfig } from '@aws-sdk/client-sns';
 import { randomUUID } from 'node:crypto';
 import type { ContractResolver } from '../contracts/contract-resolver';
-import { createEnvelope, envelopeAttributes } from '../contracts/envelope';
+import { createEnvelope, envelopeAttributes, isTraceparent } from '../contracts/envelope';
 import { isPermanent } from '../contracts/errors';
 import { LATEST_VERSIONS, type EventDataMap } from '../contracts/event-types.generated';
 import type { ResolvedPipeline } from '../lib/pipeline-definition';
@@ -95,6 +95,12 @@ export interface PublishOptions {
   readonly id?: string;
   /** When it happened. @default now */
   readonly time?: Date;
+  /**
+   * The W3C `traceparent` of the span publishing it (with OpenTelemetry:
+   * `propagation.inject(context.active(), carrier)` and pass `carrier.traceparent`):
+   * consumers log it and link their X-Ray traces to it. @default none
+   */
+  readonly traceparent?: string;
 }
 
 /** One event of a {@link Publisher.publishBatch}: its type, its data (typed by the type) and its options. */
@@ -233,6 +239,8 @@ export interface PublishEntryInput {
   readonly id: string;
   readonly correlationId: string;
   readonly time: Date;
+  /** W3C trace context of the producer's span. @default none */
+  readonly traceparent?: string;
   /** The topic is FIFO: set the message group (the subject) and the deduplication id (the event id). */
   readonly fifo: boolean;
 }
@@ -259,6 +267,7 @@ export function buildPublishEntry(input: PublishEntryInput): PublishEntry {
     id: input.id,
     correlationId: input.correlationId,
     time: input.time,
+    ...(input.traceparent !== undefined && { traceparent: input.traceparent }),
   });
   const body = JSON.stringify(envelope);
   const attributes = envelopeAttributes(envelope);
@@ -406,6 +415,9 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
     if (typeof event.subject !== 'string' || event.subject === '') {
       throw new InvalidEventError(ref, `${type} event ${ref.eventId}: subject (the entity the event is about) must be a non-empty string`);
     }
+    if (event.traceparent !== undefined && !isTraceparent(event.traceparent)) {
+      throw new InvalidEventError(ref, `${type} event ${ref.eventId}: traceparent ${JSON.stringify(event.traceparent)} is not W3C Trace Context (00-<32 hex>-<16 hex>-<2 hex>)`);
+    }
     let topicArn: string | undefined;
     try {
       topicArn = topicArnFor(type);
@@ -441,6 +453,7 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
       id,
       correlationId,
       time: event.time ?? now(),
+      ...(event.traceparent !== undefined && { traceparent: event.traceparent }),
       fifo,
     });
     return { index, id, correlationId, type, version, topicArn, ...(fifo && { group: event.subject }), sizeBytes, entry };

@@ -37,8 +37,17 @@ export interface CloudEvent<TData = unknown> {
   /** Names the contract and its version, see {@link dataSchemaUri}. */
   readonly dataschema: string;
   readonly datacontenttype: 'application/json';
-  /** Correlation id (a CloudEvents extension attribute: lower-case letters only). */
+  /**
+   * Correlation id (a CloudEvents extension attribute: lower-case letters only). Optional
+   * on the wire: a plain CloudEvent without it is read with its `id` here (see
+   * {@link parseEnvelope}), so every log line and trace still carries one.
+   */
   readonly correlationid: string;
+  /**
+   * W3C Trace Context `traceparent` of the producer's span (the CloudEvents
+   * distributed-tracing extension): consumers log it and link their trace to it.
+   */
+  readonly traceparent?: string;
   readonly data: TData;
 }
 
@@ -69,6 +78,8 @@ export interface EnvelopeInput<TData = unknown> {
   readonly correlationId: string;
   /** @default now */
   readonly time?: Date;
+  /** The producer's W3C `traceparent`, when it traces. @default none */
+  readonly traceparent?: string;
 }
 
 /** Builds the envelope for one event. Pure: ids and time are supplied by the caller. */
@@ -83,6 +94,7 @@ export function createEnvelope<TData>(input: EnvelopeInput<TData>): CloudEvent<T
     dataschema: dataSchemaUri(input.type, input.version),
     datacontenttype: 'application/json',
     correlationid: input.correlationId,
+    ...(input.traceparent !== undefined && { traceparent: input.traceparent }),
     data: input.data,
   };
 }
@@ -97,10 +109,28 @@ export function envelopeAttributes(event: CloudEvent): Record<string, { DataType
   };
 }
 
-const REQUIRED_STRINGS = ['id', 'source', 'type', 'time', 'subject', 'dataschema', 'correlationid'] as const;
+/**
+ * The fields Fanout requires. `id`, `source`, `type` are the CloudEvents spec's own;
+ * `time`, `subject` and `dataschema` are optional there and required here: `time` is
+ * what end-to-end latency and the ordering guard measure from, `subject` is the entity
+ * (the FIFO message group, the ordering key), and `dataschema` names the contract
+ * version `data` is validated against.
+ */
+export const REQUIRED_ENVELOPE_FIELDS = ['id', 'source', 'type', 'time', 'subject', 'dataschema'] as const;
+
+/** W3C Trace Context version 00: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`, ids not all zeros. */
+const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** Whether `value` is a W3C `traceparent` (version 00) a trace can be linked to. */
+export function isTraceparent(value: unknown): value is string {
+  return typeof value === 'string' && TRACEPARENT.test(value);
+}
 
 /**
- * Parses a raw-delivered message body into an envelope.
+ * Parses a raw-delivered message body into an envelope. A missing `correlationid` is
+ * the event's `id` (a plain CloudEvent from any SDK is accepted); a `traceparent` that
+ * is not W3C Trace Context is dropped, as the spec tells a receiver to do, rather than
+ * failing an event over its tracing.
  * @throws InvalidEnvelopeError when the body is not JSON or misses a required field.
  */
 export function parseEnvelope(body: string): CloudEvent {
@@ -117,7 +147,7 @@ export function parseEnvelope(body: string): CloudEvent {
   if (record.specversion !== SPEC_VERSION) {
     throw new InvalidEnvelopeError(`specversion must be "${SPEC_VERSION}", got ${JSON.stringify(record.specversion)}`);
   }
-  for (const field of REQUIRED_STRINGS) {
+  for (const field of REQUIRED_ENVELOPE_FIELDS) {
     if (typeof record[field] !== 'string' || record[field] === '') {
       throw new InvalidEnvelopeError(`envelope field "${field}" is missing or not a non-empty string`);
     }
@@ -129,5 +159,13 @@ export function parseEnvelope(body: string): CloudEvent {
     throw new InvalidEnvelopeError('envelope field "data" is missing');
   }
   parseDataSchemaUri(record.dataschema as string);
-  return record as unknown as CloudEvent;
+  if (record.correlationid !== undefined && (typeof record.correlationid !== 'string' || record.correlationid === '')) {
+    throw new InvalidEnvelopeError('envelope field "correlationid" is not a non-empty string (leave it out to use the event id)');
+  }
+  const { traceparent, ...rest } = record;
+  return {
+    ...rest,
+    correlationid: (record.correlationid as string | undefined) ?? (record.id as string),
+    ...(isTraceparent(traceparent) && { traceparent }),
+  } as unknown as CloudEvent;
 }

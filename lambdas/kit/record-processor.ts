@@ -65,7 +65,10 @@ export interface RecordProcessorOptions<TEvents> {
   readonly now?: () => number;
 }
 
-const RECORD_KEYS = ['correlation_id', 'event_id', 'event_type', 'message_id'];
+/** The trace id field of a (validated) W3C `traceparent`. */
+const traceIdOf = (traceparent: string | undefined): string | undefined => traceparent?.split('-')[1];
+
+const RECORD_KEYS = ['correlation_id', 'event_id', 'event_type', 'message_id', 'traceparent'];
 
 /** Processes one record at a time (see {@link RecordProcessorOptions}). */
 export class RecordProcessor<TEvents> {
@@ -94,8 +97,8 @@ export class RecordProcessor<TEvents> {
         annotate({ consumer, correlationId });
         try {
           const event = parseEnvelope(record.body);
-          logger.appendKeys({ correlation_id: event.correlationid, event_id: event.id, event_type: event.type });
-          annotate({ consumer, eventType: event.type, correlationId: event.correlationid });
+          logger.appendKeys({ correlation_id: event.correlationid, event_id: event.id, event_type: event.type, traceparent: event.traceparent });
+          annotate({ consumer, eventType: event.type, correlationId: event.correlationid, producerTraceId: traceIdOf(event.traceparent) });
           return await this.apply(event);
         } catch (error) {
           return await this.fail(record, error);

@@ -55,6 +55,11 @@ export interface RecordAnnotations {
   readonly consumer: string;
   readonly eventType?: string;
   readonly correlationId?: string;
+  /**
+   * The W3C trace id of the producer's `traceparent`: an indexed annotation, so the X-Ray
+   * traces of one event's consumers are found from the producer's OpenTelemetry trace.
+   */
+  readonly producerTraceId?: string;
 }
 
 /** Traces one record. */
@@ -93,6 +98,7 @@ export function powertoolsRecordTracer(tracer: Tracer): RecordTracer {
           subsegment.addAnnotation('consumer', annotations.consumer);
           if (annotations.eventType) subsegment.addAnnotation('eventType', annotations.eventType);
           if (annotations.correlationId) subsegment.addAnnotation('correlationId', annotations.correlationId);
+          if (annotations.producerTraceId) subsegment.addAnnotation('producerTraceId', annotations.producerTraceId);
         });
       } catch (error) {
         subsegment.addError(error as Error);

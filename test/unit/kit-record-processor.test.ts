@@ -98,6 +98,31 @@ describe('RecordProcessor: applied, duplicate, stale', () => {
     expect(logger.currentKeys).toEqual({});
   });
 
+  it('applies a plain CloudEvent without correlationid, correlating it by its id', async () => {
+    const { processor, applied, logger, tracer } = setup();
+    const { correlationid: _c, ...plain } = envelope();
+    await expect(processor.process(sqsRecord(JSON.stringify(plain)))).resolves.toBe(RecordResult.Applied);
+    expect(applied[0]!.correlationid).toBe(plain.id);
+    expect(tracer.records[0]!.annotations.at(-1)).toMatchObject({ correlationId: plain.id });
+    expect(logger.lines.find((l) => l.message === 'event applied')!.keys).toMatchObject({ correlation_id: plain.id, event_id: plain.id });
+  });
+
+  it('logs the producer’s traceparent and annotates the trace with its trace id', async () => {
+    const { processor, logger, tracer } = setup();
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await processor.process(sqsRecord(JSON.stringify({ ...envelope(), traceparent })));
+    expect(tracer.records[0]!.annotations.at(-1)).toMatchObject({ producerTraceId: '4bf92f3577b34da6a3ce929d0e0e4736' });
+    expect(logger.lines.find((l) => l.message === 'event applied')!.keys).toMatchObject({ traceparent });
+    expect(logger.currentKeys).toEqual({});
+  });
+
+  it('applies an event whose traceparent is not W3C trace context, without linking it', async () => {
+    const { processor, applied, tracer } = setup();
+    await expect(processor.process(sqsRecord(JSON.stringify({ ...envelope(), traceparent: 'not-a-trace' })))).resolves.toBe(RecordResult.Applied);
+    expect(applied[0]).not.toHaveProperty('traceparent');
+    expect(tracer.records[0]!.annotations.at(-1)).not.toHaveProperty('producerTraceId', expect.anything());
+  });
+
   it('orders by the handler’s sequence field when it has one', async () => {
     const { processor, applied } = setup();
     const event = envelope({ type: 'user.profile-updated', version: 1, data: { userId: 'usr_9f2c1a7b', revision: 7, updatedAt: '2026-11-28T10:00:00Z' } });

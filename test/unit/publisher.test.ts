@@ -258,6 +258,16 @@ describe('publish: what is refused before sending', () => {
     expect(send).not.toHaveBeenCalled();
   });
 
+  it('carries a W3C traceparent in the envelope, and refuses one that is not before sending', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const { publisher, send, requests } = setup();
+    await publisher.publish('user.signed-up', signUp(1), { subject: 'usr_00000001', traceparent });
+    expect(parseEnvelope(requests[0]!.PublishBatchRequestEntries![0]!.Message!).traceparent).toBe(traceparent);
+    const calls = send.mock.calls.length;
+    await expect(publisher.publish('user.signed-up', signUp(1), { subject: 'usr_00000001', traceparent: '00-xyz' })).rejects.toThrow(/traceparent "00-xyz" is not W3C Trace Context/);
+    expect(send.mock.calls.length).toBe(calls);
+  });
+
   it('throws what SNS finally refused instead of swallowing it', async () => {
     const { publisher } = setup([awsError('NotFound', 404)]);
     const error = await publisher.publish('user.signed-up', signUp(1), { subject: 's' }).catch((e: unknown) => e);
