@@ -30,6 +30,12 @@ export const AlarmKind = {
   SubscriptionDlqDepth: 'subscription-dlq-depth',
   /** SNS failed to deliver notifications from the topic. */
   NotificationsFailed: 'notifications-failed',
+  /** Events published without message attributes, so no attribute filter could select them. */
+  FilteredNoAttributes: 'filtered-no-attributes',
+  /** Events whose message attributes SNS could not evaluate against a filter policy. */
+  FilteredInvalidAttributes: 'filtered-invalid-attributes',
+  /** SNS could deliver an event neither to a queue nor to that subscription's dead-letter queue. */
+  FailedToRedriveToDlq: 'failed-to-redrive-to-dlq',
 } as const;
 
 /**
@@ -45,6 +51,11 @@ export const ALARM_SEVERITY: Readonly<Record<(typeof AlarmKind)[keyof typeof Ala
   'dlq-depth': 'page',
   'subscription-dlq-depth': 'page',
   'notifications-failed': 'page',
+  // The three below are events gone for good: SNS keeps no copy of a notification it
+  // filtered out or could not park, so nothing is left to redrive.
+  'filtered-no-attributes': 'page',
+  'filtered-invalid-attributes': 'page',
+  'failed-to-redrive-to-dlq': 'page',
   'oldest-message-age': 'warn',
   'queue-depth': 'warn',
   'function-errors': 'warn',
@@ -286,15 +297,57 @@ function consumerAlarms(pipeline: ResolvedPipeline, consumer: ResolvedConsumer):
 }
 
 function topicAlarms(pipeline: ResolvedPipeline, topic: ResolvedTopic): AlarmSpec[] {
+  const subject: AlarmSubject = { kind: 'topic', name: topic.name };
+  const sns = (metricName: string): AlarmMetricSpec => ({ source: MetricSource.Topic, namespace: 'AWS/SNS', metricName, statistic: 'Sum', periodSeconds: MINUTE });
+  const anyNotification = { comparison: 'GreaterThanOrEqualToThreshold', threshold: 1, thresholdUnit: 'notifications', evaluationPeriods: 1, datapointsToAlarm: 1 } as const;
+  const subscribers = pipeline.consumers.filter((c) => c.topic === topic.name);
+  // The two filter alarms watch what attribute filter policies drop; a topic whose
+  // subscriptions all filter on the message body never counts these metrics.
+  const attributeFiltered = subscribers.filter((c) => c.filter.scope === 'MessageAttributes').map((c) => c.name);
+  const theirSubscriptions = attributeFiltered.length === 1 ? `The subscription of ${attributeFiltered[0]} selects` : `The subscriptions of ${attributeFiltered.join(', ')} select`;
+  const filterAlarms =
+    attributeFiltered.length === 0
+      ? []
+      : [
+          spec(pipeline, subject, AlarmKind.FilteredNoAttributes, {
+            title: `${topic.name}: events published without message attributes`,
+            metric: sns('NumberOfNotificationsFilteredOut-NoMessageAttributes'),
+            ...anyNotification,
+            meaning: `A producer published to topic ${topic.name} without message attributes. ${theirSubscriptions} events by the \`type\` message attribute, so SNS filtered the event out: it reached none of them, and SNS kept no copy.`,
+            actions: [
+              'Find the producer: the topic\'s CloudTrail data events, or the `source` of recent events that did arrive, narrow it down.',
+              'Make it set the `type` message attribute to the envelope\'s type on every publish (README, "Publishing from any language"); `fanout route <event.json>` shows where an event would go.',
+              'Have the producer publish the dropped events again with their original ids: consumers are idempotent, so any that did arrive are not applied twice.',
+            ],
+          }),
+          spec(pipeline, subject, AlarmKind.FilteredInvalidAttributes, {
+            title: `${topic.name}: events with message attributes filters cannot read`,
+            metric: sns('NumberOfNotificationsFilteredOut-InvalidAttributes'),
+            ...anyNotification,
+            meaning: `A producer published to topic ${topic.name} with message attributes SNS could not evaluate against the filter ${attributeFiltered.length === 1 ? 'policy' : 'policies'} of ${attributeFiltered.join(', ')} (for example a malformed attribute value), so it filtered the event out: it reached none of them, and SNS kept no copy.`,
+            actions: [
+              'Find the producer and compare its message attributes with the wire contract (README, "Publishing from any language"): `type` as DataType String, the event type as its value.',
+              'Check the event with `fanout route <event.json>`.',
+              'Have the producer publish the dropped events again with their original ids.',
+            ],
+          }),
+        ];
   return [
-    spec(pipeline, { kind: 'topic', name: topic.name }, AlarmKind.NotificationsFailed, {
+    ...filterAlarms,
+    spec(pipeline, subject, AlarmKind.FailedToRedriveToDlq, {
+      title: `${topic.name}: undeliverable events lost`,
+      metric: sns('NumberOfNotificationsFailedToRedriveToDlq'),
+      ...anyNotification,
+      meaning: `SNS could deliver an event from topic ${topic.name} neither to a subscribed queue nor to that subscription's dead-letter queue (its queue policy, its KMS key, or the queue deleted): the event is lost for that consumer. The last step before a loss, and the only one SNS reports.`,
+      actions: [
+        `Check each subscription dead-letter queue of the topic: its queue policy must let ${topic.name} send, and its KMS key policy must let SNS use the key.`,
+        'Fix it and deploy; then have the producer publish the events of the alarm\'s period again with their original ids (consumers are idempotent).',
+      ],
+    }),
+    spec(pipeline, subject, AlarmKind.NotificationsFailed, {
       title: `${topic.name}: notifications failed`,
-      metric: { source: MetricSource.Topic, namespace: 'AWS/SNS', metricName: 'NumberOfNotificationsFailed', statistic: 'Sum', periodSeconds: MINUTE },
-      comparison: 'GreaterThanOrEqualToThreshold',
-      threshold: 1,
-      thresholdUnit: 'notifications',
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
+      metric: sns('NumberOfNotificationsFailed'),
+      ...anyNotification,
       meaning: `SNS failed to deliver notifications from topic ${topic.name} to a subscriber; the failed ones are in that consumer's subscription dead-letter queue.`,
       actions: [
         `Find which consumer's subscription DLQ alarm fired and follow its section.`,
@@ -307,7 +360,9 @@ function topicAlarms(pipeline: ResolvedPipeline, topic: ResolvedTopic): AlarmSpe
 /**
  * Every alarm of a pipeline: seven per consumer (DLQ depth, oldest message age, queue
  * depth, function errors, throttles, duration near timeout, subscription DLQ depth)
- * and one per topic (notifications failed).
+ * and per topic: notifications failed, failed to redrive to a DLQ, and, where a
+ * subscription filters on message attributes, events filtered out for having none or
+ * unreadable ones (a producer's mistake that SNS otherwise drops without a trace).
  *
  * Thresholds come from the definition: the oldest-message-age alarm fires above the
  * tightest latency objective of the consumer's event types; the depth alarm above what

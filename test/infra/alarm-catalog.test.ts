@@ -11,7 +11,7 @@ const SCHEMAS = join(import.meta.dirname, '../../schemas');
 const sample = resolvePipeline(samplePipeline, SCHEMAS);
 
 describe('alarmCatalog', () => {
-  it('gives each consumer the seven alarms and each topic one, in a stable order', () => {
+  it('gives each consumer the seven alarms and each topic four, in a stable order', () => {
     const specs = alarmCatalog(sample);
     const consumerKinds = [
       AlarmKind.DlqDepth,
@@ -24,10 +24,44 @@ describe('alarmCatalog', () => {
     ];
     expect(specs.map((s) => s.id)).toEqual([
       ...['crm-sync', 'email-marketing', 'billing-sync'].flatMap((c) => consumerKinds.map((k) => `${c}-${k}`)),
-      'user-events-notifications-failed',
-      'billing-events-notifications-failed',
+      ...['user-events', 'billing-events'].flatMap((t) => [
+        `${t}-filtered-no-attributes`,
+        `${t}-filtered-invalid-attributes`,
+        `${t}-failed-to-redrive-to-dlq`,
+        `${t}-notifications-failed`,
+      ]),
     ]);
     expect(alarmCatalog(sample)).toEqual(specs);
+  });
+
+  it('watches SNS’s own signals of an event dropped before any queue, per topic', () => {
+    const byId = new Map(alarmCatalog(sample).map((s) => [s.id, s]));
+    for (const [id, metricName] of [
+      ['user-events-filtered-no-attributes', 'NumberOfNotificationsFilteredOut-NoMessageAttributes'],
+      ['user-events-filtered-invalid-attributes', 'NumberOfNotificationsFilteredOut-InvalidAttributes'],
+      ['user-events-failed-to-redrive-to-dlq', 'NumberOfNotificationsFailedToRedriveToDlq'],
+    ] as const) {
+      const spec = byId.get(id)!;
+      expect({ id, metric: spec.metric, threshold: spec.threshold, severity: spec.severity }).toEqual({
+        id,
+        metric: { source: 'topic', namespace: 'AWS/SNS', metricName, statistic: 'Sum', periodSeconds: 60 },
+        threshold: 1,
+        severity: 'page',
+      });
+    }
+    expect(byId.get('user-events-filtered-no-attributes')!.meaning).toMatch(/The subscription of crm-sync selects events by the `type` message attribute/);
+  });
+
+  it('leaves out the attribute-filter alarms of a topic whose subscriptions all filter on the body', () => {
+    const bodyFiltered = resolvePipeline({
+      ...samplePipeline,
+      consumers: samplePipeline.consumers.map((c) =>
+        c.topic === 'billing-events' ? { ...c, filter: { scope: 'MessageBody' as const, policy: { type: [...c.eventTypes] } } } : c,
+      ),
+    }, SCHEMAS);
+    const ids = alarmCatalog(bodyFiltered).map((s) => s.id);
+    expect(ids.filter((id) => id.startsWith('billing-events-'))).toEqual(['billing-events-failed-to-redrive-to-dlq', 'billing-events-notifications-failed']);
+    expect(ids).toContain('user-events-filtered-no-attributes');
   });
 
   it('ids, alarm names and runbook anchors are unique and URL-safe', () => {

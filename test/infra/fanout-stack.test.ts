@@ -495,9 +495,9 @@ describe('monitoring', () => {
   const alarmsByName = () =>
     new Map(Object.values(synth.template.findResources('AWS::CloudWatch::Alarm')).map((a) => [a.Properties.AlarmName as string, a.Properties]));
 
-  it('seven alarms per consumer and one per topic, as the catalog says', () => {
+  it('seven alarms per consumer and four per topic, as the catalog says', () => {
     const specs = alarmCatalog(synth.pipeline);
-    expect(specs).toHaveLength(7 * CONSUMERS.length + TOPICS.length);
+    expect(specs).toHaveLength(7 * CONSUMERS.length + 4 * TOPICS.length);
     synth.template.resourceCountIs('AWS::CloudWatch::Alarm', specs.length);
     const alarms = alarmsByName();
     for (const spec of specs) {
@@ -521,7 +521,7 @@ describe('monitoring', () => {
       const expected = severity.get(name) === 'page' ? [alarmTopic, pageTopic] : [alarmTopic];
       expect({ name, actions: alarm.AlarmActions, ok: alarm.OKActions }).toEqual({ name, actions: expected, ok: expected });
     }
-    expect([...severity.values()].filter((s) => s === 'page')).toHaveLength(CONSUMERS.length * 2 + TOPICS.length);
+    expect([...severity.values()].filter((s) => s === 'page')).toHaveLength(CONSUMERS.length * 2 + TOPICS.length * 4);
   });
 
   it('every description says what it means and ends with its runbook link', () => {

@@ -184,7 +184,7 @@ describe('on-call targets', () => {
   const pageAlarms = () => synth.stack.alarmSpecs.filter((a) => a.severity === 'page');
 
   it('page targets receive only the alarms that mean events are parked or lost', () => {
-    expect(new Set(pageAlarms().map((a) => a.kind))).toEqual(new Set(['dlq-depth', 'subscription-dlq-depth', 'notifications-failed']));
+    expect(new Set(pageAlarms().map((a) => a.kind))).toEqual(new Set(['dlq-depth', 'subscription-dlq-depth', 'notifications-failed', 'filtered-no-attributes', 'filtered-invalid-attributes', 'failed-to-redrive-to-dlq']));
     const pageTopic = refOf(synth.logicalId(synth.stack.monitoring.pageTopic));
     const email = synth.template.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'email' } });
     expect(Object.values(email).map((r) => r.Properties)).toEqual([{ TopicArn: pageTopic, Protocol: 'email', Endpoint: 'oncall@example.com' }]);
