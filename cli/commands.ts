@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { register as registerPublish } from './publish';
+import { register as registerRoute } from './route';
 import { register as registerContractsRegister } from './contracts-register';
 import { register as registerContractsCompat } from './contracts-compat';
 import { register as registerContractsCheck } from './contracts-check';
@@ -14,11 +15,12 @@ import { register as registerReplay } from './replay';
 import { register as registerStatus } from './status';
 import { register as registerCost } from './cost';
 import { register as registerRunbook } from './runbook';
+import { register as registerAsyncApi } from './asyncapi';
 
 /** A module that adds one command (or sub-command group) to the program. */
 export type CommandRegistrar = (program: Command) => void;
 
-const registrars: CommandRegistrar[] = [registerPublish, registerContractsRegister, registerContractsCompat, registerContractsCheck, registerDlq, registerRedrive, registerReplay, registerStatus, registerCost, registerRunbook];
+const registrars: CommandRegistrar[] = [registerPublish, registerRoute, registerContractsRegister, registerContractsCompat, registerContractsCheck, registerDlq, registerRedrive, registerReplay, registerStatus, registerCost, registerRunbook, registerAsyncApi];
 
 /** Adds every command to the program. */
 export function registerCommands(program: Command): void {

@@ -27,7 +27,9 @@ import { SDK_TIMEOUTS, withSdkTimeouts } from '../contracts/sdk-client-config';
 import { isPublishError, PublisherConfigError } from '../client/errors';
 import { deterministicEventId } from '../client/event-id';
 import { createPublisherSnsClient, publisherForPipeline, type PublishedEvent } from '../client/publisher';
+import { createEnvelope } from '../contracts/envelope';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
+import { routeEvent, wireContractAttributes } from '../ops/routing';
 import { CliError, SCHEMAS_DIR, loadPipeline, loadStackOutputs, requireOutput, type OutputsOptions } from './context';
 
 /** The `source` of events published from the CLI, unless --source says otherwise. */
@@ -167,10 +169,16 @@ export async function publishCommand(eventType: string, options: PublishCommandO
       }
       return ExitCode.Problem;
     }
-    if (json) deps.io.out(JSON.stringify(published, null, 2));
+    // SNS takes an event no subscription wants without a word: say so here instead.
+    const body = JSON.stringify(
+      createEnvelope({ type: eventType, version: published.version, data, subject, source: options.source ?? CLI_SOURCE, id: published.id, correlationId: published.correlationId }),
+    );
+    const warnings = routeEvent(pipeline, { body, attributes: wireContractAttributes(body) }).warnings;
+    if (json) deps.io.out(JSON.stringify({ ...published, ...(warnings.length > 0 && { warnings }) }, null, 2));
     else {
       deps.io.out(published.id);
       deps.io.err(`published ${published.type} v${published.version} to ${published.topicArn} (SNS message id ${published.messageId})`);
+      for (const warning of warnings) deps.io.err(`warning: ${warning} (see \`fanout route\`)`);
     }
     return ExitCode.Ok;
   });

@@ -380,7 +380,7 @@ describe('fanout publish', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function run(args: string[], stdin = '') {
+  async function run(args: string[], stdin = '', definition = pipeline) {
     const out: string[] = [];
     const err: string[] = [];
     const program = new Command().exitOverride();
@@ -389,6 +389,7 @@ describe('fanout publish', () => {
       glue: new GlueClient(emulatorClientConfig()),
       io: { out: (t) => out.push(t), err: (t) => err.push(t), interactive: false },
       readStdin: async () => stdin,
+      pipeline: definition,
     }));
     const previous = process.exitCode;
     await program.parseAsync(['publish', ...args], { from: 'user' });
@@ -432,6 +433,20 @@ describe('fanout publish', () => {
     const delivered = await drainAll(topology.queueUrls);
     expect(delivered['crm-sync']!.map((m) => envelopeOf(m))).toMatchObject([{ id: 'cli-42', subject: 'usr_00000042', correlationid: 'corr-cli', source: 'urn:fanout:cli' }]);
     expect(delivered['email-marketing']!.map((m) => envelopeOf(m).id)).toEqual(['cli-42']);
+  });
+
+  it('warns when the event it published matches no subscription, which SNS accepts without a word', async () => {
+    // The pipeline as if crm-sync were gone: only email-marketing, which wants opted-in users, is left on user-events.
+    const withoutCrm = resolvePipeline({ ...samplePipeline, consumers: samplePipeline.consumers.filter((c) => c.name !== 'crm-sync') }, SCHEMAS);
+    const optedOut = dataFile('opted-out.json', signUp(48, false));
+    const { code, err } = await run(['user.signed-up', '--data', optedOut, '--outputs-file', outputsFile], '', withoutCrm);
+    expect(code).toBe(0);
+    expect(err.join('\n')).toMatch(/warning: matches no subscription of topic user-events/);
+    const asJson = await run(['user.signed-up', '--data', optedOut, '--outputs-file', outputsFile, '--json'], '', withoutCrm);
+    expect(JSON.parse(asJson.out.join('\n')).warnings).toEqual([expect.stringMatching(/matches no subscription/)]);
+    // The same event with the whole pipeline reaches crm-sync: no warning.
+    expect((await run(['user.signed-up', '--data', optedOut, '--outputs-file', outputsFile])).err.join('\n')).not.toMatch(/warning/);
+    await drainAll(topology.queueUrls);
   });
 
   it('derives the event id from --key, the same on every run, so running the command again is the same event', async () => {
