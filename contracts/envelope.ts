@@ -119,7 +119,7 @@ export function envelopeAttributes(event: CloudEvent): Record<string, { DataType
 export const REQUIRED_ENVELOPE_FIELDS = ['id', 'source', 'type', 'time', 'subject', 'dataschema'] as const;
 
 /** W3C Trace Context version 00: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`, ids not all zeros. */
-const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+export const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /** Whether `value` is a W3C `traceparent` (version 00) a trace can be linked to. */
 export function isTraceparent(value: unknown): value is string {
