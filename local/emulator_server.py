@@ -43,6 +43,17 @@ the emulator, not Fanout, the thing being measured (10,000 events slowed it from
 6. moto's SQS reads the clock through datetime arithmetic for each message it looks at;
    here through time.time(), the same seconds since the epoch.
 
+One signal AWS gives and moto does not is added, because without it an event dropped by a
+filter leaves no trace locally:
+
+7. SNS counts, per topic, the notifications a subscription's filter policy dropped
+   (CloudWatch AWS/SNS NumberOfNotificationsFilteredOut, and -NoMessageAttributes when an
+   attribute-scoped policy met a message without attributes: a producer that forgot
+   `type`). moto counts nothing. Here each such drop is put into moto's CloudWatch under
+   the same namespace, name and TopicName dimension, so the local runner reads the signal
+   Fanout's alarms watch in AWS. (-InvalidAttributes, which SNS counts for attribute JSON
+   it cannot parse, is not counted: moto accepts no such attributes to begin with.)
+
 Started by local/emulator.ts with the project's virtualenv Python and moto's arguments.
 """
 
@@ -56,6 +67,8 @@ from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.cloudwatch.models import cloudwatch_backends
+from moto.sns import models as sns
 from moto.sqs import models as sqs
 
 _DYNAMODB = threading.Lock()
@@ -221,6 +234,31 @@ def _unix_time_now(dt=None):
 
 sqs.unix_time = _unix_time_now
 sqs.unix_time_millis = lambda dt=None: _unix_time_now(dt) * 1000.0
+
+_deliver = sns.Subscription.publish
+
+
+def _count_filtered_out(topic, metric_names):
+    region = topic.arn.split(":")[3]
+    dimensions = [{"Name": "TopicName", "Value": topic.name}]
+    cloudwatch_backends[topic.account_id][region].put_metric_data(
+        "AWS/SNS",
+        [{"MetricName": name, "Value": 1, "Unit": "Count", "Dimensions": dimensions} for name in metric_names],
+    )
+
+
+def _publish_counting_filtered_out(self, message, message_id, subject=None, message_attributes=None, *args, **kwargs):
+    matcher = self._filter_policy_matcher
+    if matcher is not None and not matcher.matches(message_attributes, message):
+        names = ["NumberOfNotificationsFilteredOut"]
+        if self.attributes.get("FilterPolicyScope", "MessageAttributes") == "MessageAttributes" and not message_attributes:
+            names.append("NumberOfNotificationsFilteredOut-NoMessageAttributes")
+        _count_filtered_out(self.topic, names)
+        return None
+    return _deliver(self, message, message_id, subject, message_attributes, *args, **kwargs)
+
+
+sns.Subscription.publish = _publish_counting_filtered_out
 
 if __name__ == "__main__":
     server.main()

@@ -40,6 +40,8 @@ import { liveChildPids, spawnedPids, stopAllChildren } from './processes';
 import { sleep } from './event-source-poller';
 import { synthesize } from './synth';
 import { writeHtmlReport, type DepthSample } from './html-report';
+import { droppedWarning, droppedWithoutAttributes, watchDroppedEvents, type WatchedTopic } from './dropped-events';
+import { matchesFilterPolicy } from './filter-policy';
 
 /**
  * The default publishing rate, events per second: what moto sustains for the sample
@@ -51,6 +53,9 @@ import { writeHtmlReport, type DepthSample } from './html-report';
  * per call, gets slower still.
  */
 export const DEFAULT_RATE = 15;
+
+/** How often a kept-running pipeline looks for events SNS dropped for want of attributes. */
+const DROPPED_EVENTS_POLL_MS = 2000;
 
 /** The emulator's account: moto's default. */
 export const LOCAL_ACCOUNT_ID = '123456789012';
@@ -496,6 +501,23 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
       writeHtmlReport(options.html, fullReport, published, observations, depthSamples);
       say(`report     ${options.html}`);
     }
+    // What SNS takes and delivers to nobody leaves no trace in the report's counts: say so.
+    const unrouted = published.filter(
+      (p) => !consumers.some((c) => c.target.topicArn === p.topicArn && matchesFilterPolicy(c.target.filterPolicy, c.target.filterPolicyScope, p.message)),
+    );
+    if (unrouted.length > 0) {
+      const types = [...new Set(unrouted.map((p) => p.event.type))].join(', ');
+      say(`warning    ${unrouted.length} published event(s) matched no subscription (${types}): SNS took them and delivered them to nobody`);
+    }
+    const watchedTopics: WatchedTopic[] = pipeline.topics.map((t) => ({
+      name: t.name,
+      topicName: outputs[OutputKey.topicArn(t.name)]!.split(':').pop()!,
+      attributeFiltered: pipeline.consumers.filter((c) => c.topic === t.name && c.filter.scope === 'MessageAttributes').map((c) => c.name),
+    })).filter((t) => t.attributeFiltered.length > 0);
+    const droppedAtReport = await droppedWithoutAttributes(clients.cloudwatch, watchedTopics, startedAt);
+    for (const [name, dropped] of droppedAtReport) {
+      if (dropped > 0) say(`warning    ${droppedWarning(pipeline.name, watchedTopics.find((t) => t.name === name)!, dropped)}`);
+    }
     const clean = reportIsClean(report) && drained && publishFailures === 0;
     say(clean ? 'result     every event accounted for: applied once, skipped as stale, or dead-lettered with its reason' : 'result     the run found problems (above)');
 
@@ -507,10 +529,20 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
       say(`  echo '${sample}' | npx fanout publish user.signed-up --data -`);
       say('  npx fanout status; npx fanout dlq crm-sync');
       say(`Consumer logs: ${shown(logDir)}/. Press Ctrl-C to stop everything.`);
+      // Producers of any language publish now: tell them when SNS drops what they send.
+      const stopWatching = watchDroppedEvents({
+        cloudwatch: clients.cloudwatch,
+        topics: watchedTopics,
+        sinceMs: startedAt,
+        alreadyReported: droppedAtReport,
+        intervalMs: DROPPED_EVENTS_POLL_MS,
+        onDropped: (topic, dropped) => say(`warning    ${droppedWarning(pipeline.name, topic, dropped)}`),
+      });
       await new Promise<void>((resolveWait) => {
         if (runSignal.aborted) resolveWait();
         runSignal.addEventListener('abort', () => resolveWait());
       });
+      await stopWatching();
       if (fatal) throw fatal;
       // Ctrl-C is how a kept-running pipeline is meant to end: not an interruption.
       io.err.write('\nstopping the consumers and the emulator\n');

@@ -1,0 +1,144 @@
+/**
+ * Producers that do not use Fanout's client (issue 10), as a new user tries them: the
+ * pipeline kept running by `npm start -- --keep-running`, and events published to it
+ * with the plain SNS client, following only README's "Publishing from any language":
+ *
+ * - a hand-built CloudEvent (no correlationid) with the `type` attribute: applied;
+ * - a CloudEvent built by the official CloudEvents SDK for JavaScript, in structured
+ *   mode, to the FIFO topic with its group and deduplication ids: applied;
+ * - the same hand-built event without message attributes: SNS drops it from crm-sync's
+ *   attribute-filtered subscription, the runner warns, and nothing is applied.
+ *
+ * "Applied" is read from the consumers' downstream tables (their effect logs), once.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListTopicsCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CloudEvent, HTTP } from 'cloudevents';
+import { PROJECT_ROOT } from '../../local/emulator';
+
+const REGION = 'us-east-1';
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+let run: { child: ChildProcess; output: () => string; exited: Promise<number | null> } | undefined;
+let sns: SNSClient;
+let dynamodb: DynamoDBClient;
+let topicArns: string[] = [];
+let tables: string[] = [];
+
+async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; runner output:\n${run?.output().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+beforeAll(async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', '--events', '6', '--keep-running'], {
+    cwd: PROJECT_ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
+  run = { child, output: () => output, exited };
+  // The run prints how to reach it once the pipeline keeps running.
+  const endpoint = await until(() => /export AWS_ENDPOINT_URL=(\S+)/.exec(output)?.[1], 240_000, 'the pipeline to keep running');
+  sns = new SNSClient({ endpoint, region: REGION, credentials });
+  dynamodb = new DynamoDBClient({ endpoint, region: REGION, credentials });
+  topicArns = ((await sns.send(new ListTopicsCommand({}))).Topics ?? []).map((t) => t.TopicArn!);
+  tables = (await dynamodb.send(new ListTablesCommand({}))).TableNames ?? [];
+}, 300_000);
+
+afterAll(async () => {
+  sns?.destroy();
+  dynamodb?.destroy();
+  if (!run) return;
+  // Ctrl-C, as a user ends a kept-running pipeline; it stops the emulator and the consumers.
+  process.kill(-run.child.pid!, 'SIGINT');
+  const code = await Promise.race([run.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+  if (code === 'hung') process.kill(-run.child.pid!, 'SIGKILL');
+}, 60_000);
+
+const topic = (name: string) => topicArns.find((arn) => arn.split(':').pop()!.replace(/\.fifo$/, '').endsWith(`-${name}`))!;
+const table = (consumer: string) => tables.find((t) => t.includes(`Downstream${consumer.replace(/-/g, '')}Table`))!;
+
+/** How many times `consumer` applied the event, once its effect log has it (undefined before). */
+async function applications(consumer: string, eventId: string): Promise<number | undefined> {
+  const { Item } = await dynamodb.send(new GetItemCommand({ TableName: table(consumer), Key: { pk: { S: `effect#${eventId}` }, sk: { S: 'effect' } }, ConsistentRead: true }));
+  return Item ? Number(Item.applications?.N ?? 0) : undefined;
+}
+
+/** A user.signed-up v2 envelope as README's wire contract spells it out: no Fanout code, no correlationid. */
+function handBuiltSignUp(marketingOptIn: boolean) {
+  const userId = `usr_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  return {
+    specversion: '1.0',
+    id: randomUUID(),
+    source: 'urn:example:python-service',
+    type: 'user.signed-up',
+    time: new Date().toISOString(),
+    subject: userId,
+    dataschema: 'urn:fanout:contract:user.signed-up:v2',
+    datacontenttype: 'application/json',
+    data: { userId, email: `${userId}@example.com`, name: 'Grace Hopper', plan: 'pro', signedUpAt: new Date().toISOString(), marketingOptIn },
+  };
+}
+
+describe('publishing from any language, against npm start -- --keep-running', () => {
+  it('applies a hand-built CloudEvent published with the plain SNS client and the type attribute', async () => {
+    const event = handBuiltSignUp(true);
+    await sns.send(
+      new PublishCommand({
+        TopicArn: topic('user-events'),
+        Message: JSON.stringify(event),
+        MessageAttributes: { type: { DataType: 'String', StringValue: event.type } },
+      }),
+    );
+    // Both consumers of sign-ups apply it once: crm-sync by its attribute filter, email-marketing by its body filter.
+    expect(await until(() => applications('crm-sync', event.id), 60_000, 'crm-sync to apply it')).toBe(1);
+    expect(await until(() => applications('email-marketing', event.id), 60_000, 'email-marketing to apply it')).toBe(1);
+  });
+
+  it('applies a CloudEvent built by the official CloudEvents SDK, in structured mode, on the FIFO topic', async () => {
+    const accountId = `acct_${randomUUID().replace(/-/g, '').slice(0, 8)}`;
+    const event = new CloudEvent({
+      type: 'subscription.changed',
+      source: 'urn:example:billing-service',
+      subject: accountId,
+      time: new Date().toISOString(),
+      dataschema: 'urn:fanout:contract:subscription.changed:v1',
+      datacontenttype: 'application/json',
+      data: { accountId, sequence: 1, action: 'created', plan: 'pro', seats: 3, effectiveAt: new Date().toISOString() },
+    });
+    const { body } = HTTP.structured(event);
+    await sns.send(
+      new PublishCommand({
+        TopicArn: topic('billing-events'),
+        Message: body as string,
+        MessageAttributes: { type: { DataType: 'String', StringValue: event.type } },
+        MessageGroupId: event.subject,
+        MessageDeduplicationId: event.id,
+      }),
+    );
+    expect(await until(() => applications('billing-sync', event.id), 60_000, 'billing-sync to apply it')).toBe(1);
+  });
+
+  it('warns locally when a producer leaves out the message attributes, and nothing is applied', async () => {
+    const event = handBuiltSignUp(false);
+    await sns.send(new PublishCommand({ TopicArn: topic('user-events'), Message: JSON.stringify(event) }));
+    await until(() => (/warning +user-events: 1 notification\(s\) published without message attributes were dropped by crm-sync/.test(run!.output()) ? true : undefined), 30_000, 'the runner to warn');
+    expect(run!.output()).toMatch(/alarm fanout-sample-user-events-filtered-no-attributes pages/);
+    // Opted out, email-marketing's body filter does not take it either: no consumer applied it.
+    expect(await applications('crm-sync', event.id)).toBeUndefined();
+    expect(await applications('email-marketing', event.id)).toBeUndefined();
+  });
+});
