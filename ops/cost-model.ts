@@ -99,6 +99,8 @@ export interface CostSettings {
   readonly idempotencyCapacity: IdempotencyCapacity;
   /** Batching window per consumer name, overriding the definition (what-if). @default none */
   readonly batchingWindowSeconds: Readonly<Record<string, number>>;
+  /** Filter policy scope per consumer name, overriding the definition (what-if). @default none */
+  readonly filterScope: Readonly<Record<string, 'MessageAttributes' | 'MessageBody'>>;
 }
 
 /** What the model assumes about traffic and code; each one is a number to question. */
@@ -161,6 +163,7 @@ export const DEFAULT_COST_SETTINGS: CostSettings = {
   kmsDataKeyReusePeriodSeconds: 300,
   idempotencyCapacity: { mode: 'on-demand' },
   batchingWindowSeconds: {},
+  filterScope: {},
 };
 
 /** Defaults of {@link CostAssumptions}. */
@@ -375,6 +378,10 @@ export function estimateCost(input: CostInput): CostEstimate {
       add(CostService.Sns, item, requests, 'requests', p.sns.standardPublishPerMillion, M);
       add(CostService.Sns, `${topic.name}: deliveries to SQS (free)`, delivered, 'messages', p.sns.standardSqsDeliveryPerMillion, M);
     }
+    // A body filter scans every message published to its topic, matching or not.
+    for (const consumer of pipeline.consumers.filter((c) => c.topic === topic.name && (settings.filterScope[c.name] ?? c.filter.scope) === 'MessageBody')) {
+      add(CostService.Sns, `${consumer.name}: payload scanned by its body filter`, published * eventGb, 'GB', p.sns.payloadFilteringPerGb, 1);
+    }
   }
 
   let idempotencyWrites = 0;
@@ -545,6 +552,18 @@ export function recommendCheaperSettings(input: CostInput, baseline: CostEstimat
       id: 'kms-data-key-reuse',
       change: `SQS KMS data key reuse period ${reuse} s → ${RECOMMENDED_KMS_REUSE_SECONDS} s (KmsDataKeyReusePeriodSeconds on the consumer queues and DLQs; SNS topics have no such setting)`,
       safety: 'messages stay encrypted with the customer-managed key; SQS caches a data key for up to an hour instead of five minutes',
+      monthlySavingsUsd: saving(total),
+    });
+  }
+
+  // Filtering on the body's `type` would spare raw publishers the attribute, at a price.
+  const attributeFiltered = input.pipeline.consumers.filter((c) => (baseline.settings.filterScope[c.name] ?? c.filter.scope) === 'MessageAttributes');
+  if (attributeFiltered.length > 0) {
+    const total = withSettings({ filterScope: { ...baseline.settings.filterScope, ...Object.fromEntries(attributeFiltered.map((c) => [c.name, 'MessageBody' as const])) } });
+    push({
+      id: 'filter-on-body',
+      change: `filter ${attributeFiltered.map((c) => c.name).join(', ')} on the body's \`type\` instead of the \`type\` attribute (filter: { scope: 'MessageBody', ... })`,
+      safety: 'raw publishers would need no message attributes; attribute filtering is free and a publish without the attribute is paged on (filtered-no-attributes alarm), so it stays the default',
       monthlySavingsUsd: saving(total),
     });
   }

@@ -32,6 +32,12 @@ export const PRICES = {
     fifoDeliveryPerMillion: 0.01,
     /** FIFO topic: per GB of payload delivered to subscriptions. */
     fifoDeliveryPayloadPerGb: 0.001,
+    /**
+     * Payload-based message filtering: per GB of payload a MessageBody-scoped filter
+     * policy scans (each published message, once per such subscription of its topic).
+     * Attribute-based filtering is free.
+     */
+    payloadFilteringPerGb: 0.09,
   },
   sqs: {
     /** Standard queue: per million requests (each 64 KB chunk of a request's payload is one request). */

@@ -185,7 +185,17 @@ describe('cost model: 10 events/s on a standard topic, 1 s batching window, 1 GB
     expect(saving('kms-data-key-reuse').change).toMatch(/on the consumer queues and DLQs; SNS topics have no such setting/);
     // The window is already 1 s: no batching-window recommendation.
     expect(recommendations.some((r) => r.id.startsWith('batching-window'))).toBe(false);
-    expect(recommendations.map((r) => r.id)).toEqual(['idempotency-capacity', 'trace-sampling', 'kms-data-key-reuse']);
+    // Weighed, not recommended: filtering on the body's type scans every published
+    // message: 26,280,000 x 1 KiB = 25.0626 GiB x $0.09 = $2.25563 more a month.
+    expect(saving('filter-on-body').monthlySavingsUsd).toBeCloseTo(-2.25563, 4);
+    expect(saving('filter-on-body').recommended).toBe(false);
+    expect(recommendations.map((r) => r.id)).toEqual(['idempotency-capacity', 'trace-sampling', 'kms-data-key-reuse', 'filter-on-body']);
+  });
+
+  it('prices a body filter by the payload it scans, matching or not', () => {
+    const bodyFiltered = estimateCost({ ...input, settings: { filterScope: { c: 'MessageBody' } } });
+    expect(line(bodyFiltered, 'c: payload scanned by its body filter').quantity).toBeCloseTo(25.0626, 4);
+    expect(bodyFiltered.totalMonthlyUsd - e.totalMonthlyUsd).toBeCloseTo(2.25563, 4);
   });
 });
 
