@@ -169,11 +169,17 @@ export async function publishCommand(eventType: string, options: PublishCommandO
       }
       return ExitCode.Problem;
     }
-    // SNS takes an event no subscription wants without a word: say so here instead.
+    // SNS takes an event no subscription wants without a word: say so here instead. The
+    // event is published by now, so nothing here may turn that into a reported failure.
     const body = JSON.stringify(
       createEnvelope({ type: eventType, version: published.version, data, subject, source: options.source ?? CLI_SOURCE, id: published.id, correlationId: published.correlationId }),
     );
-    const warnings = routeEvent(pipeline, { body, attributes: wireContractAttributes(body) }).warnings;
+    let warnings: readonly string[];
+    try {
+      warnings = routeEvent(pipeline, { body, attributes: wireContractAttributes(body) }).warnings;
+    } catch (error) {
+      warnings = [`could not check where it goes: ${(error as Error).message}`];
+    }
     if (json) deps.io.out(JSON.stringify({ ...published, ...(warnings.length > 0 && { warnings }) }, null, 2));
     else {
       deps.io.out(published.id);

@@ -118,6 +118,12 @@ export function envelopeAttributes(event: CloudEvent): Record<string, { DataType
  */
 export const REQUIRED_ENVELOPE_FIELDS = ['id', 'source', 'type', 'time', 'subject', 'dataschema'] as const;
 
+/** RFC 3339 date-time (what CloudEvents' `time` is): a date, `T`, a time and an offset. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** JSON as `data`'s content type: application/json, or a +json type, with any parameters. */
+const JSON_CONTENT_TYPE = /^application\/([\w.-]+\+)?json\s*(;.*)?$/i;
+
 /** W3C Trace Context version 00: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`, ids not all zeros. */
 export const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
 
@@ -152,11 +158,18 @@ export function parseEnvelope(body: string): CloudEvent {
       throw new InvalidEnvelopeError(`envelope field "${field}" is missing or not a non-empty string`);
     }
   }
-  if (Number.isNaN(Date.parse(record.time as string))) {
-    throw new InvalidEnvelopeError(`envelope field "time" is not a timestamp: ${JSON.stringify(record.time)}`);
+  if (!RFC3339.test(record.time as string) || Number.isNaN(Date.parse(record.time as string))) {
+    throw new InvalidEnvelopeError(`envelope field "time" is not an RFC 3339 timestamp: ${JSON.stringify(record.time)}`);
   }
   if (!('data' in record)) {
-    throw new InvalidEnvelopeError('envelope field "data" is missing');
+    throw new InvalidEnvelopeError(
+      'data_base64' in record
+        ? 'envelope carries data_base64 (binary data): Fanout contracts describe JSON, so put the event in "data" as JSON'
+        : 'envelope field "data" is missing',
+    );
+  }
+  if (record.datacontenttype !== undefined && !(typeof record.datacontenttype === 'string' && JSON_CONTENT_TYPE.test(record.datacontenttype))) {
+    throw new InvalidEnvelopeError(`datacontenttype must be application/json (or absent), got ${JSON.stringify(record.datacontenttype)}`);
   }
   parseDataSchemaUri(record.dataschema as string);
   if (record.correlationid !== undefined && (typeof record.correlationid !== 'string' || record.correlationid === '')) {

@@ -305,6 +305,14 @@ function topicAlarms(pipeline: ResolvedPipeline, topic: ResolvedTopic): AlarmSpe
   // subscriptions all filter on the message body never counts these metrics.
   const attributeFiltered = subscribers.filter((c) => c.filter.scope === 'MessageAttributes').map((c) => c.name);
   const theirSubscriptions = attributeFiltered.length === 1 ? `The subscription of ${attributeFiltered[0]} selects` : `The subscriptions of ${attributeFiltered.join(', ')} select`;
+  const attributeKeys = [...new Set(subscribers.filter((c) => c.filter.scope === 'MessageAttributes').flatMap((c) => Object.keys(c.filter.policy).filter((k) => k !== '$or')))];
+  const byAttributes = attributeKeys.length === 0 ? 'message attributes' : `the ${attributeKeys.map((k) => `\`${k}\``).join(', ')} message attribute${attributeKeys.length === 1 ? '' : 's'}`;
+  // A filtered-out event is in no queue; the topic's archive (FIFO) holds it, but a replay
+  // is filtered the same way: only a publish with the attributes gets it through.
+  const noCopy = topic.archiveRetentionDays ? "SNS holds it only in the topic's archive, where a replay would be filtered out the same way" : 'SNS kept no copy';
+  const republish = `Have the producer publish the dropped events again, with the attributes and their original ids${
+    topic.fifo ? " (after SNS's 5-minute deduplication window: within it SNS drops a republish with the same id as a duplicate of the one it filtered out)" : ''
+  }: consumers are idempotent, so any that did arrive are not applied twice.`;
   const filterAlarms =
     attributeFiltered.length === 0
       ? []
@@ -313,22 +321,22 @@ function topicAlarms(pipeline: ResolvedPipeline, topic: ResolvedTopic): AlarmSpe
             title: `${topic.name}: events published without message attributes`,
             metric: sns('NumberOfNotificationsFilteredOut-NoMessageAttributes'),
             ...anyNotification,
-            meaning: `A producer published to topic ${topic.name} without message attributes. ${theirSubscriptions} events by the \`type\` message attribute, so SNS filtered the event out: it reached none of them, and SNS kept no copy.`,
+            meaning: `A producer published to topic ${topic.name} without message attributes. ${theirSubscriptions} events by ${byAttributes}, so SNS filtered the event out: it reached none of them, and ${noCopy}.`,
             actions: [
               'Find the producer: the topic\'s CloudTrail data events, or the `source` of recent events that did arrive, narrow it down.',
               'Make it set the `type` message attribute to the envelope\'s type on every publish (README, "Publishing from any language"); `fanout route <event.json>` shows where an event would go.',
-              'Have the producer publish the dropped events again with their original ids: consumers are idempotent, so any that did arrive are not applied twice.',
+              republish,
             ],
           }),
           spec(pipeline, subject, AlarmKind.FilteredInvalidAttributes, {
             title: `${topic.name}: events with message attributes filters cannot read`,
             metric: sns('NumberOfNotificationsFilteredOut-InvalidAttributes'),
             ...anyNotification,
-            meaning: `A producer published to topic ${topic.name} with message attributes SNS could not evaluate against the filter ${attributeFiltered.length === 1 ? 'policy' : 'policies'} of ${attributeFiltered.join(', ')} (for example a malformed attribute value), so it filtered the event out: it reached none of them, and SNS kept no copy.`,
+            meaning: `A producer published to topic ${topic.name} with message attributes SNS could not evaluate against the filter ${attributeFiltered.length === 1 ? 'policy' : 'policies'} of ${attributeFiltered.join(', ')} (for example a malformed attribute value), so it filtered the event out: it reached none of them, and ${noCopy}.`,
             actions: [
               'Find the producer and compare its message attributes with the wire contract (README, "Publishing from any language"): `type` as DataType String, the event type as its value.',
               'Check the event with `fanout route <event.json>`.',
-              'Have the producer publish the dropped events again with their original ids.',
+              republish,
             ],
           }),
         ];
@@ -338,10 +346,16 @@ function topicAlarms(pipeline: ResolvedPipeline, topic: ResolvedTopic): AlarmSpe
       title: `${topic.name}: undeliverable events lost`,
       metric: sns('NumberOfNotificationsFailedToRedriveToDlq'),
       ...anyNotification,
-      meaning: `SNS could deliver an event from topic ${topic.name} neither to a subscribed queue nor to that subscription's dead-letter queue (its queue policy, its KMS key, or the queue deleted): the event is lost for that consumer. The last step before a loss, and the only one SNS reports.`,
+      meaning: `SNS could deliver an event from topic ${topic.name} neither to a subscribed queue nor to that subscription's dead-letter queue (its queue policy, its KMS key, or the queue deleted): ${
+        topic.archiveRetentionDays
+          ? `the event is in no queue, and only the topic's ${topic.archiveRetentionDays}-day archive still holds it.`
+          : 'the event is lost for that consumer.'
+      } The last step before a loss, and the only one SNS reports.`,
       actions: [
         `Check each subscription dead-letter queue of the topic: its queue policy must let ${topic.name} send, and its KMS key policy must let SNS use the key.`,
-        'Fix it and deploy; then have the producer publish the events of the alarm\'s period again with their original ids (consumers are idempotent).',
+        topic.archiveRetentionDays
+          ? `Fix it and deploy; then replay the alarm's period from the archive (\`fanout replay ${topic.name} --from <time>\`, within ${topic.archiveRetentionDays} days): consumers are idempotent, so events already applied are not applied twice.`
+          : "Fix it and deploy; then have the producer publish the events of the alarm's period again with their original ids (consumers are idempotent).",
       ],
     }),
     spec(pipeline, subject, AlarmKind.NotificationsFailed, {

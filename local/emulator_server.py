@@ -43,16 +43,20 @@ the emulator, not Fanout, the thing being measured (10,000 events slowed it from
 6. moto's SQS reads the clock through datetime arithmetic for each message it looks at;
    here through time.time(), the same seconds since the epoch.
 
-One signal AWS gives and moto does not is added, because without it an event dropped by a
-filter leaves no trace locally:
+Two signals of events dropped before any queue are added, because without them such a
+drop leaves no trace locally:
 
 7. SNS counts, per topic, the notifications a subscription's filter policy dropped
    (CloudWatch AWS/SNS NumberOfNotificationsFilteredOut, and -NoMessageAttributes when an
    attribute-scoped policy met a message without attributes: a producer that forgot
    `type`). moto counts nothing. Here each such drop is put into moto's CloudWatch under
    the same namespace, name and TopicName dimension, so the local runner reads the signal
-   Fanout's alarms watch in AWS. (-InvalidAttributes, which SNS counts for attribute JSON
-   it cannot parse, is not counted: moto accepts no such attributes to begin with.)
+   Fanout's alarms watch in AWS. (-InvalidAttributes is not counted: moto does not tell an
+   attribute it cannot read from one that does not match.)
+8. A message that every subscription of its topic filtered out reached nobody, whatever
+   the reason (no attributes, attributes without `type`, a type nobody takes). AWS has no
+   metric for that; locally it is counted as Fanout/Local NotificationsMatchingNoSubscription
+   (TopicName), which the local runner warns about.
 
 Started by local/emulator.ts with the project's virtualenv Python and moto's arguments.
 """
@@ -235,30 +239,51 @@ def _unix_time_now(dt=None):
 sqs.unix_time = _unix_time_now
 sqs.unix_time_millis = lambda dt=None: _unix_time_now(dt) * 1000.0
 
-_deliver = sns.Subscription.publish
+LOCAL_NAMESPACE = "Fanout/Local"
 
 
-def _count_filtered_out(topic, metric_names):
+def _count(topic, namespace, metric_names):
     region = topic.arn.split(":")[3]
     dimensions = [{"Name": "TopicName", "Value": topic.name}]
     cloudwatch_backends[topic.account_id][region].put_metric_data(
-        "AWS/SNS",
+        namespace,
         [{"MetricName": name, "Value": 1, "Unit": "Count", "Dimensions": dimensions} for name in metric_names],
     )
 
 
-def _publish_counting_filtered_out(self, message, message_id, subject=None, message_attributes=None, *args, **kwargs):
-    matcher = self._filter_policy_matcher
-    if matcher is not None and not matcher.matches(message_attributes, message):
-        names = ["NumberOfNotificationsFilteredOut"]
-        if self.attributes.get("FilterPolicyScope", "MessageAttributes") == "MessageAttributes" and not message_attributes:
-            names.append("NumberOfNotificationsFilteredOut-NoMessageAttributes")
-        _count_filtered_out(self.topic, names)
-        return None
-    return _deliver(self, message, message_id, subject, message_attributes, *args, **kwargs)
+def _publish_counting_filtered_out(
+    self, message, subject=None, message_attributes=None, group_id=None, deduplication_id=None, message_structure=None
+):
+    # moto's Topic.publish, with each subscription's filter evaluated here first so that
+    # what it drops is counted (a subscription that matches evaluates it again, as before).
+    message_id = str(sns.mock_random.uuid4())
+    subscriptions, _ = self.sns_backend.list_subscriptions_by_topic(topic_arn=self.arn)
+    reached = 0
+    for subscription in subscriptions:
+        matcher = subscription._filter_policy_matcher
+        if matcher is not None and not matcher.matches(message_attributes, message):
+            names = ["NumberOfNotificationsFilteredOut"]
+            if matcher.filter_policy_scope == "MessageAttributes" and not message_attributes:
+                names.append("NumberOfNotificationsFilteredOut-NoMessageAttributes")
+            _count(self, "AWS/SNS", names)
+            continue
+        reached += 1
+        subscription.publish(
+            message,
+            message_id,
+            subject=subject,
+            message_attributes=message_attributes,
+            group_id=group_id,
+            deduplication_id=deduplication_id,
+            message_structure=message_structure,
+        )
+    if subscriptions and reached == 0:
+        _count(self, LOCAL_NAMESPACE, ["NotificationsMatchingNoSubscription"])
+    self.sent_notifications.append((message_id, message, subject, message_attributes, group_id))
+    return message_id
 
 
-sns.Subscription.publish = _publish_counting_filtered_out
+sns.Topic.publish = _publish_counting_filtered_out
 
 if __name__ == "__main__":
     server.main()

@@ -73,10 +73,10 @@ function scalarMatches(value: Json, condition: unknown): boolean {
       return typeof value === 'string' && typeof operand === 'string' && value.endsWith(operand);
     case 'equals-ignore-case':
       return typeof value === 'string' && typeof operand === 'string' && value.toLowerCase() === operand.toLowerCase();
-    case 'numeric': {
-      const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-      return Number.isFinite(number) && Array.isArray(operand) && numericMatches(number, operand);
-    }
+    case 'numeric':
+      // Numbers only: a Number attribute (read as a number) or a JSON number in the body.
+      // SNS does not read "10" in a String attribute or a JSON string as a number.
+      return typeof value === 'number' && Number.isFinite(value) && Array.isArray(operand) && numericMatches(value, operand);
     case 'anything-but': {
       if (isPlainObject(operand)) return !scalarMatches(value, operand);
       const excluded = Array.isArray(operand) ? operand : [operand];

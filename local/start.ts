@@ -40,7 +40,7 @@ import { liveChildPids, spawnedPids, stopAllChildren } from './processes';
 import { sleep } from './event-source-poller';
 import { synthesize } from './synth';
 import { writeHtmlReport, type DepthSample } from './html-report';
-import { droppedWarning, droppedWithoutAttributes, watchDroppedEvents, type WatchedTopic } from './dropped-events';
+import { droppedEvents, droppedWarnings, watchDroppedEvents, type WatchedTopic } from './dropped-events';
 import { matchesFilterPolicy } from './filter-policy';
 
 /**
@@ -513,10 +513,12 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
       name: t.name,
       topicName: outputs[OutputKey.topicArn(t.name)]!.split(':').pop()!,
       attributeFiltered: pipeline.consumers.filter((c) => c.topic === t.name && c.filter.scope === 'MessageAttributes').map((c) => c.name),
-    })).filter((t) => t.attributeFiltered.length > 0);
-    const droppedAtReport = await droppedWithoutAttributes(clients.cloudwatch, watchedTopics, startedAt);
-    for (const [name, dropped] of droppedAtReport) {
-      if (dropped > 0) say(`warning    ${droppedWarning(pipeline.name, watchedTopics.find((t) => t.name === name)!, dropped)}`);
+    }));
+    const droppedAtReport = await droppedEvents(clients.cloudwatch, watchedTopics, startedAt);
+    for (const topic of watchedTopics) {
+      // The run's own unrouted publications are counted above already.
+      const dropped = { ...droppedAtReport.get(topic.name)!, matchingNoSubscription: 0 };
+      for (const warning of droppedWarnings(pipeline.name, topic, dropped)) say(`warning    ${warning}`);
     }
     const clean = reportIsClean(report) && drained && publishFailures === 0;
     say(clean ? 'result     every event accounted for: applied once, skipped as stale, or dead-lettered with its reason' : 'result     the run found problems (above)');
@@ -532,11 +534,12 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
       // Producers of any language publish now: tell them when SNS drops what they send.
       const stopWatching = watchDroppedEvents({
         cloudwatch: clients.cloudwatch,
+        pipelineName: pipeline.name,
         topics: watchedTopics,
         sinceMs: startedAt,
         alreadyReported: droppedAtReport,
         intervalMs: DROPPED_EVENTS_POLL_MS,
-        onDropped: (topic, dropped) => say(`warning    ${droppedWarning(pipeline.name, topic, dropped)}`),
+        onWarning: (warning) => say(`warning    ${warning}`),
       });
       await new Promise<void>((resolveWait) => {
         if (runSignal.aborted) resolveWait();

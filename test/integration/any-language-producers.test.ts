@@ -7,7 +7,9 @@
  * - a CloudEvent built by the official CloudEvents SDK for JavaScript, in structured
  *   mode, to the FIFO topic with its group and deduplication ids: applied;
  * - the same hand-built event without message attributes: SNS drops it from crm-sync's
- *   attribute-filtered subscription, the runner warns, and nothing is applied.
+ *   attribute-filtered subscription, the runner warns, and nothing is applied;
+ * - one with attributes but no `type`: dropped by every subscription, which AWS counts
+ *   under no metric of its own; the emulator does, and the runner warns.
  *
  * "Applied" is read from the consumers' downstream tables (their effect logs), once.
  */
@@ -140,5 +142,20 @@ describe('publishing from any language, against npm start -- --keep-running', ()
     // Opted out, email-marketing's body filter does not take it either: no consumer applied it.
     expect(await applications('crm-sync', event.id)).toBeUndefined();
     expect(await applications('email-marketing', event.id)).toBeUndefined();
+  });
+
+  it('warns locally when the attributes lack `type`, which SNS counts under no alarmable metric', async () => {
+    const event = handBuiltSignUp(false);
+    // The attribute-less event before reached no subscription either: wait for one more warning.
+    const noSubscription = /warning +user-events: 1 event\(s\) matched no subscription at all/g;
+    const warned = () => run!.output().match(noSubscription)?.length ?? 0;
+    const before = warned();
+    // `Type`, not `type`: the message has attributes, so NoMessageAttributes does not count it.
+    await sns.send(
+      new PublishCommand({ TopicArn: topic('user-events'), Message: JSON.stringify(event), MessageAttributes: { Type: { DataType: 'String', StringValue: event.type } } }),
+    );
+    await until(() => (warned() > before ? true : undefined), 30_000, 'the runner to warn');
+    expect(run!.output()).not.toMatch(/user-events: 2 notification\(s\) published without message attributes/);
+    expect(await applications('crm-sync', event.id)).toBeUndefined();
   });
 });

@@ -45,6 +45,24 @@ describe('parseEnvelope: the wire contract', () => {
   });
 });
 
+describe('parseEnvelope: what it refuses, and says why', () => {
+  it.each([
+    ['a time that is not RFC 3339', { time: '2024' }, /"time" is not an RFC 3339 timestamp/],
+    ['a time in prose', { time: 'May 1, 2024' }, /"time" is not an RFC 3339 timestamp/],
+    ['binary data', { data: undefined, data_base64: 'aGk=' }, /data_base64 \(binary data\)/],
+    ['data that is not JSON', { datacontenttype: 'text/plain' }, /datacontenttype must be application\/json/],
+  ])('%s', (_name, change, message) => {
+    const body = JSON.parse(JSON.stringify({ ...event(), ...change })) as Record<string, unknown>;
+    expect(() => parseEnvelope(JSON.stringify(body))).toThrow(message);
+  });
+
+  it('accepts JSON content types with parameters, and an offset time', () => {
+    for (const datacontenttype of ['application/json; charset=utf-8', 'application/vnd.acme+json']) {
+      expect(parseEnvelope(JSON.stringify({ ...event(), datacontenttype, time: '2026-11-28T10:30:00.5+01:00' })).id).toBe('evt-1');
+    }
+  });
+});
+
 describe('isTraceparent', () => {
   it.each([
     ['00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', true],

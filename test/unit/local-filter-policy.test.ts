@@ -46,8 +46,11 @@ describe('matchesFilterPolicy, MessageAttributes scope', () => {
     expect(matchesFilterPolicy({ seats: [{ numeric: ['>', 1, '<=', 5] }] }, 'MessageAttributes', signedUp)).toBe(true);
     expect(matchesFilterPolicy({ seats: [{ numeric: ['>', 5] }] }, 'MessageAttributes', signedUp)).toBe(false);
     expect(matchesFilterPolicy({ seats: [5] }, 'MessageAttributes', signedUp)).toBe(true);
-    // A String attribute never equals a numeric policy value.
+    // A String attribute never equals a numeric policy value, nor meets a numeric range.
     expect(matchesFilterPolicy({ schemaversion: [2] }, 'MessageAttributes', signedUp)).toBe(false);
+    expect(matchesFilterPolicy({ schemaversion: [{ numeric: ['>', 1] }] }, 'MessageAttributes', signedUp)).toBe(false);
+    expect(matchesFilterPolicy({ plan: [{ numeric: ['>', 1] }] }, 'MessageBody', message({ plan: '10' }, {}))).toBe(false);
+    expect(matchesFilterPolicy({ plan: [{ numeric: ['>', 1] }] }, 'MessageBody', message({ plan: 10 }, {}))).toBe(true);
   });
 
   it('matches String.Array attributes when any element matches', () => {
