@@ -16,9 +16,19 @@
  *   ./array-diff);
  * - where the earlier schema allows a finite set of values (`enum`, `const`), the
  *   verdict is exact: each value is validated against the later schema with ajv;
- * - `$ref`s inside the document are followed; a recursive schema is compared
- *   coinductively (a pair already being compared is assumed compatible), which is
- *   what makes the comparison of recursive types terminate.
+ * - `$ref`s inside the document are followed (into `definitions` and 2020-12 `$defs`
+ *   alike); a recursive schema is compared coinductively (a pair already being compared
+ *   is assumed compatible), which is what makes the comparison of recursive types terminate;
+ * - a `$ref` with constraining siblings is the product of its target and its siblings
+ *   (2020-12 says so; the draft-07 text ignores the siblings but ajv applies them, so a
+ *   draft-07 writer is read without them and a draft-07 reader with them);
+ * - each document is read as its own draft declares (draft-07 or 2020-12; a version pair
+ *   may mix them), and the 2020-12 keywords are compared by ./array-diff, ./object-diff
+ *   and ./unevaluated.
+ * Where the checker has to approximate, it reads the earlier (writer's) schema as
+ * accepting at least what it accepts and the later (reader's) as accepting at most what
+ * it accepts: a compatible verdict stays true, and what it cannot prove is reported as
+ * breaking, never passed silently.
  * Known limits: `oneOf`'s "exactly one" is treated as "at least one" (as the
  * conformance vectors do); `$ref`s to other documents are reported, not followed.
  */
@@ -27,7 +37,8 @@ import { BREAKS, KEEPS, allCompatible, change, schemaPointer, show, showList, ty
 import { diffArray } from './array-diff';
 import { diffObject } from './object-diff';
 import { diffNumber, diffString } from './scalar-diff';
-import { SchemaDocument, deepEqual, isObject, type JsonSchema, type JsonSchemaObject, type Located } from './schema-document';
+import { SchemaDraft } from '../validation';
+import { SchemaDocument, containsRef, deepEqual, isObject, type JsonSchema, type JsonSchemaObject, type Located } from './schema-document';
 import {
   describeShape,
   isProduct,
@@ -37,11 +48,15 @@ import {
   typesOf,
   type CombinedShape,
   type EnumShape,
+  type RefShape,
   type Shape,
   type TypedShape,
 } from './shape';
 
 const ANNOTATION_KINDS = new Set(['ID_CHANGED', 'TITLE_CHANGED', 'DESCRIPTION_CHANGED']);
+
+/** Which side of a comparison a subschema is read for: the writer's (earlier) or the reader's (later). */
+type Role = 'writer' | 'reader';
 
 /**
  * Compares an earlier schema with a later one (BACKWARD: the later one reads data
@@ -91,6 +106,17 @@ function best(results: readonly SchemaChange[][], preferred?: number): number {
   return chosen;
 }
 
+/**
+ * Siblings that only imply a type (`properties` without `type`) beside a reference whose
+ * target declares that type: every value the writer accepts has the type, so its siblings
+ * part may say so. Otherwise comparing that part alone would see "type added" where the
+ * reader declares it.
+ */
+function withTypeDeclaredBy(target: Shape, siblings: Shape): Shape {
+  if (target.kind !== 'typed' || !target.declared || siblings.kind !== 'typed' || siblings.declared || siblings.type !== target.type) return siblings;
+  return { ...siblings, declared: true, key: `${siblings.key}:declared-by-reference` };
+}
+
 function describeMember(shape: Shape, noun: 'alternative' | 'part'): string {
   if (shape.kind === 'typed') return noun === 'alternative' ? `the ${shape.type} alternative` : `the ${shape.type} constraints`;
   if (shape.kind === 'enum') return `the ${shape.keyword} ${showList(shape.values)}`;
@@ -110,17 +136,6 @@ function isExplicit(shape: CombinedShape): boolean {
 
 function disjointTypes(a: string, b: string): boolean {
   return a !== b && !((a === 'integer' && b === 'number') || (a === 'number' && b === 'integer'));
-}
-
-const refScan = new WeakMap<object, boolean>();
-
-function containsRef(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  const known = refScan.get(value);
-  if (known !== undefined) return known;
-  const found = Array.isArray(value) ? value.some(containsRef) : Object.hasOwn(value, '$ref') || Object.values(value).some(containsRef);
-  refScan.set(value, found);
-  return found;
 }
 
 class Differ implements DiffContext {
@@ -144,28 +159,59 @@ class Differ implements DiffContext {
 
   resolvedSchema(located: Located): JsonSchema {
     const target = located.document.resolve(located);
-    return isUnresolved(target) ? true : target.schema;
+    // An unresolvable reference stands for itself: a schema whose constraints are unknown,
+    // never "accepts anything" (which would let a change through unchecked).
+    return isUnresolved(target) ? target.at.schema : target.schema;
   }
 
   compareSets(earlier: readonly Located[], later: readonly Located[], pointer: string): SchemaChange[] {
-    return dedupe(this.compare(this.shapeOfSet(earlier, pointer), this.shapeOfSet(later, pointer)));
+    return dedupe(this.compare(this.shapeOfSet(earlier, pointer, 'writer'), this.shapeOfSet(later, pointer, 'reader')));
   }
 
-  private shapeOf(located: Located, pointer: string): Shape {
-    return describeShape(located.document.resolve(located), pointer, (parent, keyword, index, memberPointer) => {
+  /**
+   * The shape of a subschema. `role` matters only where a draft-07 `$ref` has constraining
+   * siblings: the draft-07 text ignores them, ajv applies them. Read as accepting more for
+   * the writer (siblings ignored) and less for the reader (siblings applied), a compatible
+   * verdict holds under either reading. In 2020-12 they always apply.
+   */
+  private shapeOf(located: Located, pointer: string, role: Role): Shape {
+    const applySiblings = role === 'reader' || located.document.draft === SchemaDraft.Draft2020_12;
+    const target = located.document.resolve(located, applySiblings);
+    if (!isUnresolved(target) && applySiblings && target.document.hasConstrainingSiblings(target)) return this.referenceWithSiblings(target, pointer, role);
+    return describeShape(target, pointer, this.memberDescriber(role));
+  }
+
+  private memberDescriber(role: Role) {
+    return (parent: Located, keyword: string, index: number, memberPointer: string): Shape => {
       const member = parent.document.child(parent, keyword, index) ?? { document: parent.document, location: `${parent.location}/${keyword}/${index}`, schema: true };
-      return this.shapeOf(member, memberPointer);
-    });
+      return this.shapeOf(member, memberPointer, role);
+    };
   }
 
-  private shapeOfSet(nodes: readonly Located[], pointer: string): Shape {
-    if (nodes.length === 1) return this.shapeOf(nodes[0]!, pointer);
+  /**
+   * A `$ref` with constraining siblings accepts what its target accepts and what the
+   * siblings accept: a product of the two, compared like any other. Members are made
+   * lazily so that a reference to an enclosing schema does not loop.
+   */
+  private referenceWithSiblings(node: Located, pointer: string, role: Role): CombinedShape {
+    let cached: readonly Shape[] | undefined;
+    const members = () => {
+      if (cached) return cached;
+      const target = this.shapeOf(node.document.referenceOnly(node), pointer, role);
+      const siblings = describeShape(node, pointer, this.memberDescriber(role));
+      return (cached = [target, role === 'writer' ? withTypeDeclaredBy(target, siblings) : siblings]);
+    };
+    return { kind: 'combined', combinator: 'keywords', members, node, pointer, whole: true, key: `${node.document.key}${node.location}#reference-and-siblings` };
+  }
+
+  private shapeOfSet(nodes: readonly Located[], pointer: string, role: Role): Shape {
+    if (nodes.length === 1) return this.shapeOf(nodes[0]!, pointer, role);
     if (nodes.length === 0) {
       const node = { document: this.later, location: '', schema: true } as const;
       return { kind: 'any', node, pointer, whole: false, key: `any@${pointer}` };
     }
     // Several schemas apply at once (a property and the patternProperties matching its name).
-    const members = nodes.map((node) => this.shapeOf(node, pointer));
+    const members = nodes.map((node) => this.shapeOf(node, pointer, role));
     const node = nodes[0]!;
     return { kind: 'combined', combinator: 'keywords', members: () => members, node, pointer, whole: false, key: members.map((m) => m.key).join('&') };
   }
@@ -264,7 +310,7 @@ class Differ implements DiffContext {
       }
     }
     const laterSchema = this.resolvedSchema(later);
-    const { types, declared } = typesOf(schema);
+    const { types, declared } = typesOf(schema, target.document.draft);
     if (declared && types.length > 0 && types.every((t) => t === 'boolean' || t === 'null') && isObject(laterSchema) && this.enumValues(laterSchema)) {
       return [true, false, null];
     }
@@ -285,10 +331,17 @@ class Differ implements DiffContext {
     }
     if (later.kind === 'none') return [change('TYPE_NARROWED', at, false, `the schema is false now and accepts nothing: every document valid before is rejected now`)];
     if (earlier.kind === 'ref' || later.kind === 'ref') {
-      if (earlier.kind === 'ref' && later.kind === 'ref' && earlier.ref === later.ref) return [];
-      const ref = earlier.kind === 'ref' ? earlier.ref : (later as { ref: string }).ref;
+      if (earlier.kind === 'ref' && later.kind === 'ref' && earlier.ref === later.ref && !earlier.dynamic && !later.dynamic) return [];
+      const reference = earlier.kind === 'ref' ? earlier : (later as RefShape);
       return [
-        change('REFERENCE_UNRESOLVED', at, false, `$ref ${show(ref)} points outside this document and cannot be compared; inline it or keep it identical in both versions`),
+        reference.dynamic
+          ? change(
+              'REFERENCE_UNRESOLVED',
+              at,
+              false,
+              `$dynamicRef ${show(reference.ref)} resolves through the dynamic scope, which the checker follows only for a single resource with a single matching $dynamicAnchor; use $ref, or keep one $dynamicAnchor of that name`,
+            )
+          : change('REFERENCE_UNRESOLVED', at, false, `$ref ${show(reference.ref)} points outside this document and cannot be compared; inline it or keep it identical in both versions`),
       ];
     }
     const earlierCombined = earlier.kind === 'combined';
@@ -501,7 +554,8 @@ class Differ implements DiffContext {
   private toNot(earlier: Shape, later: Shape): SchemaChange[] {
     const at = `${earlier.pointer}/not`;
     const excluded = later.node.document.child(later.node, 'not')!;
-    const excludedShape = this.shapeOf(excluded, at);
+    // Disjointness needs the excluded values read as broadly as they may be: the writer's reading.
+    const excludedShape = this.shapeOf(excluded, at, 'writer');
     // Compatible when nothing the earlier schema accepted is excluded: disjoint types, or
     // excluded values the earlier schema rejects anyway.
     let disjoint = false;

@@ -4,12 +4,19 @@
  * false`), or partially opened it (a `patternProperties` or `additionalProperties`
  * schema covers it). Adding or removing a declared property is compatible exactly when
  * what covered that name on the other side accepts what the property accepted.
+ *
+ * 2020-12's `unevaluatedProperties` closes an object the same way; ./unevaluated decides
+ * when it can be read as `additionalProperties` and what to count as declared.
+ * `dependentRequired` / `dependentSchemas` are the 2020-12 halves of draft-07's
+ * `dependencies`, compared the same way, and across the two spellings.
  */
-import type { SchemaChange } from './changes';
+import type { ChangeKind, SchemaChange } from './changes';
 import { BREAKS, KEEPS, allCompatible, change, show, type DiffContext } from './diff-context';
 import { childPointer, deepEqual, isObject, isSchema, type JsonSchemaObject, type Located } from './schema-document';
 import { isUnconstrained } from './shape';
 import { diffLowerCount, diffUpperCount } from './scalar-diff';
+import { propertyViews } from './unevaluated';
+import { SchemaDraft } from '../validation';
 
 /** What governs a name (or an array position) not declared explicitly. */
 export type ContentModel =
@@ -59,11 +66,25 @@ function matchingPatterns(context: DiffContext, parent: Located, name: string, p
     .map(([pattern]) => childOf(parent, 'patternProperties', pattern)!);
 }
 
+/**
+ * The keyword that closes the names an object schema does not declare: `additionalProperties`,
+ * or `unevaluatedProperties` where the view (./unevaluated) kept it as the closure.
+ */
+function closureKeyword(parent: Located): 'additionalProperties' | 'unevaluatedProperties' {
+  const schema = parent.schema as JsonSchemaObject;
+  return !Object.hasOwn(schema, 'additionalProperties') && Object.hasOwn(schema, 'unevaluatedProperties') ? 'unevaluatedProperties' : 'additionalProperties';
+}
+
+/** What governs the names an object schema neither declares nor matches with a pattern. */
+function closureModel(context: DiffContext, parent: Located): ContentModel {
+  return contentModel(context, parent, closureKeyword(parent));
+}
+
 /** What covers `name` in `parent` when it is not a declared property. */
 function coveringFor(context: DiffContext, parent: Located, name: string, pointer: string): ContentModel {
   const patterns = matchingPatterns(context, parent, name, pointer);
   if (patterns.length > 0) return { kind: 'partial', nodes: patterns };
-  return contentModel(context, parent, 'additionalProperties');
+  return closureModel(context, parent);
 }
 
 function stringList(value: unknown): string[] {
@@ -199,7 +220,7 @@ function diffPatternProperties(context: DiffContext, earlier: Located, later: Lo
       if (!deepEqual(value, now.get(pattern))) changes.push(...context.compareSets([node], [childOf(later, 'patternProperties', pattern)!], at));
       continue;
     }
-    const cover = contentModel(context, later, 'additionalProperties');
+    const cover = closureModel(context, later);
     if (cover.kind === 'open') {
       changes.push(change('PATTERN_PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL', at, true, `patternProperties ${show(pattern)} removed; matching names now accept any value: ${KEEPS}`));
     } else if (cover.kind === 'closed') {
@@ -233,7 +254,7 @@ function diffPatternProperties(context: DiffContext, earlier: Located, later: Lo
     const at = childPointer(pointer, 'patternProperties', pattern);
     const node = childOf(later, 'patternProperties', pattern);
     if (!node) continue;
-    const cover = contentModel(context, earlier, 'additionalProperties');
+    const cover = closureModel(context, earlier);
     // Names the earlier schema closed gain a schema: nothing valid before is affected.
     if (cover.kind === 'closed') continue;
     if (cover.kind === 'open') {
@@ -265,39 +286,127 @@ function diffPatternProperties(context: DiffContext, earlier: Located, later: Lo
   return changes;
 }
 
-/**
- * `additionalProperties` / `additionalItems` on their own: what happens to names (or
- * positions) neither version declares.
- */
-export function diffAdditional(
-  context: DiffContext,
-  keyword: 'additionalProperties' | 'additionalItems',
-  earlier: Located,
-  later: Located,
-  pointer: string,
-): SchemaChange[] {
-  const before = contentModel(context, earlier, keyword);
-  const now = contentModel(context, later, keyword);
-  const at = `${pointer}/${keyword}`;
-  const kinds =
-    keyword === 'additionalProperties'
-      ? ({ added: 'ADDITIONAL_PROPERTIES_ADDED', removed: 'ADDITIONAL_PROPERTIES_REMOVED', extended: 'ADDITIONAL_PROPERTIES_EXTENDED', narrowed: 'ADDITIONAL_PROPERTIES_NARROWED' } as const)
-      : ({ added: 'ADDITIONAL_ITEMS_ADDED', removed: 'ADDITIONAL_ITEMS_REMOVED', extended: 'ADDITIONAL_ITEMS_EXTENDED', narrowed: 'ADDITIONAL_ITEMS_NARROWED' } as const);
-  const what = keyword === 'additionalProperties' ? 'properties not declared' : 'items beyond the declared positions';
-  if (before.kind === now.kind && before.kind !== 'partial') return [];
-  if (before.kind === 'closed') return [change(kinds.added, at, true, `${keyword} now allows ${what}, which were rejected before: ${KEEPS}`)];
-  if (now.kind === 'closed') {
-    return [change(kinds.removed, at, false, `${keyword} is false now: documents with ${what} were valid before and are rejected now`)];
-  }
-  if (before.kind === 'open') {
-    return [change(kinds.narrowed, at, false, `${keyword} now constrains ${what}, which could hold any value before: ${BREAKS}`)];
-  }
-  if (now.kind === 'open') return [change(kinds.extended, at, true, `${keyword} now accepts any value for ${what}: ${KEEPS}`)];
-  return context.compareSets(before.kind === 'partial' ? before.nodes : [], now.kind === 'partial' ? now.nodes : [], at);
+/** A closure keyword as one side spells it, and the content model it sets. */
+export interface Closure {
+  readonly keyword: 'additionalProperties' | 'unevaluatedProperties' | 'additionalItems' | 'items' | 'unevaluatedItems';
+  /** True when the keyword is written in that schema (the pointer names the written one). */
+  readonly written: boolean;
+  readonly model: ContentModel;
 }
 
-function diffDependencies(context: DiffContext, keyword: string, earlier: Located, later: Located, pointer: string): SchemaChange[] {
-  const before = new Map(entriesOf(earlier.schema as JsonSchemaObject, keyword));
+/** The closure of one side, read from `keyword` of `parent`. */
+export function closureOf(context: DiffContext, parent: Located, keyword: Closure['keyword']): Closure {
+  return { keyword, written: Object.hasOwn(parent.schema as JsonSchemaObject, keyword), model: contentModel(context, parent, keyword) };
+}
+
+type ClosureKinds = { added: ChangeKind; removed: ChangeKind; extended: ChangeKind; narrowed: ChangeKind };
+
+function closureKinds(keyword: Closure['keyword']): ClosureKinds {
+  switch (keyword) {
+    case 'additionalProperties':
+      return { added: 'ADDITIONAL_PROPERTIES_ADDED', removed: 'ADDITIONAL_PROPERTIES_REMOVED', extended: 'ADDITIONAL_PROPERTIES_EXTENDED', narrowed: 'ADDITIONAL_PROPERTIES_NARROWED' };
+    case 'unevaluatedProperties':
+      return { added: 'UNEVALUATED_PROPERTIES_ADDED', removed: 'UNEVALUATED_PROPERTIES_REMOVED', extended: 'UNEVALUATED_PROPERTIES_EXTENDED', narrowed: 'UNEVALUATED_PROPERTIES_NARROWED' };
+    case 'unevaluatedItems':
+      return { added: 'UNEVALUATED_ITEMS_ADDED', removed: 'UNEVALUATED_ITEMS_REMOVED', extended: 'UNEVALUATED_ITEMS_EXTENDED', narrowed: 'UNEVALUATED_ITEMS_NARROWED' };
+    default:
+      // draft-07 additionalItems and its 2020-12 successor, items after prefixItems.
+      return { added: 'ADDITIONAL_ITEMS_ADDED', removed: 'ADDITIONAL_ITEMS_REMOVED', extended: 'ADDITIONAL_ITEMS_EXTENDED', narrowed: 'ADDITIONAL_ITEMS_NARROWED' };
+  }
+}
+
+/**
+ * The closures on their own: what happens to names (or positions) neither version
+ * declares. The two sides may spell their closure differently (additionalProperties in
+ * one, unevaluatedProperties in the other; additionalItems in draft-07, items after
+ * prefixItems in 2020-12): the change is named after the keyword the earlier schema
+ * writes, or else the later one.
+ */
+export function diffClosure(context: DiffContext, before: Closure, now: Closure, pointer: string): SchemaChange[] {
+  const keyword = before.written || !now.written ? before.keyword : now.keyword;
+  const at = `${pointer}/${keyword}`;
+  const kinds = closureKinds(keyword);
+  const what = keyword.endsWith('Properties') ? 'properties not declared' : 'items beyond the declared positions';
+  const was = before.model;
+  const is = now.model;
+  if (was.kind === is.kind && was.kind !== 'partial') return [];
+  if (was.kind === 'closed') return [change(kinds.added, at, true, `${keyword} now allows ${what}, which were rejected before: ${KEEPS}`)];
+  if (is.kind === 'closed') {
+    return [change(kinds.removed, at, false, `${keyword} is false now: documents with ${what} were valid before and are rejected now`)];
+  }
+  if (was.kind === 'open') {
+    return [change(kinds.narrowed, at, false, `${keyword} now constrains ${what}, which could hold any value before: ${BREAKS}`)];
+  }
+  if (is.kind === 'open') return [change(kinds.extended, at, true, `${keyword} now accepts any value for ${what}: ${KEEPS}`)];
+  return context.compareSets(was.kind === 'partial' ? was.nodes : [], is.kind === 'partial' ? is.nodes : [], at);
+}
+
+type DependencyKeyword = 'dependencies' | 'dependentRequired' | 'dependentSchemas';
+
+/** The dependency keywords 2020-12 added; draft-07 validators (ajv's draft-07 class) ignore them. */
+const ONLY_2020_12: ReadonlySet<DependencyKeyword> = new Set(['dependentRequired', 'dependentSchemas']);
+/** The spellings of "when this property is present, these must be too". */
+const LIST_DEPENDENCIES: readonly DependencyKeyword[] = ['dependencies', 'dependentRequired'];
+/** The spellings of "when this property is present, the object must match this schema". */
+const SCHEMA_DEPENDENCIES: readonly DependencyKeyword[] = ['dependencies', 'dependentSchemas'];
+
+/** Whether validators of `located`'s draft enforce `keyword` (ajv 2020-12 still enforces draft-07's `dependencies`). */
+function enforces(located: Located, keyword: DependencyKeyword): boolean {
+  return !ONLY_2020_12.has(keyword) || located.document.draft === SchemaDraft.Draft2020_12;
+}
+
+/**
+ * Whether the earlier (writer's) schema is read for `keyword`. Where its draft ignores
+ * the keyword it constrained nothing the writer produced, so it must not count, unless the
+ * reader's draft ignores it too: then both are read alike, which can only report more.
+ */
+function writerReads(earlier: Located, later: Located, keyword: DependencyKeyword): boolean {
+  return enforces(earlier, keyword) || !enforces(later, keyword);
+}
+
+/**
+ * Properties the earlier schema guarantees alongside `name` by other means than `keyword`:
+ * its `required`, and a list dependency on `name` under the other spelling (where enforced).
+ */
+function guaranteedAlongside(earlier: Located, name: string, keyword: DependencyKeyword): Set<string> {
+  const schema = earlier.schema as JsonSchemaObject;
+  const guaranteed = new Set(stringList(schema.required));
+  for (const other of LIST_DEPENDENCIES) {
+    if (other === keyword || !enforces(earlier, other)) continue;
+    const entries = schema[other];
+    if (isObject(entries) && Array.isArray(entries[name])) stringList(entries[name]).forEach((item) => guaranteed.add(item));
+  }
+  return guaranteed;
+}
+
+/** Schemas the earlier schema applies when `name` is present, spelled with the other keyword (where enforced). */
+function schemasAlongside(earlier: Located, name: string, keyword: DependencyKeyword): Located[] {
+  const schema = earlier.schema as JsonSchemaObject;
+  return SCHEMA_DEPENDENCIES.filter((other) => other !== keyword && enforces(earlier, other))
+    .filter((other) => isObject(schema[other]) && isSchema((schema[other] as JsonSchemaObject)[name]) && !Array.isArray((schema[other] as JsonSchemaObject)[name]))
+    .map((other) => childOf(earlier, other, name)!);
+}
+
+function diffAddedListDependency(earlier: Located, keyword: DependencyKeyword, name: string, was: unknown, is: unknown[], at: string): SchemaChange[] {
+  const before = Array.isArray(was) ? stringList(was) : [];
+  const guaranteed = guaranteedAlongside(earlier, name, keyword);
+  const added = stringList(is).filter((item) => item !== name && !before.includes(item) && !guaranteed.has(item));
+  if (added.length > 0) {
+    return [
+      was === undefined
+        ? change('DEPENDENCY_ARRAY_ADDED', at, false, `when "${name}" is present, ${added.join(', ')} must now be present too: documents without them were valid before and are rejected now`)
+        : change('DEPENDENCY_ARRAY_EXTENDED', at, false, `when "${name}" is present, ${added.join(', ')} must now be present too: documents without them were valid before and are rejected now`),
+    ];
+  }
+  if (was === undefined) {
+    return [change('DEPENDENCY_ARRAY_ADDED', at, true, `the properties now required alongside "${name}" were already guaranteed by the earlier schema (required, or the same dependency spelled with the other keyword): ${KEEPS}`)];
+  }
+  const narrowed = before.some((item) => !stringList(is).includes(item));
+  return narrowed ? [change('DEPENDENCY_ARRAY_NARROWED', at, true, `fewer properties are required alongside "${name}": ${KEEPS}`)] : [];
+}
+
+function diffDependencies(context: DiffContext, keyword: DependencyKeyword, earlier: Located, later: Located, pointer: string): SchemaChange[] {
+  const before = new Map(writerReads(earlier, later, keyword) ? entriesOf(earlier.schema as JsonSchemaObject, keyword) : []);
   const now = new Map(entriesOf(later.schema as JsonSchemaObject, keyword));
   const changes: SchemaChange[] = [];
   for (const name of new Set([...before.keys(), ...now.keys()])) {
@@ -311,21 +420,17 @@ function diffDependencies(context: DiffContext, keyword: string, earlier: Locate
           ? change('DEPENDENCY_ARRAY_REMOVED', at, true, `properties required alongside "${name}" (${stringList(was).join(', ')}) no longer are: ${KEEPS}`)
           : change('DEPENDENCY_SCHEMA_REMOVED', at, true, `the schema applied when "${name}" is present was removed: ${KEEPS}`),
       );
+    } else if (Array.isArray(is) && (was === undefined || Array.isArray(was))) {
+      changes.push(...diffAddedListDependency(earlier, keyword, name, was, is, at));
     } else if (was === undefined) {
-      if (Array.isArray(is)) {
-        changes.push(
-          change('DEPENDENCY_ARRAY_ADDED', at, false, `when "${name}" is present, ${stringList(is).join(', ')} must now be present too: documents without them were valid before and are rejected now`),
-        );
-      } else if (!isUnconstrained(context.resolvedSchema(childOf(later, keyword, name) ?? { document: later.document, location: at, schema: true }))) {
+      const node = childOf(later, keyword, name) ?? { document: later.document, location: at, schema: true };
+      const alongside = schemasAlongside(earlier, name, keyword);
+      if (alongside.length > 0) {
+        // The earlier schema already applied a schema when "name" is present, under the other spelling.
+        changes.push(...context.compareSets(alongside, [node], at));
+      } else if (!isUnconstrained(context.resolvedSchema(node))) {
         changes.push(change('DEPENDENCY_SCHEMA_ADDED', at, false, `a schema now applies when "${name}" is present: ${BREAKS}`));
       }
-    } else if (Array.isArray(was) && Array.isArray(is)) {
-      const added = stringList(is).filter((item) => !stringList(was).includes(item));
-      changes.push(
-        added.length > 0
-          ? change('DEPENDENCY_ARRAY_EXTENDED', at, false, `when "${name}" is present, ${added.join(', ')} must now be present too: documents without them were valid before and are rejected now`)
-          : change('DEPENDENCY_ARRAY_NARROWED', at, true, `fewer properties are required alongside "${name}": ${KEEPS}`),
-      );
     } else if (isSchema(was) && isSchema(is) && !Array.isArray(was) && !Array.isArray(is)) {
       changes.push(...context.compareSets([childOf(earlier, keyword, name)!], [childOf(later, keyword, name)!], at));
     } else {
@@ -348,7 +453,8 @@ function diffPropertyNames(context: DiffContext, earlier: Located, later: Locate
 }
 
 /** Every object keyword of two object schemas. */
-export function diffObject(context: DiffContext, earlier: Located, later: Located, pointer: string): SchemaChange[] {
+export function diffObject(context: DiffContext, earlierNode: Located, laterNode: Located, pointer: string): SchemaChange[] {
+  const [earlier, later] = propertyViews(context, earlierNode, laterNode, pointer);
   const before = earlier.schema as JsonSchemaObject;
   const now = later.schema as JsonSchemaObject;
   const propertiesBefore = isObject(before.properties) ? before.properties : {};
@@ -372,7 +478,7 @@ export function diffObject(context: DiffContext, earlier: Located, later: Locate
   changes.push(
     ...diffRequired(context, before, now, pointer),
     ...diffPatternProperties(context, earlier, later, pointer),
-    ...diffAdditional(context, 'additionalProperties', earlier, later, pointer),
+    ...diffClosure(context, closureOf(context, earlier, closureKeyword(earlier)), closureOf(context, later, closureKeyword(later)), pointer),
     ...diffLowerCount('minProperties', before, now, pointer),
     ...diffUpperCount('maxProperties', before, now, pointer),
     ...diffDependencies(context, 'dependencies', earlier, later, pointer),

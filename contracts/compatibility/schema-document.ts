@@ -3,9 +3,13 @@
  * addressed by JSON pointer, local `$ref`s are followed (with cycle protection), and a
  * subschema can be asked whether it accepts a given value (ajv, for the few places
  * where the checker decides by trying values rather than by comparing keywords).
+ *
+ * Every document knows its draft (its root `$schema`: draft-07 or 2020-12), because the
+ * two read some keywords differently: in 2020-12 the keywords beside a `$ref` apply too
+ * (draft-07 says to ignore them), `$dynamicRef` exists, and validators run under that draft.
  */
 import { FanoutError } from '../errors';
-import { compileValidator } from '../validation';
+import { SCHEMA_DRAFT_URIS, SchemaDraft, compileValidator, schemaDraftOf } from '../validation';
 
 /** A JSON Schema: an object, or `true` / `false`. */
 export type JsonSchema = boolean | JsonSchemaObject;
@@ -52,8 +56,41 @@ export interface Located {
 /** A `$ref` the checker cannot follow (another document, or a name not found). */
 export interface UnresolvedReference {
   readonly unresolved: string;
+  /**
+   * True for a 2020-12 `$dynamicRef` whose target depends on the dynamic scope: the same
+   * text in two versions may point at different schemas, so it is never taken as unchanged.
+   */
+  readonly dynamic: boolean;
   readonly at: Located;
 }
+
+/** A reference keyword of a subschema: `$ref`, or (2020-12) `$dynamicRef`. */
+interface Reference {
+  readonly keyword: '$ref' | '$dynamicRef';
+  readonly value: string;
+}
+
+/**
+ * Keywords that never constrain a value: beside a 2020-12 `$ref` they add nothing, so
+ * the `$ref` alone says what the subschema accepts.
+ */
+const NON_CONSTRAINING = new Set([
+  '$id',
+  '$schema',
+  '$anchor',
+  '$dynamicAnchor',
+  '$vocabulary',
+  '$comment',
+  '$defs',
+  'definitions',
+  'title',
+  'description',
+  'default',
+  'examples',
+  'readOnly',
+  'writeOnly',
+  'deprecated',
+]);
 
 let documentCounter = 0;
 
@@ -83,14 +120,25 @@ export class SchemaDocument {
   /** Distinguishes documents in cycle-detection keys. */
   readonly key: string;
   readonly root: JsonSchema;
+  /** The draft its root `$schema` declares (draft-07 when it declares none). */
+  readonly draft: SchemaDraft;
   private readonly ids = new Map<string, string>();
+  /** `$dynamicAnchor` name to every location that declares it. */
+  private readonly dynamicAnchors = new Map<string, string[]>();
+  /** True when a subschema below the root declares its own base URI (`$id`): a second resource. */
+  private embeddedResources = false;
   private fingerprint: string | undefined;
 
+  /**
+   * @throws InvalidSchemaError when `root` is not an object or a boolean
+   * @throws UnsupportedSchemaDraftError when its `$schema` names a draft other than draft-07 or 2020-12
+   */
   constructor(root: unknown, label = 'schema') {
     if (!isSchema(root)) {
       throw new InvalidSchemaError(`${label} is not a JSON Schema (expected an object or a boolean, got ${Array.isArray(root) ? 'an array' : typeof root})`);
     }
     this.root = root;
+    this.draft = schemaDraftOf(root);
     this.key = `d${documentCounter++}`;
     this.indexIds(root, '');
   }
@@ -113,20 +161,74 @@ export class SchemaDocument {
   }
 
   /**
-   * Follows `$ref`s until a schema without one. Draft-07 ignores the siblings of `$ref`,
-   * and so does this. A chain of refs that loops back on itself constrains nothing.
+   * Follows `$ref`s until a schema without one. A chain of refs that loops back on itself
+   * constrains nothing.
+   *
+   * The keywords beside a `$ref` apply in 2020-12. Draft-07 says to ignore them, but ajv
+   * (which validates our contracts) applies them in draft-07 too. So by default the walk
+   * stops at a reference with constraining siblings and returns it, for the caller to
+   * read as both its target and its siblings ({@link hasConstrainingSiblings},
+   * {@link referenceOnly}). With `applySiblings` false (only ever for a draft-07 schema
+   * read as accepting at least what it accepts) the siblings are skipped.
    */
-  resolve(located: Located): Located | UnresolvedReference {
+  resolve(located: Located, applySiblings = true): Located | UnresolvedReference {
     let current = located;
     const seen = new Set<string>();
-    while (isObject(current.schema) && typeof current.schema.$ref === 'string') {
+    for (;;) {
+      if (!isObject(current.schema)) return current;
+      if (Object.hasOwn(current.schema, '$ref') && this.draft === SchemaDraft.Draft2020_12 && Object.hasOwn(current.schema, '$dynamicRef')) {
+        // Both kinds of reference at once: too rare to model, so never read as understood.
+        return { unresolved: String(current.schema.$dynamicRef), dynamic: true, at: current };
+      }
+      const reference = this.referenceOf(current.schema);
+      if (!reference) return current;
+      if ((applySiblings || this.draft === SchemaDraft.Draft2020_12) && this.hasConstrainingSiblings(current)) return current;
       if (seen.has(current.location)) return { document: this, location: current.location, schema: true };
       seen.add(current.location);
-      const target = this.lookup(current.schema.$ref);
-      if (!target) return { unresolved: current.schema.$ref, at: current };
+      const target = reference.keyword === '$ref' ? this.lookup(reference.value) : this.lookupDynamic(reference.value);
+      if (!target) return { unresolved: reference.value, dynamic: reference.keyword === '$dynamicRef', at: current };
       current = target;
     }
-    return current;
+  }
+
+  /** The reference a schema object makes, as its draft reads it. */
+  private referenceOf(schema: JsonSchemaObject): Reference | undefined {
+    if (typeof schema.$ref === 'string') return { keyword: '$ref', value: schema.$ref };
+    if (this.draft === SchemaDraft.Draft2020_12 && typeof schema.$dynamicRef === 'string') return { keyword: '$dynamicRef', value: schema.$dynamicRef };
+    return undefined;
+  }
+
+  /** True when `located` is a reference in a document whose draft reads it by reference (it has `$ref` or, in 2020-12, `$dynamicRef`). */
+  hasReference(located: Located): boolean {
+    return isObject(located.schema) && this.referenceOf(located.schema) !== undefined;
+  }
+
+  /**
+   * True when `located` is a reference with keywords beside it that constrain values: it
+   * then accepts what its target accepts AND what those keywords accept (see {@link resolve}).
+   */
+  hasConstrainingSiblings(located: Located): boolean {
+    if (!isObject(located.schema)) return false;
+    const reference = this.referenceOf(located.schema);
+    return reference !== undefined && Object.keys(located.schema).some((key) => key !== reference.keyword && !NON_CONSTRAINING.has(key));
+  }
+
+  /** The reference of `located` alone, without its siblings, at the same location. */
+  referenceOnly(located: Located): Located {
+    const schema = located.schema as JsonSchemaObject;
+    const reference = this.referenceOf(schema);
+    return { document: this, location: located.location, schema: reference ? { [reference.keyword]: reference.value } : true };
+  }
+
+  /**
+   * A `$dynamicRef` resolves through the dynamic scope, which within one document is
+   * static when there is a single resource and a single `$dynamicAnchor` of that name:
+   * then it is the same as a `$ref` to that anchor. Any other case is left unresolved.
+   */
+  private lookupDynamic(ref: string): Located | undefined {
+    if (!ref.startsWith('#') || ref.startsWith('#/') || this.embeddedResources) return undefined;
+    const declared = this.dynamicAnchors.get(ref.slice(1)) ?? [];
+    return declared.length === 1 ? this.at(declared[0]!) : undefined;
   }
 
   /**
@@ -149,15 +251,21 @@ export class SchemaDocument {
       return () => verdict;
     }
     // Embed the whole document under a known base so that its own `#/...` refs resolve
-    // inside it, then point at the subschema with a fragment.
+    // inside it, then point at the subschema with a fragment. The wrapper declares the
+    // document's own draft, so the subschema is validated as the document means it.
     const rootId = typeof this.root.$id === 'string' && /^[a-z][a-z0-9+.-]*:/i.test(this.root.$id) ? this.root.$id.split('#')[0]! : SYNTHETIC_BASE;
     const { $schema: _ignored, ...embedded } = structuredClone(this.root) as Record<string, unknown>;
     const fragment = location
       .split('/')
       .map((token) => encodeURIComponent(token))
       .join('/');
+    const document = { ...embedded, $id: rootId };
+    const wrapper =
+      this.draft === SchemaDraft.Draft2020_12
+        ? { $schema: SCHEMA_DRAFT_URIS['2020-12'], $defs: { fanoutDocument: document }, $ref: `${rootId}#${fragment}` }
+        : { definitions: { fanoutDocument: document }, $ref: `${rootId}#${fragment}` };
     try {
-      const validate = compileValidator({ definitions: { fanoutDocument: { ...embedded, $id: rootId } }, $ref: `${rootId}#${fragment}` });
+      const validate = compileValidator(wrapper);
       return (value) => validate(value).length === 0;
     } catch {
       return null;
@@ -204,8 +312,14 @@ export class SchemaDocument {
       // draft-07 names plain-name anchors with `$id: "#name"`; other ids name a base URI.
       const id = value.$id.startsWith('#') ? value.$id : value.$id.split('#')[0]!;
       this.ids.set(id, location);
+      if (location !== '' && !value.$id.startsWith('#')) this.embeddedResources = true;
     }
     if (typeof value.$anchor === 'string') this.ids.set(`#${value.$anchor}`, location);
+    if (typeof value.$dynamicAnchor === 'string') {
+      // A dynamic anchor is a plain-name anchor for `$ref` too.
+      this.ids.set(`#${value.$dynamicAnchor}`, location);
+      this.dynamicAnchors.set(value.$dynamicAnchor, [...(this.dynamicAnchors.get(value.$dynamicAnchor) ?? []), location]);
+    }
     for (const [key, child] of Object.entries(value)) {
       // enum and const hold data, not schemas; an `$id` inside them is a value.
       if (key === 'enum' || key === 'const' || key === 'examples' || key === 'default') continue;
@@ -237,4 +351,18 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && deepEqual(a[key], b[key]));
   }
   return false;
+}
+
+const refScan = new WeakMap<object, boolean>();
+
+/** True when a value holds a `$ref` or `$dynamicRef` anywhere: its meaning then depends on what they point at. */
+export function containsRef(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const known = refScan.get(value);
+  if (known !== undefined) return known;
+  const found = Array.isArray(value)
+    ? value.some(containsRef)
+    : Object.hasOwn(value, '$ref') || Object.hasOwn(value, '$dynamicRef') || Object.values(value).some(containsRef);
+  refScan.set(value, found);
+  return found;
 }

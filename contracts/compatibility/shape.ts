@@ -5,6 +5,7 @@
  * `properties` but no `type` constrains objects only, and so on. Comparing shapes
  * rather than keywords is what lets the checker hold on schemas it has not seen.
  */
+import { SchemaDraft } from '../validation';
 import { isObject, type JsonSchemaObject, type Located, type UnresolvedReference } from './schema-document';
 
 /** The JSON types a `type` keyword can name. */
@@ -13,8 +14,10 @@ export const JSON_TYPES = ['string', 'number', 'integer', 'boolean', 'null', 'ob
 /** One JSON type. */
 export type JsonType = (typeof JSON_TYPES)[number];
 
-/** Keywords that constrain values of one type only; their presence without `type` implies it. */
-const TYPE_KEYWORDS: Readonly<Record<'string' | 'number' | 'object' | 'array', readonly string[]>> = {
+type TypeKeywords = Readonly<Record<'string' | 'number' | 'object' | 'array', readonly string[]>>;
+
+/** Keywords that constrain values of one type only (draft-07); their presence without `type` implies it. */
+const DRAFT_07_TYPE_KEYWORDS: TypeKeywords = {
   string: ['minLength', 'maxLength', 'pattern', 'format'],
   number: ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'],
   object: [
@@ -25,11 +28,23 @@ const TYPE_KEYWORDS: Readonly<Record<'string' | 'number' | 'object' | 'array', r
     'minProperties',
     'maxProperties',
     'dependencies',
+    // Not draft-07 keywords, but read as constraints in draft-07 documents too (cautious:
+    // a change to them may be reported where draft-07 validators ignore them).
     'dependentRequired',
     'dependentSchemas',
     'propertyNames',
   ],
   array: ['items', 'additionalItems', 'minItems', 'maxItems', 'uniqueItems', 'contains'],
+};
+
+/**
+ * The same for 2020-12, which adds unevaluatedProperties, prefixItems, unevaluatedItems,
+ * minContains and maxContains, and drops additionalItems (ignored by 2020-12 validators).
+ */
+const DRAFT_2020_12_TYPE_KEYWORDS: TypeKeywords = {
+  ...DRAFT_07_TYPE_KEYWORDS,
+  object: [...DRAFT_07_TYPE_KEYWORDS.object, 'unevaluatedProperties'],
+  array: ['prefixItems', 'items', 'unevaluatedItems', 'minItems', 'maxItems', 'uniqueItems', 'contains', 'minContains', 'maxContains'],
 };
 
 interface ShapeBase {
@@ -55,6 +70,8 @@ export interface NoneShape extends ShapeBase {
 export interface RefShape extends ShapeBase {
   readonly kind: 'ref';
   readonly ref: string;
+  /** A `$dynamicRef` whose target depends on the dynamic scope: never assumed unchanged. */
+  readonly dynamic: boolean;
 }
 /** Values of one JSON type, with that type's keywords read from `node`. */
 export interface TypedShape extends ShapeBase {
@@ -106,17 +123,16 @@ export function isUnresolved(node: Located | UnresolvedReference): node is Unres
   return 'unresolved' in node;
 }
 
-/** The JSON types a schema object constrains, declared by `type` or implied by its keywords. */
-export function typesOf(schema: JsonSchemaObject): { types: JsonType[]; declared: boolean } {
+/** The JSON types a schema object constrains, declared by `type` or implied by its keywords (as `draft` reads them). */
+export function typesOf(schema: JsonSchemaObject, draft: SchemaDraft = SchemaDraft.Draft07): { types: JsonType[]; declared: boolean } {
   if (schema.type !== undefined) {
     const named = (Array.isArray(schema.type) ? schema.type : [schema.type]).filter((t): t is JsonType =>
       (JSON_TYPES as readonly unknown[]).includes(t),
     );
     return { types: [...new Set(named)], declared: true };
   }
-  const inferred = (Object.keys(TYPE_KEYWORDS) as (keyof typeof TYPE_KEYWORDS)[]).filter((type) =>
-    TYPE_KEYWORDS[type].some((keyword) => Object.hasOwn(schema, keyword)),
-  );
+  const keywords = draft === SchemaDraft.Draft2020_12 ? DRAFT_2020_12_TYPE_KEYWORDS : DRAFT_07_TYPE_KEYWORDS;
+  const inferred = (Object.keys(keywords) as (keyof TypeKeywords)[]).filter((type) => keywords[type].some((keyword) => Object.hasOwn(schema, keyword)));
   return { types: inferred, declared: false };
 }
 
@@ -131,7 +147,7 @@ export function describeShape(
 ): Shape {
   if (isUnresolved(target)) {
     const node = target.at;
-    return { kind: 'ref', ref: target.unresolved, node, pointer, whole: true, key: `${node.document.key}${node.location}#ref` };
+    return { kind: 'ref', ref: target.unresolved, dynamic: target.dynamic, node, pointer, whole: true, key: `${node.document.key}${node.location}#ref` };
   }
   const node = target;
   const base = (part: string, whole: boolean) => ({ node, pointer, whole, key: `${node.document.key}${node.location}#${part}` });
@@ -140,7 +156,7 @@ export function describeShape(
   if (schema === false) return { kind: 'none', ...base('whole', true) };
 
   const parts: ((whole: boolean) => Shape)[] = [];
-  const { types, declared } = typesOf(schema);
+  const { types, declared } = typesOf(schema, node.document.draft);
   if (declared && types.length === 0 && Array.isArray(schema.type)) {
     // `type: []` admits no type at all.
     parts.push((whole) => ({ kind: 'none', ...base('type', whole) }));
@@ -181,6 +197,21 @@ export function describeShape(
 export function isUnconstrained(schema: unknown): boolean {
   if (schema === true) return true;
   if (!isObject(schema)) return false;
-  const annotations = new Set(['$id', '$schema', '$comment', 'title', 'description', 'default', 'examples', 'readOnly', 'writeOnly', 'deprecated', 'definitions', '$defs']);
+  const annotations = new Set([
+    '$id',
+    '$schema',
+    '$comment',
+    '$anchor',
+    '$dynamicAnchor',
+    'title',
+    'description',
+    'default',
+    'examples',
+    'readOnly',
+    'writeOnly',
+    'deprecated',
+    'definitions',
+    '$defs',
+  ]);
   return Object.keys(schema).every((key) => annotations.has(key));
 }

@@ -23,9 +23,11 @@ import { samplePipeline } from '../../lib/sample-pipeline';
  * time, DLQ copies fitted to SQS's limit, the invocation-deadline guard, SDK timeouts)
  * added ~6 KB of the kit's own code: 581 KB. The budget sits below what losing any lever
  * would add (the smallest, the event-stream alias, is ~19 KB), so a lever that stops
- * working fails here; issue 12 is where the bundle is meant to shrink.
+ * working fails here; issue 12 is where the bundle is meant to shrink. Contracts in JSON
+ * Schema 2020-12 (issue 10) brought Ajv2020's vocabularies and meta-schemas along:
+ * +17 KB, 598 KB. Precompiled validators (issue 12) are what takes ajv out again.
  */
-const BUDGET_KB = 590;
+const BUDGET_KB = 600;
 
 const ENTRY = join(PROJECT_ROOT, samplePipeline.consumers[0]!.entry);
 const outDir = mkdtempSync(join(tmpdir(), 'fanout-bundling-'));
