@@ -94,10 +94,17 @@ export function checkContract(name: string, contract: string, mode: Compatibilit
       }
     });
   }
-  const chain = checkVersionChain(
-    versions.map((v) => ({ label: label(v), schema: v.schema })),
-    mode,
-  );
+  let chain: ModeCheck[] = [];
+  try {
+    chain = checkVersionChain(
+      versions.map((v) => ({ label: label(v), schema: v.schema })),
+      mode,
+    );
+  } catch (cause) {
+    // A schema the checker cannot read (an unsupported $schema draft) is this contract's
+    // problem, not a reason to stop checking the others.
+    problems.push({ kind: 'compatibility', version: label(versions.at(-1)!), message: (cause as Error).message });
+  }
   for (const check of chain) {
     if (check.compatible) continue;
     const breaking = check.comparisons.flatMap((c) => c.diff.changes.filter((change) => !change.compatible));
