@@ -13,7 +13,7 @@ import { createFanoutApp } from '../lib/fanout-stack';
 import type { PipelineDefinition, ResolvedPipeline } from '../lib/pipeline-definition';
 import { samplePipeline } from '../lib/sample-pipeline';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
-import { designFromTemplate, estimateCost, recommendCheaperSettings, type CostInput, type CostVolume, type StackDesign } from '../ops/cost-model';
+import { designFromTemplate, estimateCost, priceTogether, recommendCheaperSettings, type CostInput, type CostVolume, type StackDesign } from '../ops/cost-model';
 import { formatCostReport } from '../ops/cost-report';
 import { CliError, SCHEMAS_DIR, loadPipeline } from './context';
 
@@ -69,8 +69,9 @@ export async function costCommand(options: CostOptions, deps: CostDeps): Promise
     const input: CostInput = { pipeline, volume, design: deps.design ?? synthesizedDesign() };
     const estimate = estimateCost(input);
     const recommendations = recommendCheaperSettings(input, estimate);
-    if (json) deps.io.out(JSON.stringify({ pipeline: pipeline.name, ...estimate, recommendations }, null, 2));
-    else deps.io.out(formatCostReport(estimate, recommendations));
+    const together = priceTogether(input, estimate, recommendations);
+    if (json) deps.io.out(JSON.stringify({ pipeline: pipeline.name, ...estimate, recommendations, together }, null, 2));
+    else deps.io.out(formatCostReport(estimate, recommendations, together));
     return ExitCode.Ok;
   });
 }

@@ -263,6 +263,35 @@ export interface CostRecommendation {
   readonly monthlySavingsUsd: number;
   /** True when it saves money at this volume. */
   readonly recommended: boolean;
+  /** The settings it changes, to price several together ({@link priceTogether}). */
+  readonly settings: Partial<CostSettings>;
+}
+
+/** Recommendations priced as one change: what they save together is not the sum of what each saves alone. */
+export interface CombinedRecommendation {
+  /** The ids applied, in order. */
+  readonly ids: readonly string[];
+  readonly totalMonthlyUsd: number;
+  readonly monthlySavingsUsd: number;
+}
+
+/**
+ * The estimate with every `recommended` setting applied at once: they overlap (fewer
+ * invocations leave fewer traces to sample), so this, not the sum, is what they save.
+ */
+export function priceTogether(input: CostInput, baseline: CostEstimate, recommendations: readonly CostRecommendation[]): CombinedRecommendation {
+  const chosen = recommendations.filter((r) => r.recommended);
+  let settings: CostSettings = baseline.settings;
+  for (const r of chosen) {
+    settings = {
+      ...settings,
+      ...r.settings,
+      batchingWindowSeconds: { ...settings.batchingWindowSeconds, ...r.settings.batchingWindowSeconds },
+      filterScope: { ...settings.filterScope, ...r.settings.filterScope },
+    };
+  }
+  const total = estimateCost({ ...input, settings }).totalMonthlyUsd;
+  return { ids: chosen.map((r) => r.id), totalMonthlyUsd: total, monthlySavingsUsd: baseline.totalMonthlyUsd - total };
 }
 
 /** The cost input is not usable (e.g. a negative volume). */
@@ -519,64 +548,62 @@ export function recommendCheaperSettings(input: CostInput, baseline: CostEstimat
     estimateCost({ ...input, settings: { ...baseline.settings, ...settings } }).totalMonthlyUsd;
   const saving = (total: number) => baseline.totalMonthlyUsd - total;
   const out: CostRecommendation[] = [];
-  const push = (r: Omit<CostRecommendation, 'recommended'>) => out.push({ ...r, recommended: r.monthlySavingsUsd > 0.005 });
+  const push = (r: Omit<CostRecommendation, 'recommended' | 'monthlySavingsUsd'>) => {
+    const monthlySavingsUsd = saving(withSettings(r.settings));
+    out.push({ ...r, monthlySavingsUsd, recommended: monthlySavingsUsd > 0.005 });
+  };
 
   for (const consumer of input.pipeline.consumers) {
     const current = baseline.settings.batchingWindowSeconds[consumer.name] ?? consumer.batchingWindowSeconds;
     if (consumer.fifo || current > 0) continue;
     const proposed = recommendedBatchingWindowSeconds(consumer);
-    const total = withSettings({ batchingWindowSeconds: { ...baseline.settings.batchingWindowSeconds, [consumer.name]: proposed } });
     push({
       id: `batching-window:${consumer.name}`,
       change: `${consumer.name}: batching window ${current} s → ${proposed} s (batchingWindowSeconds: ${proposed})`,
       safety: `adds at most ${proposed} s of latency, within 10% of its ${consumer.latencySlaP95Seconds} s p95 objective; fewer, fuller invocations and receives (the queue's visibility timeout grows by ${proposed} s with it)`,
-      monthlySavingsUsd: saving(total),
+      settings: { batchingWindowSeconds: { ...baseline.settings.batchingWindowSeconds, [consumer.name]: proposed } },
     });
   }
 
   const sampling = baseline.settings.traceSampling;
   if (sampling.reservoirPerSecond !== RECOMMENDED_TRACE_SAMPLING.reservoirPerSecond || sampling.fixedRate !== RECOMMENDED_TRACE_SAMPLING.fixedRate) {
-    const total = withSettings({ traceSampling: RECOMMENDED_TRACE_SAMPLING });
     push({
       id: 'trace-sampling',
       change: `X-Ray sampling ${sampling.reservoirPerSecond}/s + ${pct(sampling.fixedRate)} → ${RECOMMENDED_TRACE_SAMPLING.reservoirPerSecond}/s + ${pct(RECOMMENDED_TRACE_SAMPLING.fixedRate)} (X-Ray sampling rules matching the publishes and the consumer functions)`,
       safety: 'still a steady sample of traces for latency analysis; every failure stays findable by its correlation id in the logs and in the DLQ',
-      monthlySavingsUsd: saving(total),
+      settings: { traceSampling: RECOMMENDED_TRACE_SAMPLING },
     });
   }
 
   const reuse = baseline.settings.kmsDataKeyReusePeriodSeconds;
   if (reuse < RECOMMENDED_KMS_REUSE_SECONDS) {
-    const total = withSettings({ kmsDataKeyReusePeriodSeconds: RECOMMENDED_KMS_REUSE_SECONDS });
     push({
       id: 'kms-data-key-reuse',
       change: `SQS KMS data key reuse period ${reuse} s → ${RECOMMENDED_KMS_REUSE_SECONDS} s (KmsDataKeyReusePeriodSeconds on the consumer queues and DLQs; SNS topics have no such setting)`,
       safety: 'messages stay encrypted with the customer-managed key; SQS caches a data key for up to an hour instead of five minutes',
-      monthlySavingsUsd: saving(total),
+      settings: { kmsDataKeyReusePeriodSeconds: RECOMMENDED_KMS_REUSE_SECONDS },
     });
   }
 
   // Filtering on the body's `type` would spare raw publishers the attribute, at a price.
   const attributeFiltered = input.pipeline.consumers.filter((c) => (baseline.settings.filterScope[c.name] ?? c.filter.scope) === 'MessageAttributes');
   if (attributeFiltered.length > 0) {
-    const total = withSettings({ filterScope: { ...baseline.settings.filterScope, ...Object.fromEntries(attributeFiltered.map((c) => [c.name, 'MessageBody' as const])) } });
     push({
       id: 'filter-on-body',
       change: `filter ${attributeFiltered.map((c) => c.name).join(', ')} on the body's \`type\` instead of the \`type\` attribute (filter: { scope: 'MessageBody', ... })`,
       safety: 'raw publishers would need no message attributes; attribute filtering is free and a publish without the attribute is paged on (filtered-no-attributes alarm), so it stays the default',
-      monthlySavingsUsd: saving(total),
+      settings: { filterScope: { ...baseline.settings.filterScope, ...Object.fromEntries(attributeFiltered.map((c) => [c.name, 'MessageBody' as const])) } },
     });
   }
 
   const capacity = baseline.settings.idempotencyCapacity;
   if (capacity.mode === 'on-demand') {
     const provisioned = provisionedIdempotencyCapacity(input.pipeline, input.assumptions);
-    const total = withSettings({ idempotencyCapacity: { mode: 'provisioned', ...provisioned } });
     push({
       id: 'idempotency-capacity',
       change: `idempotency table on-demand → provisioned ${provisioned.writeUnits} WCU / ${provisioned.readUnits} RCU (the contracts' peak at ${pct(baseline.assumptions.provisionedTargetUtilization)} utilization, with auto scaling)`,
       safety: 'sized for the contracts\' peak rates; a burst above them is throttled and retried by the kit (transient), so keep the alarms on age of oldest message',
-      monthlySavingsUsd: saving(total),
+      settings: { idempotencyCapacity: { mode: 'provisioned', ...provisioned } },
     });
   }
   return out.sort((x, y) => y.monthlySavingsUsd - x.monthlySavingsUsd);

@@ -2,7 +2,7 @@
  * Renders a cost estimate for people: the volume, a per-service breakdown, the
  * line items, the cheaper settings and the assumptions behind the numbers. Pure.
  */
-import { MONTH_HOURS, SNS_DATA_KEY_REUSE_SECONDS, type CostEstimate, type CostRecommendation } from './cost-model';
+import { MONTH_HOURS, SNS_DATA_KEY_REUSE_SECONDS, type CombinedRecommendation, type CostEstimate, type CostRecommendation } from './cost-model';
 
 /** `$1,234.57`, or `$0.0042` below a cent so small lines do not all read `$0.00`. */
 export function usd(value: number): string {
@@ -40,7 +40,7 @@ export function unitPrice(value: number): string {
 }
 
 /** The report `fanout cost` prints. */
-export function formatCostReport(estimate: CostEstimate, recommendations: readonly CostRecommendation[]): string {
+export function formatCostReport(estimate: CostEstimate, recommendations: readonly CostRecommendation[], together?: CombinedRecommendation): string {
   const out: string[] = [];
   const v = estimate.volume;
   const volume =
@@ -63,10 +63,16 @@ export function formatCostReport(estimate: CostEstimate, recommendations: readon
   }
   out.push('');
   const useful = recommendations.filter((r) => r.recommended);
-  out.push(useful.length > 0 ? 'Cheaper safe settings at this volume (each priced alone; together they overlap):' : 'No cheaper safe setting at this volume.');
+  out.push(useful.length > 0 ? 'Cheaper safe settings at this volume (each priced alone):' : 'No cheaper safe setting at this volume.');
   for (const r of useful) {
     out.push(`  - saves ${usd(r.monthlySavingsUsd)}/month: ${r.change}`);
     out.push(`    ${r.safety}`);
+  }
+  if (together && together.ids.length > 1) {
+    out.push(
+      `  All ${together.ids.length} together: ${usd(together.totalMonthlyUsd)}/month, saving ${usd(together.monthlySavingsUsd)} ` +
+        `(less than the sum of each alone, ${usd(useful.reduce((sum, r) => sum + r.monthlySavingsUsd, 0))}: they overlap).`,
+    );
   }
   const weighed = recommendations.filter((r) => !r.recommended);
   if (weighed.length > 0) {

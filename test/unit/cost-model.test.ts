@@ -13,6 +13,7 @@ import {
   CostInputError,
   designFromTemplate,
   estimateCost,
+  priceTogether,
   recommendCheaperSettings,
   sampledPerSecond,
   serviceTotal,
@@ -192,6 +193,14 @@ describe('cost model: 10 events/s on a standard topic, 1 s batching window, 1 GB
     expect(recommendations.map((r) => r.id)).toEqual(['idempotency-capacity', 'trace-sampling', 'kms-data-key-reuse', 'filter-on-body']);
   });
 
+  it('prices the recommendations together: here they touch separate lines, so together is the sum', () => {
+    const together = priceTogether(input, e, recommendCheaperSettings(input, e));
+    expect(together.ids).toEqual(['idempotency-capacity', 'trace-sampling', 'kms-data-key-reuse']);
+    // 18.9946 + 13.0086 + 0.07227
+    expect(together.monthlySavingsUsd).toBeCloseTo(32.07547, 4);
+    expect(together.totalMonthlyUsd).toBeCloseTo(101.3155752 - 32.07547, 4);
+  });
+
   it('prices a body filter by the payload it scans, matching or not', () => {
     const bodyFiltered = estimateCost({ ...input, settings: { filterScope: { c: 'MessageBody' } } });
     expect(line(bodyFiltered, 'c: payload scanned by its body filter').quantity).toBeCloseTo(25.0626, 4);
@@ -316,6 +325,26 @@ describe('cost model: inputs and the sample pipeline', () => {
     expect(unreserved.reservedConcurrency).toBe(0);
     expect(unreserved.totalMonthlyUsd).toBe(e.totalMonthlyUsd);
     expect(formatCostReport(unreserved, [])).toContain('Reserved concurrency: none');
+  });
+
+  it('prices the sample’s recommendations together: they overlap, so together saves less than the sum and more than any one', () => {
+    const sample = resolvePipeline(samplePipeline, SCHEMAS_DIR);
+    const input: CostInput = { pipeline: sample, volume: { kind: 'per-day', eventsPerDay: 100_000 }, design: { kmsKeys: 3, alarmMetrics: 29, dashboards: 1 } };
+    const e = estimateCost(input);
+    const recommendations = recommendCheaperSettings(input, e);
+    const useful = recommendations.filter((r) => r.recommended);
+    const together = priceTogether(input, e, recommendations);
+    expect(together.ids).toEqual(useful.map((r) => r.id));
+    // Batching windows cut invocations, and with them the invocation traces sampling would have cut.
+    expect(together.monthlySavingsUsd).toBeLessThan(useful.reduce((sum, r) => sum + r.monthlySavingsUsd, 0) - 1);
+    expect(together.monthlySavingsUsd).toBeGreaterThan(Math.max(...useful.map((r) => r.monthlySavingsUsd)));
+    // The same as pricing the merged settings directly.
+    const merged = estimateCost({
+      ...input,
+      settings: { ...e.settings, ...Object.assign({}, ...useful.map((r) => r.settings)), batchingWindowSeconds: Object.assign({}, ...useful.map((r) => r.settings.batchingWindowSeconds ?? {})) },
+    });
+    expect(together.totalMonthlyUsd).toBeCloseTo(merged.totalMonthlyUsd, 9);
+    expect(formatCostReport(e, recommendations, together)).toMatch(/All \d together: \$[0-9.,]+\/month, saving \$[0-9.,]+ \(less than the sum of each alone/);
   });
 
   it('formats dollars', () => {
