@@ -88,13 +88,15 @@ describe('fanout cost', () => {
     const text = io.stdout.join('\n');
     expect(text).toMatch(/^Monthly cost at 100,000 events\/day: \$\d+\.\d\d$/m);
     for (const service of ['SNS', 'SQS', 'Lambda', 'DynamoDB', 'X-Ray', 'KMS', 'CloudWatch', 'Glue']) expect(text).toMatch(new RegExp(`^  ${service}\\s+\\$`, 'm'));
-    // 23 alarms: 7 for each of the 3 consumers, 1 for each of the 2 topics.
-    expect(text).toContain('alarms (standard resolution): 23 alarm metrics');
+    // 29 alarms: 7 for each of the 3 consumers, 4 for each of the 2 topics.
+    expect(text).toContain('alarms (standard resolution): 29 alarm metrics');
+    expect(text).toMatch(/^  All \d together: \$[\d.,]+\/month, saving \$[\d.,]+/m);
     const peak = captureIo();
     expect(await costCommand({ json: true }, { io: peak })).toBe(0);
-    const json = peak.json<{ volume: { kind: string }; totalMonthlyUsd: number; recommendations: unknown[] }>();
+    const json = peak.json<{ volume: { kind: string }; totalMonthlyUsd: number; recommendations: unknown[]; together: { totalMonthlyUsd: number } }>();
     expect(json.volume.kind).toBe('peak');
     expect(json.totalMonthlyUsd).toBeGreaterThan(0);
+    expect(json.together.totalMonthlyUsd).toBeLessThanOrEqual(json.totalMonthlyUsd);
     expect(await costCommand({ perDay: -5 }, { io: captureIo() })).toBe(2);
   });
 });
