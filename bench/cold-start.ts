@@ -28,6 +28,7 @@ import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { CONSUMER_BUNDLE_ALIASES, CONSUMER_BUNDLING, consumerEsbuildOptions } from '../lib/consumer-bundling';
 import { ConsumerEnv } from '../contracts/consumer-environment';
 import { samplePipeline } from '../lib/sample-pipeline';
+import { recordFigure } from './scorecard';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
@@ -165,6 +166,31 @@ async function main(): Promise<void> {
 
     const first = samplePipeline.consumers[0]!;
     const reference = consumers[0]!;
+    const referenceMs = median(times.get(reference.name)!);
+    recordFigure({
+      id: 'bundle-kb',
+      label: `consumer bundle (${reference.name})`,
+      value: reference.bytes / 1024,
+      unit: 'KB',
+      baseline: { label: 'without the size levers', value: before[0]!.bytes / 1024 },
+      target: { op: '<=', value: TARGET_KB },
+    });
+    recordFigure({
+      id: 'import-vs-bare',
+      label: `whole-process import of ${reference.name}, times a bare handler's`,
+      value: referenceMs / bareMs,
+      unit: 'x',
+      baseline: { label: 'bare handler import ms', value: bareMs },
+      target: { op: '<=', value: 1.6 },
+    });
+    recordFigure({
+      id: 'import-vs-powertools-peer',
+      label: `whole-process import of ${reference.name}, times a plain Powertools consumer's`,
+      value: null,
+      unit: 'x',
+      target: { op: '<=', value: 0.85 },
+      note: 'the peer consumer is not built in bench/ yet',
+    });
     console.log(`\nWhat each lever saves on ${first.name} (bundle rebuilt without it, KB):`);
     for (const lever of [...Object.keys(CONSUMER_BUNDLE_ALIASES), '--legal-comments']) {
       const without = await bundle(`${first.name} without ${lever.replaceAll('/', '_')}`, join(ROOT, first.entry), outDir, withoutLever(lever));

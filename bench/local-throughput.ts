@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_RATE } from '../local/start';
+import { recordFigure } from './scorecard';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -87,3 +88,15 @@ console.log(
   `\ntwice the default rate: ${(double.throughput / base.throughput).toFixed(2)}x the throughput, ${(double.p95 / Math.max(1, base.p95)).toFixed(1)}x the p95 latency ` +
     `(the emulator, not Fanout, is the ceiling; load average now ${loadavg()[0]!.toFixed(1)})`,
 );
+// The score: the highest throughput among the offered rates whose p95 stayed under 1 s.
+const withinObjective = summary.filter((s) => s.p95 < 1000);
+const best = withinObjective.length > 0 ? withinObjective.reduce((a, b) => (b.throughput > a.throughput ? b : a)) : undefined;
+recordFigure({
+  id: 'local-events-per-second',
+  label: `local pipeline, events/s end to end with p95 < 1 s (offered ${rates.join(' and ')}/s)`,
+  value: best?.throughput ?? 0,
+  unit: 'events/s',
+  baseline: { label: `at ${DEFAULT_RATE}/s offered`, value: base.throughput },
+  target: { op: '>=', value: 40 },
+  note: best ? `p95 ${best.p95} ms at ${best.rate}/s offered; p95 counts retried events too` : 'no rate kept p95 under 1 s',
+});

@@ -22,6 +22,7 @@ import { OutputKey } from '../lib/stack-outputs';
 import { startEmulator } from '../local/emulator';
 import { SDK_TIMEOUTS, withSdkTimeouts } from '../contracts/sdk-client-config';
 import { createPublisherSnsClient, publisherForPipeline, type PublishEvent } from '../client/publisher';
+import { recordFigure } from './scorecard';
 
 const RUNS = 5;
 const BATCH_EVENTS = 200;
@@ -156,6 +157,22 @@ async function main(): Promise<void> {
     console.log(`${''.padEnd(44)} ${'warm cache'.padStart(10)} ${'no cache'.padStart(12)}`);
     row('Glue calls per message (target 0)', median(warm.perMessage), median(uncached.perMessage), 'calls');
     row('microseconds per resolve', median(warm.microsPerMessage), median(uncached.microsPerMessage), `ratio ${(median(uncached.microsPerMessage) / median(warm.microsPerMessage)).toFixed(0)}x`, 1);
+    recordFigure({
+      id: 'sns-calls-per-event',
+      label: 'SNS requests per event (publishBatch of 10)',
+      value: median(batch.perEvent),
+      unit: 'requests',
+      baseline: { label: 'one publish per event', value: median(single.perEvent) },
+      target: { op: '<=', value: 0.1 },
+    });
+    recordFigure({
+      id: 'glue-calls-per-warm-message',
+      label: 'Glue calls per message, warm resolver',
+      value: median(warm.perMessage),
+      unit: 'calls',
+      baseline: { label: 'no cache', value: median(uncached.perMessage) },
+      target: { op: '<=', value: 0 },
+    });
   } finally {
     sns.destroy();
     sqs.destroy();
