@@ -74,7 +74,7 @@ interface Reference {
  * Keywords that never constrain a value: beside a 2020-12 `$ref` they add nothing, so
  * the `$ref` alone says what the subschema accepts.
  */
-const NON_CONSTRAINING = new Set([
+export const NON_CONSTRAINING = new Set([
   '$id',
   '$schema',
   '$anchor',

@@ -6,7 +6,7 @@
  * rather than keywords is what lets the checker hold on schemas it has not seen.
  */
 import { SchemaDraft } from '../validation';
-import { isObject, type JsonSchemaObject, type Located, type UnresolvedReference } from './schema-document';
+import { isObject, NON_CONSTRAINING, type JsonSchemaObject, type Located, type UnresolvedReference } from './schema-document';
 
 /** The JSON types a `type` keyword can name. */
 export const JSON_TYPES = ['string', 'number', 'integer', 'boolean', 'null', 'object', 'array'] as const;
@@ -197,21 +197,5 @@ export function describeShape(
 export function isUnconstrained(schema: unknown): boolean {
   if (schema === true) return true;
   if (!isObject(schema)) return false;
-  const annotations = new Set([
-    '$id',
-    '$schema',
-    '$comment',
-    '$anchor',
-    '$dynamicAnchor',
-    'title',
-    'description',
-    'default',
-    'examples',
-    'readOnly',
-    'writeOnly',
-    'deprecated',
-    'definitions',
-    '$defs',
-  ]);
-  return Object.keys(schema).every((key) => annotations.has(key));
+  return Object.keys(schema).every((key) => NON_CONSTRAINING.has(key));
 }

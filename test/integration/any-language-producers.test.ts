@@ -13,18 +13,17 @@
  *
  * "Applied" is read from the consumers' downstream tables (their effect logs), once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListTopicsCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CloudEvent, HTTP } from 'cloudevents';
-import { PROJECT_ROOT } from '../../local/emulator';
+import { startLocalRun, type LocalRun } from '../support/local-run';
 
 const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-let run: { child: ChildProcess; output: () => string; exited: Promise<number | null> } | undefined;
+let run: LocalRun | undefined;
 let sns: SNSClient;
 let dynamodb: DynamoDBClient;
 let topicArns: string[] = [];
@@ -41,19 +40,9 @@ async function until<T>(probe: () => Promise<T | undefined> | T | undefined, tim
 }
 
 beforeAll(async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', '--events', '6', '--keep-running'], {
-    cwd: PROJECT_ROOT,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
-  run = { child, output: () => output, exited };
+  run = startLocalRun(['--events', '6', '--keep-running'], 'node');
   // The run prints how to reach it once the pipeline keeps running.
-  const endpoint = await until(() => /export AWS_ENDPOINT_URL=(\S+)/.exec(output)?.[1], 240_000, 'the pipeline to keep running');
+  const endpoint = await until(() => /export AWS_ENDPOINT_URL=(\S+)/.exec(run!.output())?.[1], 240_000, 'the pipeline to keep running');
   sns = new SNSClient({ endpoint, region: REGION, credentials });
   dynamodb = new DynamoDBClient({ endpoint, region: REGION, credentials });
   topicArns = ((await sns.send(new ListTopicsCommand({}))).Topics ?? []).map((t) => t.TopicArn!);

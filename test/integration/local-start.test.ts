@@ -6,7 +6,7 @@
  * started outlives it. Then the faults: Ctrl-C mid-run, a port in use, a bad option.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,44 +14,18 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../local/emulator';
 import { DemoKind, planWorkload } from '../../local/demo-workload';
 import type { RunReport } from '../../local/report';
+import { startLocalRun, type LocalRun } from '../support/local-run';
 
 const EVENTS = 120;
 const SEED = 7;
 
-interface Run {
-  readonly child: ChildProcess;
-  /** The exit code, once the process has exited and every process writing to its output has too. */
-  readonly exited: Promise<number | null>;
-  output: () => string;
-}
+type Run = LocalRun;
 
 const runs: Run[] = [];
 
-/**
- * Starts a run in its own process group, as a terminal would: `npm start -- <args>`, or
- * the script's own command line (`tsx local/start.ts <args>`), whose exit code npm
- * would hide when npm itself is interrupted.
- */
+/** Starts a run ({@link startLocalRun}) that afterEach stops should a test fail. */
 function start(args: string[], via: 'npm' | 'tsx' | 'node' = 'npm'): Run {
-  const [command, prefix] =
-    via === 'npm' ? ['npm', ['start', '--silent', '--']]
-    : via === 'tsx' ? [join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), ['local/start.ts']]
-    // The runner as the only process: no tsx launcher in between to die of a signal first.
-    : [process.execPath, ['--import', 'tsx', 'local/start.ts']];
-  const child = spawn(command, [...prefix, ...args], {
-    cwd: PROJECT_ROOT,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const closed = (stream: NodeJS.ReadableStream) => new Promise<void>((resolve) => stream.once('close', () => resolve()));
-  const exitCode = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
-  // The output closes when the last process holding it (the runner, after npm) is gone.
-  const exited = Promise.all([exitCode, closed(child.stdout!), closed(child.stderr!)]).then(([code]) => code);
-  const run = { child, exited, output: () => output };
+  const run = startLocalRun(args, via);
   runs.push(run);
   return run;
 }

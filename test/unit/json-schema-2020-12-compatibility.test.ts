@@ -19,6 +19,7 @@ import { formatChange } from '../../contracts/compatibility/changes';
 import { diffSchemas } from '../../contracts/compatibility/diff';
 import { checkNewVersion, checkVersionChain } from '../../contracts/compatibility/modes';
 import { UnsupportedSchemaDraftError, compileValidator } from '../../contracts/validation';
+import { prng } from '../../local/demo-workload';
 
 const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
 const DRAFT_07 = 'http://json-schema.org/draft-07/schema#';
@@ -680,17 +681,8 @@ describe('drafts the checker does not know', () => {
 
 // ---- the checker against real validation ----------------------------------------------
 
-/** A small seeded generator (mulberry32): the same documents on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The demo workload's seeded generator (mulberry32): the same documents on every run. */
+const random = prng;
 
 /** Property names and constants that appear in a schema: documents built from them hit its keywords. */
 function vocabulary(schema: unknown, names = new Set<string>(), constants: unknown[] = []): { names: Set<string>; constants: unknown[] } {
