@@ -40,7 +40,7 @@ import { liveChildPids, spawnedPids, stopAllChildren } from './processes';
 import { sleep } from './event-source-poller';
 import { synthesize } from './synth';
 import { writeHtmlReport, type DepthSample } from './html-report';
-import { droppedEvents, droppedWarnings, watchDroppedEvents, type WatchedTopic } from './dropped-events';
+import { droppedEvents, droppedWarnings, watchDroppedEvents, type DroppedCounts, type WatchedTopic } from './dropped-events';
 import { matchesFilterPolicy } from './filter-policy';
 
 /**
@@ -54,7 +54,7 @@ import { matchesFilterPolicy } from './filter-policy';
  */
 export const DEFAULT_RATE = 15;
 
-/** How often a kept-running pipeline looks for events SNS dropped for want of attributes. */
+/** How often a kept-running pipeline looks for events SNS's filters dropped (local/dropped-events.ts). */
 const DROPPED_EVENTS_POLL_MS = 2000;
 
 /** The emulator's account: moto's default. */
@@ -514,11 +514,15 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
       topicName: outputs[OutputKey.topicArn(t.name)]!.split(':').pop()!,
       attributeFiltered: pipeline.consumers.filter((c) => c.topic === t.name && c.filter.scope === 'MessageAttributes').map((c) => c.name),
     }));
-    const droppedAtReport = await droppedEvents(clients.cloudwatch, watchedTopics, startedAt);
+    // An emulator given by --endpoint may keep no CloudWatch metrics: then there is nothing to read.
+    const droppedAtReport = await droppedEvents(clients.cloudwatch, watchedTopics, startedAt).catch((error: Error) => {
+      say(`note       could not read SNS's filter metrics from the emulator (${error.message}): events dropped by filters go unreported`);
+      return new Map<string, DroppedCounts>();
+    });
     for (const topic of watchedTopics) {
+      const counted = droppedAtReport.get(topic.name);
       // The run's own unrouted publications are counted above already.
-      const dropped = { ...droppedAtReport.get(topic.name)!, matchingNoSubscription: 0 };
-      for (const warning of droppedWarnings(pipeline.name, topic, dropped)) say(`warning    ${warning}`);
+      if (counted) for (const warning of droppedWarnings(pipeline.name, topic, { ...counted, matchingNoSubscription: 0 })) say(`warning    ${warning}`);
     }
     const clean = reportIsClean(report) && drained && publishFailures === 0;
     say(clean ? 'result     every event accounted for: applied once, skipped as stale, or dead-lettered with its reason' : 'result     the run found problems (above)');
@@ -532,6 +536,7 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
       say('  npx fanout status; npx fanout dlq crm-sync');
       say(`Consumer logs: ${shown(logDir)}/. Press Ctrl-C to stop everything.`);
       // Producers of any language publish now: tell them when SNS drops what they send.
+      let watchFailed = false;
       const stopWatching = watchDroppedEvents({
         cloudwatch: clients.cloudwatch,
         pipelineName: pipeline.name,
@@ -540,6 +545,11 @@ export async function runLocal(options: LocalRunOptions, io: RunIo, signal: Abor
         alreadyReported: droppedAtReport,
         intervalMs: DROPPED_EVENTS_POLL_MS,
         onWarning: (warning) => say(`warning    ${warning}`),
+        onError: (error) => {
+          if (watchFailed) return;
+          watchFailed = true;
+          say(`note       could not read SNS's filter metrics from the emulator (${error.message}); retrying quietly`);
+        },
       });
       await new Promise<void>((resolveWait) => {
         if (runSignal.aborted) resolveWait();
