@@ -79,6 +79,9 @@ function toAttributeValue(value: string | number | boolean): AttributeValue {
 }
 
 /** Writes state and effect-log items to one table through the low-level client. */
+/** The TTL value of one write, as an expression value, or undefined without a retention. */
+type Expiry = Record<string, AttributeValue> | undefined;
+
 export class DynamoDbEffectStore {
   private readonly now: () => number;
 
@@ -90,10 +93,10 @@ export class DynamoDbEffectStore {
     this.now = options.now ?? Date.now;
   }
 
-  /** `{ ':expiresAt': ... }` for a write now, or nothing without a retention. */
-  private get expiry(): Record<string, AttributeValue> | undefined {
+  /** `{ ':expiresAt': ... }` for a write at `nowMs`, or nothing without a retention. */
+  private expiryAt(nowMs: number): Expiry {
     const days = this.options.retentionDays;
-    return days === undefined ? undefined : { ':expiresAt': { N: String(Math.floor(this.now() / 1000) + days * 86_400) } };
+    return days === undefined ? undefined : { ':expiresAt': { N: String(Math.floor(nowMs / 1000) + days * 86_400) } };
   }
 
   /**
@@ -112,12 +115,15 @@ export class DynamoDbEffectStore {
   async apply(change: StateChange, event: AppliedEvent): Promise<Outcome> {
     await delayChaos(this.options.chaos, this.now());
     injectChaos(this.options.chaos, this.now(), this.options.random);
-    const nowIso = new Date(this.now()).toISOString();
+    // One moment for every item this change writes: their times and expiry agree.
+    const nowMs = this.now();
+    const nowIso = new Date(nowMs).toISOString();
+    const expiry = this.expiryAt(nowMs);
     try {
-      let written = await this.writeOnce(this.stateUpdate(change, event, nowIso), event, nowIso);
+      let written = await this.writeOnce(this.stateUpdate(change, event, nowIso, expiry), event, nowIso, expiry);
       // A newer event got there first: a change that fills what it lacks is still recorded.
       if (written === 'refused' && change.guarded && change.whenStale === WhenStale.FillMissing) {
-        written = await this.writeOnce(this.fillMissingUpdate(change, nowIso), event, nowIso);
+        written = await this.writeOnce(this.fillMissingUpdate(change, nowIso, expiry), event, nowIso, expiry);
       }
       if (written === 'refused') return Outcome.Stale;
       if (written === 'written') injectChaosAfterWrite(this.options.chaos, this.now(), this.options.random);
@@ -136,7 +142,7 @@ export class DynamoDbEffectStore {
    * @returns `written`; `already-applied` when the log holds the event (nothing written);
    *   `refused` when the state write's own condition (the ordering guard) failed
    */
-  private async writeOnce(stateWrite: Update, event: AppliedEvent, nowIso: string): Promise<'written' | 'already-applied' | 'refused'> {
+  private async writeOnce(stateWrite: Update, event: AppliedEvent, nowIso: string, expiry: Expiry): Promise<'written' | 'already-applied' | 'refused'> {
     try {
       await this.client.send(
         new TransactWriteItemsCommand({
@@ -151,7 +157,7 @@ export class DynamoDbEffectStore {
                 ConditionExpression: 'attribute_not_exists(pk)',
                 UpdateExpression:
                   'SET eventType = :type, subject = :subject, eventTime = :eventTime, correlationId = :correlationId, ' +
-                  `appliedAt = :now, lastAppliedAt = :now${this.expiry ? `, ${EXPIRES_AT} = :expiresAt` : ''} ADD applications :one`,
+                  `appliedAt = :now, lastAppliedAt = :now${expiry ? `, ${EXPIRES_AT} = :expiresAt` : ''} ADD applications :one`,
                 ExpressionAttributeValues: {
                   ':type': { S: event.type },
                   ':subject': { S: event.subject },
@@ -159,7 +165,7 @@ export class DynamoDbEffectStore {
                   ':correlationId': { S: event.correlationid },
                   ':now': { S: nowIso },
                   ':one': { N: '1' },
-                  ...this.expiry,
+                  ...expiry,
                 },
               },
             },
@@ -178,7 +184,7 @@ export class DynamoDbEffectStore {
   }
 
   /** The state item's update, with the ordering guard when the change is guarded. */
-  private stateUpdate(change: StateChange, event: AppliedEvent, nowIso: string): Update {
+  private stateUpdate(change: StateChange, event: AppliedEvent, nowIso: string, expiry: Expiry): Update {
     const names: Record<string, string> = {};
     const values: Record<string, AttributeValue> = {
       ':eventId': { S: event.id },
@@ -189,8 +195,8 @@ export class DynamoDbEffectStore {
       ':eventTime': { S: event.time },
     };
     const sets = ['lastEventId = :eventId', 'lastEventType = :eventType', 'updatedAt = :updatedAt', '#sequence = :sequence', 'eventTimeMs = :eventTimeMs', 'eventTime = :eventTime'];
-    if (this.expiry) {
-      Object.assign(values, this.expiry);
+    if (expiry) {
+      Object.assign(values, expiry);
       sets.push(`${EXPIRES_AT} = :expiresAt`);
     }
     names['#sequence'] = 'sequence';
@@ -216,10 +222,10 @@ export class DynamoDbEffectStore {
    * guard refused because a newer event wrote the item, and `if_not_exists` can only add
    * to what that event wrote. The item's order and last event stay the newer event's.
    */
-  private fillMissingUpdate(change: StateChange, nowIso: string): Update {
+  private fillMissingUpdate(change: StateChange, nowIso: string, expiry: Expiry): Update {
     const names: Record<string, string> = {};
-    const values: Record<string, AttributeValue> = { ':updatedAt': { S: nowIso }, ...this.expiry };
-    const sets = ['updatedAt = :updatedAt', ...(this.expiry ? [`${EXPIRES_AT} = :expiresAt`] : [])];
+    const values: Record<string, AttributeValue> = { ':updatedAt': { S: nowIso }, ...expiry };
+    const sets = ['updatedAt = :updatedAt', ...(expiry ? [`${EXPIRES_AT} = :expiresAt`] : [])];
     for (const [placeholder, name] of attributePlaceholders(change, names, values)) sets.push(`${name} = if_not_exists(${name}, ${placeholder})`);
     return {
       TableName: this.tableName,

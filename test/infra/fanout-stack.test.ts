@@ -11,6 +11,8 @@ import { EXPIRES_AT } from '../../lambdas/downstream/dynamodb-effects';
 import { alarmCatalog } from '../../lib/alarm-catalog';
 import { PROJECT_ROOT } from '../../lib/project-root';
 import { OutputKey } from '../../lib/stack-outputs';
+import { asyncApiInput } from '../../cli/asyncapi';
+import { buildAsyncApi } from '../../ops/asyncapi';
 import { arnOf, jsonSet, refOf, resourcesByAction, roleStatements, synthesize, type Synthesized } from './synth';
 
 let synth: Synthesized;
@@ -60,6 +62,16 @@ describe('topics', () => {
     const sourceArn = JSON.stringify(sns[0].Condition.ArnEquals['aws:SourceArn']);
     const physicalName = props(synth.logicalId(topic.topic)).TopicName as string;
     expect(sourceArn).toContain(`:sns:us-east-1:123456789012:${physicalName}"`);
+  });
+
+  it.each(TOPICS)('%s: asyncapi.json names the topic and its queues as the template creates them', async (name) => {
+    // ops/asyncapi.ts spells the physical names out for producers; the stack is what creates them.
+    const document = buildAsyncApi(await asyncApiInput()) as { channels: Record<string, { bindings: { sns: { name: string } } }>; operations: Record<string, { channel: { $ref: string }; bindings?: { sns: { consumers: { endpoint: { name: string } }[] } } }> };
+    const topic = synth.stack.topics.get(name)!;
+    expect(document.channels[name]!.bindings.sns.name).toBe(props(synth.logicalId(topic.topic)).TopicName);
+    const queueNames = new Set(Object.values(synth.template.findResources('AWS::SQS::Queue')).map((q) => q.Properties.QueueName));
+    const operation = Object.values(document.operations).find((o) => o.channel.$ref === `#/channels/${name}`)!;
+    for (const subscription of operation.bindings!.sns.consumers) expect(queueNames).toContain(subscription.endpoint.name);
   });
 
   it('the subscribed queues are encrypted with their topic\'s key', () => {
