@@ -27,7 +27,7 @@ import { build, type Metafile } from 'esbuild';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { CONSUMER_BUNDLE_ALIASES, CONSUMER_BUNDLING, consumerEsbuildOptions } from '../lib/consumer-bundling';
 import { ConsumerEnv } from '../contracts/consumer-environment';
-import { samplePipeline } from '../lib/sample-pipeline';
+import { loadPipeline } from '../model/load-pipeline';
 import { recordFigure } from './scorecard';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     const bare = await bundle('bare', bareEntry, outDir);
     const consumers: Bundle[] = [];
     const before: Bundle[] = [];
-    for (const consumer of samplePipeline.consumers) {
+    for (const consumer of loadPipeline().consumers) {
       consumers.push(await bundle(consumer.name, join(ROOT, consumer.entry), outDir));
       before.push(await bundle(`${consumer.name} (before)`, join(ROOT, consumer.entry), outDir, WITHOUT_LEVERS));
     }
@@ -164,7 +164,7 @@ async function main(): Promise<void> {
       );
     }
 
-    const first = samplePipeline.consumers[0]!;
+    const first = loadPipeline().consumers[0]!;
     const reference = consumers[0]!;
     const referenceMs = median(times.get(reference.name)!);
     recordFigure({

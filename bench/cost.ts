@@ -6,7 +6,7 @@
  *
  * Run alone: `npx tsx bench/cost.ts` (or `npm run bench cost`).
  */
-import { loadPipeline } from '../cli/context';
+import { loadPipeline } from '../model/load-pipeline';
 import { synthesizedDesign } from '../cli/cost';
 import { estimateCost, priceTogether, recommendCheaperSettings, type CostInput } from '../ops/cost-model';
 import { recordFigure } from './scorecard';

@@ -10,15 +10,13 @@
  * Throughput here is the emulator's (single-threaded moto), not SNS's: compare the two
  * paths with each other, not with AWS.
  */
-import { join } from 'node:path';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GlueContractResolver, registerContracts } from '../contracts/glue-registry';
 import type { EventDataMap } from '../contracts/event-types.generated';
-import { resolvePipeline } from '../lib/pipeline-definition';
-import { samplePipeline } from '../lib/sample-pipeline';
-import { OutputKey } from '../lib/stack-outputs';
+import { loadPipeline } from '../model/load-pipeline';
+import { OutputKey } from '../model/stack-outputs';
 import { startEmulator } from '../local/emulator';
 import { SDK_TIMEOUTS, withSdkTimeouts } from '../contracts/sdk-client-config';
 import { createPublisherSnsClient, publisherForPipeline, type PublishEvent } from '../client/publisher';
@@ -61,7 +59,7 @@ async function main(): Promise<void> {
     { step: 'deserialize', name: 'countSnsRequests' },
   );
   try {
-    const pipeline = resolvePipeline(samplePipeline, join(import.meta.dirname, '..', 'schemas'));
+    const pipeline = loadPipeline();
     const outputs: Record<string, string> = {};
     for (const topic of pipeline.topics) {
       const { TopicArn } = await sns.send(

@@ -1,5 +1,6 @@
 /**
- * The CDK app: builds the sample pipeline's definition into one stack named after it.
+ * The CDK app: builds the project's pipeline (pipeline.ts, through loadPipeline) into one
+ * stack named after it.
  * Run by the CDK CLI (`npx cdk synth`, `npx cdk deploy`, see cdk.json).
  *
  * With no AWS credentials configured, the stack is synthesized for a fixed dummy
@@ -10,12 +11,12 @@
  * nor suppressed with a reason fails it.
  */
 import { createFanoutApp, OFFLINE_ENV } from '../lib/fanout-stack';
-import { PipelineDefinitionError } from '../lib/pipeline-definition';
-import { samplePipeline } from '../lib/sample-pipeline';
+import { loadPipelineDefinition } from '../model/load-pipeline';
+import { PipelineDefinitionError } from '../model/pipeline-definition';
 
 try {
   const { app } = createFanoutApp({
-    definition: samplePipeline,
+    definition: loadPipelineDefinition(),
     env: {
       account: process.env.CDK_DEFAULT_ACCOUNT ?? OFFLINE_ENV.account,
       region: process.env.CDK_DEFAULT_REGION ?? OFFLINE_ENV.region,

@@ -6,12 +6,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { resolvePipeline, type PipelineDefinition } from '../lib/pipeline-definition';
-import { samplePipeline } from '../lib/sample-pipeline';
-import { PROJECT_ROOT } from '../lib/project-root';
+import { resolvePipeline, type PipelineDefinition } from '../model/pipeline-definition';
+import { loadPipelineDefinition, SCHEMAS_DIR } from '../model/load-pipeline';
+import { PROJECT_ROOT } from '../model/project-root';
 import { ASYNCAPI_FILE, AsyncApiError, renderAsyncApi, type AsyncApiInput } from '../ops/asyncapi';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
-import { CliError, SCHEMAS_DIR } from './context';
+import { CliError } from './context';
 
 /** Where the document lives, relative to the project root. */
 export const ASYNCAPI_PATH = join(PROJECT_ROOT, ASYNCAPI_FILE);
@@ -24,12 +24,12 @@ export function projectVersion(): string {
 }
 
 /** The document's text for a definition. */
-export async function generateAsyncApi(definition: PipelineDefinition = samplePipeline): Promise<string> {
+export async function generateAsyncApi(definition: PipelineDefinition = loadPipelineDefinition()): Promise<string> {
   return renderAsyncApi(await asyncApiInput(definition));
 }
 
 /** What the document is made from: the resolved definition, the version and the deployed queue names. */
-export async function asyncApiInput(definition: PipelineDefinition = samplePipeline): Promise<AsyncApiInput> {
+export async function asyncApiInput(definition: PipelineDefinition = loadPipelineDefinition()): Promise<AsyncApiInput> {
   // Imported here, not at the top: it loads aws-cdk-lib, a second or two the other commands need not wait for.
   const { consumerQueueNames } = await import('../lib/constructs/consumer');
   const pipeline = resolvePipeline(definition, SCHEMAS_DIR);
@@ -60,7 +60,7 @@ export async function asyncApiCommand(options: AsyncApiOptions, deps: { readonly
   return runCommand(deps.io, json, async () => {
     let text: string;
     try {
-      text = await generateAsyncApi(deps.definition ?? samplePipeline);
+      text = await generateAsyncApi(deps.definition ?? loadPipelineDefinition());
     } catch (cause) {
       if (cause instanceof AsyncApiError) throw new CliError(cause.message, ExitCode.Usage, { cause });
       throw cause;
@@ -109,7 +109,7 @@ export function register(program: Command): void {
       [
         '',
         'Output is deterministic (no dates), so --check works in CI; the unit tests check it too.',
-        'Regenerate after changing lib/sample-pipeline.ts or adding a contract version, and commit the file.',
+        'Regenerate after changing pipeline.ts or adding a contract version, and commit the file.',
         'Exit codes: 0 written or up to date, 1 stale or missing (--check), 2 bad input.',
         '',
         'Examples:',

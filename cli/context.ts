@@ -4,13 +4,10 @@
  * settings. The SDK itself honours AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL.
  */
 import { readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { FanoutError } from '../contracts/errors';
-import { resolvePipeline, type ResolvedPipeline } from '../lib/pipeline-definition';
-import { samplePipeline } from '../lib/sample-pipeline';
-import type { StackOutputs } from '../lib/stack-outputs';
-import { PROJECT_ROOT } from '../lib/project-root';
+import type { ResolvedPipeline } from '../model/pipeline-definition';
+import type { StackOutputs } from '../model/stack-outputs';
 import { SDK_TIMEOUTS, withSdkTimeouts } from '../contracts/sdk-client-config';
 
 /** A CLI command cannot do its work; `exitCode` says how bad (2: bad input or setup). */
@@ -23,13 +20,7 @@ export class CliError extends FanoutError {
   }
 }
 
-/** Where the contract data lives. */
-export const SCHEMAS_DIR = join(PROJECT_ROOT, 'schemas');
-
-/** The pipeline the CLI operates (the one bin/app.ts deploys). */
-export function loadPipeline(): ResolvedPipeline {
-  return resolvePipeline(samplePipeline, SCHEMAS_DIR);
-}
+export { loadPipeline, SCHEMAS_DIR } from '../model/load-pipeline';
 
 /** Options shared by commands that talk to a deployed (or emulated) pipeline. */
 export interface OutputsOptions {

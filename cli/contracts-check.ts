@@ -13,7 +13,7 @@ import { checkVersionChain, type ModeCheck } from '../contracts/compatibility/mo
 import { modeCheckLines } from '../contracts/compatibility/report';
 import { listContractFolders, loadContractVersions, type ContractVersion } from '../contracts/schema-files';
 import { compileValidator } from '../contracts/validation';
-import { PIPELINE_DEFAULTS, type ResolvedPipeline } from '../lib/pipeline-definition';
+import { PIPELINE_DEFAULTS, type ResolvedPipeline } from '../model/pipeline-definition';
 import { ExitCode } from '../ops/command-output';
 import { contractsCommand } from './contracts-group';
 import { emit, failure, type ContractsCommandResult } from './contracts-compat';

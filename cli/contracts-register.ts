@@ -6,8 +6,8 @@
 import { GlueClient } from '@aws-sdk/client-glue';
 import type { Command } from 'commander';
 import { registerContracts, type RegistrationReport } from '../contracts/glue-registry';
-import type { ResolvedPipeline } from '../lib/pipeline-definition';
-import { OutputKey } from '../lib/stack-outputs';
+import type { ResolvedPipeline } from '../model/pipeline-definition';
+import { OutputKey } from '../model/stack-outputs';
 import { SDK_TIMEOUTS, withSdkTimeouts } from '../contracts/sdk-client-config';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
 import { contractsCommand } from './contracts-group';

@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createFanoutApp } from '../lib/fanout-stack';
-import type { PipelineDefinition, ResolvedPipeline } from '../lib/pipeline-definition';
-import { samplePipeline } from '../lib/sample-pipeline';
+import type { PipelineDefinition, ResolvedPipeline } from '../model/pipeline-definition';
+import { loadPipeline, loadPipelineDefinition, SCHEMAS_DIR } from '../model/load-pipeline';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
 import { designFromTemplate, estimateCost, priceTogether, recommendCheaperSettings, type CostInput, type CostVolume, type StackDesign } from '../ops/cost-model';
 import { formatCostReport } from '../ops/cost-report';
-import { CliError, SCHEMAS_DIR, loadPipeline } from './context';
+import { CliError } from './context';
 
 /** Options of `fanout cost`. */
 export interface CostOptions {
@@ -37,7 +37,7 @@ export interface CostDeps {
  * Synthesizes the pipeline's stack (without bundling the functions: only the template
  * is read) and counts what is billed in it, so the estimate prices the stack as built.
  */
-export function synthesizedDesign(definition: PipelineDefinition = samplePipeline): StackDesign {
+export function synthesizedDesign(definition: PipelineDefinition = loadPipelineDefinition()): StackDesign {
   const outdir = mkdtempSync(join(tmpdir(), 'fanout-cost-'));
   try {
     const fanout = createFanoutApp({

@@ -4,8 +4,8 @@
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
-import { OutputKey } from '../lib/stack-outputs';
-import type { ResolvedPipeline } from '../lib/pipeline-definition';
+import { OutputKey } from '../model/stack-outputs';
+import type { ResolvedPipeline } from '../model/pipeline-definition';
 import { peekMessages, queueDepth } from '../ops/adapters/sqs-dead-letters';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
 import { describeDeadLetter, type DeadLetterView } from '../ops/dead-letters';

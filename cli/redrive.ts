@@ -12,8 +12,8 @@
  */
 import { ListMessageMoveTasksCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
-import type { ResolvedPipeline } from '../lib/pipeline-definition';
-import { OutputKey } from '../lib/stack-outputs';
+import type { ResolvedPipeline } from '../model/pipeline-definition';
+import { OutputKey } from '../model/stack-outputs';
 import {
   cancelMoveTask,
   isUnsupportedOperation,

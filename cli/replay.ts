@@ -5,8 +5,8 @@
  */
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Command } from 'commander';
-import type { ResolvedPipeline } from '../lib/pipeline-definition';
-import { OutputKey } from '../lib/stack-outputs';
+import type { ResolvedPipeline } from '../model/pipeline-definition';
+import { OutputKey } from '../model/stack-outputs';
 import { replayStatus, ReplayUnsupportedError, startReplay } from '../ops/adapters/sns-replay';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
 import { findConsumer, findTopic } from '../ops/pipeline-lookup';

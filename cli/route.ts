@@ -14,7 +14,7 @@ import type { Command } from 'commander';
 import type { PublishedAttribute } from '../local/filter-policy';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
 import { routeEvent, wireContractAttributes, type EventRoute } from '../ops/routing';
-import type { ResolvedPipeline } from '../lib/pipeline-definition';
+import type { ResolvedPipeline } from '../model/pipeline-definition';
 import { CliError, loadPipeline } from './context';
 
 /** Options of `fanout route`. */

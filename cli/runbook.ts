@@ -7,13 +7,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { alarmCatalog } from '../lib/alarm-catalog';
-import { resolvePipeline, type PipelineDefinition } from '../lib/pipeline-definition';
-import { samplePipeline } from '../lib/sample-pipeline';
-import { PROJECT_ROOT } from '../lib/project-root';
+import { alarmCatalog } from '../model/alarm-catalog';
+import { resolvePipeline, type PipelineDefinition } from '../model/pipeline-definition';
+import { loadPipelineDefinition, SCHEMAS_DIR } from '../model/load-pipeline';
+import { PROJECT_ROOT } from '../model/project-root';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
 import { renderRunbook, templateAlarms } from '../ops/runbook';
-import { CliError, SCHEMAS_DIR } from './context';
+import { CliError } from './context';
 
 /** Where the runbook lives, relative to the project root. */
 export const RUNBOOK_PATH = join(PROJECT_ROOT, 'RUNBOOK.md');
@@ -24,7 +24,7 @@ export const RUNBOOK_PATH = join(PROJECT_ROOT, 'RUNBOOK.md');
  * and descriptions do not depend on the Lambda code, and it takes seconds instead of a
  * minute.
  */
-export async function synthesizeTemplate(definition: PipelineDefinition = samplePipeline): Promise<unknown> {
+export async function synthesizeTemplate(definition: PipelineDefinition = loadPipelineDefinition()): Promise<unknown> {
   // Imported here, not at the top: aws-cdk-lib takes a second or two to load, and the
   // other commands share this module graph.
   const { createFanoutApp } = await import('../lib/fanout-stack');
@@ -38,7 +38,7 @@ export async function synthesizeTemplate(definition: PipelineDefinition = sample
 }
 
 /** The runbook's text for a definition, from its synthesized template (or the one given). */
-export async function generateRunbook(definition: PipelineDefinition = samplePipeline, template?: unknown): Promise<string> {
+export async function generateRunbook(definition: PipelineDefinition = loadPipelineDefinition(), template?: unknown): Promise<string> {
   const { consumerQueueNames } = await import('../lib/constructs/consumer');
   template ??= await synthesizeTemplate(definition);
   const pipeline = resolvePipeline(definition, SCHEMAS_DIR);
@@ -77,7 +77,7 @@ export async function runbookCommand(options: RunbookOptions, deps: { readonly i
         throw new CliError(`cannot read the template ${options.template}: ${(cause as Error).message}`, 2, { cause });
       }
     }
-    const definition = deps.definition ?? samplePipeline;
+    const definition = deps.definition ?? loadPipelineDefinition();
     template ??= await synthesizeTemplate(definition);
     const text = await generateRunbook(definition, template);
     const alarms = templateAlarms(template).length;

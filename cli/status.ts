@@ -6,9 +6,9 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
-import { alarmCatalog } from '../lib/alarm-catalog';
-import type { ResolvedPipeline } from '../lib/pipeline-definition';
-import { OutputKey } from '../lib/stack-outputs';
+import { alarmCatalog } from '../model/alarm-catalog';
+import type { ResolvedPipeline } from '../model/pipeline-definition';
+import { OutputKey } from '../model/stack-outputs';
 import { alarmStates, oldestMessageAgeSeconds, queueNameOf } from '../ops/adapters/cloudwatch-status';
 import { queueDepth } from '../ops/adapters/sqs-dead-letters';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';

@@ -18,9 +18,9 @@ import type { ContractResolver } from '../contracts/contract-resolver';
 import { createEnvelope, envelopeAttributes, isTraceparent } from '../contracts/envelope';
 import { isPermanent } from '../contracts/errors';
 import { LATEST_VERSIONS, type EventDataMap } from '../contracts/event-types.generated';
-import type { ResolvedPipeline } from '../lib/pipeline-definition';
+import type { ResolvedPipeline } from '../model/pipeline-definition';
 import { SDK_TIMEOUTS, withSdkTimeouts, type SdkTimeouts } from '../contracts/sdk-client-config';
-import { OutputKey, type StackOutputs } from '../lib/stack-outputs';
+import { OutputKey, type StackOutputs } from '../model/stack-outputs';
 import {
   ContractLookupFailedError,
   ContractLookupRejectedError,

@@ -8,7 +8,7 @@ import { Annotations, App, ArnFormat, CfnOutput, Duration, Stack, Validations, t
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { CompatibilityMode } from '../contracts/compatibility-mode';
-import { alarmCatalog, type AlarmSpec } from './alarm-catalog';
+import { alarmCatalog, type AlarmSpec } from '../model/alarm-catalog';
 import { ContractRegistry } from './constructs/contract-registry';
 import { Consumer, consumerQueueNames, MAX_QUEUE_NAME_LENGTH, type ConsumerDownstream } from './constructs/consumer';
 import { DownstreamTable } from './constructs/downstream-table';
@@ -21,11 +21,11 @@ import {
   resolvePipeline,
   type PipelineDefinition,
   type ResolvedPipeline,
-} from './pipeline-definition';
-import { PROJECT_ROOT } from './project-root';
-import { OutputKey } from './stack-outputs';
+} from '../model/pipeline-definition';
+import { PROJECT_ROOT } from '../model/project-root';
+import { OutputKey } from '../model/stack-outputs';
 
-/** The project root (defined in lib/project-root.ts), re-exported for the stack's callers and tests. */
+/** The project root (defined in model/project-root.ts), re-exported for the stack's callers and tests. */
 export { PROJECT_ROOT };
 
 /**

@@ -11,13 +11,13 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { FanoutError } from '../contracts/errors';
-import { PROJECT_ROOT } from '../lib/project-root';
+import { PROJECT_ROOT } from '../model/project-root';
 
 /** The moto release Fanout is tested against. Change it only with a full test run. */
 export const MOTO_VERSION = '5.2.5';
 
 /**
- * The project root (where `.venv` lives), defined once in lib/project-root.ts and
+ * The project root (where `.venv` lives), defined once in model/project-root.ts and
  * re-exported for the local runner and the tests that import it from here.
  */
 export { PROJECT_ROOT };

@@ -24,9 +24,9 @@ import { ConsumerEnv } from '../contracts/consumer-environment';
 import { GlueContractResolver } from '../contracts/glue-registry';
 import { FanoutError } from '../contracts/errors';
 import { createPublisherSnsClient, publisherForPipeline } from '../client/publisher';
-import { resolvePipeline, type ResolvedPipeline } from '../lib/pipeline-definition';
-import { samplePipeline } from '../lib/sample-pipeline';
-import { OutputKey } from '../lib/stack-outputs';
+import { loadPipeline } from '../model/load-pipeline';
+import type { ResolvedPipeline } from '../model/pipeline-definition';
+import { OutputKey } from '../model/stack-outputs';
 import { EmulatorError, MOTO_VERSION, PROJECT_ROOT, startEmulator, type Emulator } from './emulator';
 import { observeConsumers, startConsumers, stopConsumers, type ChaosPlan, type RunningConsumer } from './consumer-fleet';
 import { DEMO_SOURCE, planWorkload, publishWorkload, type PublicationRecord } from './demo-workload';
@@ -196,7 +196,7 @@ function summarizeStack(stack: MaterializedStack): string[] {
 /** Runs the pipeline locally; see the file comment. Never calls process.exit. */
 export async function runLocal(options: LocalRunOptions, io: RunIo, signal: AbortSignal): Promise<LocalRunResult> {
   const say = (line: string) => io.out.write(`${line}\n`);
-  const pipeline: ResolvedPipeline = resolvePipeline(samplePipeline, join(PROJECT_ROOT, 'schemas'));
+  const pipeline: ResolvedPipeline = loadPipeline();
   let emulator: Emulator | undefined;
   let ownedEmulator = false;
   let connecting: Promise<void> | undefined;

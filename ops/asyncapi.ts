@@ -20,8 +20,8 @@ import { SNS_MAX_MESSAGE_BYTES } from '../client/publisher';
 import { dataSchemaUri, MessageAttribute, REQUIRED_ENVELOPE_FIELDS, SPEC_VERSION } from '../contracts/envelope';
 import { FanoutError } from '../contracts/errors';
 import type { ContractVersion } from '../contracts/schema-files';
-import { type ResolvedConsumer, type ResolvedEventType, type ResolvedPipeline, type ResolvedTopic } from '../lib/pipeline-definition';
-import { OutputKey, pascal } from '../lib/stack-outputs';
+import { type ResolvedConsumer, type ResolvedEventType, type ResolvedPipeline, type ResolvedTopic } from '../model/pipeline-definition';
+import { OutputKey, pascal } from '../model/stack-outputs';
 import type { ConsumerQueueNames } from './runbook';
 
 /** The committed document's file name, at the project root. */

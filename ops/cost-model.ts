@@ -7,7 +7,7 @@
  * ./cost-prices; every modelling assumption is a named, documented field of
  * {@link CostAssumptions} so an estimate can be questioned line by line.
  */
-import type { ResolvedConsumer, ResolvedPipeline } from '../lib/pipeline-definition';
+import type { ResolvedConsumer, ResolvedPipeline } from '../model/pipeline-definition';
 import { FanoutError } from '../contracts/errors';
 import { PRICES, PRICES_AS_OF, PRICES_REGION, type PriceTable } from './cost-prices';
 

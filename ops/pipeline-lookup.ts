@@ -3,7 +3,7 @@
  * error that lists the names that exist.
  */
 import { FanoutError } from '../contracts/errors';
-import type { ResolvedConsumer, ResolvedPipeline, ResolvedTopic } from '../lib/pipeline-definition';
+import type { ResolvedConsumer, ResolvedPipeline, ResolvedTopic } from '../model/pipeline-definition';
 
 /** An operator named a consumer or topic the pipeline does not have (exit code 2: bad input). */
 export class UnknownNameError extends FanoutError {

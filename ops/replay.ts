@@ -3,7 +3,7 @@
  * range an operator gives and building the subscription's ReplayPolicy. Pure.
  */
 import { FanoutError } from '../contracts/errors';
-import type { ResolvedTopic } from '../lib/pipeline-definition';
+import type { ResolvedTopic } from '../model/pipeline-definition';
 
 /** The replay cannot be done as asked (bad time, no archive): exit code 2. */
 export class ReplayInputError extends FanoutError {

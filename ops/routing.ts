@@ -5,7 +5,7 @@
  * so a producer can ask before publishing. Pure.
  */
 import { MessageAttribute, parseEnvelope } from '../contracts/envelope';
-import type { ResolvedConsumer, ResolvedPipeline } from '../lib/pipeline-definition';
+import type { ResolvedConsumer, ResolvedPipeline } from '../model/pipeline-definition';
 import { matchesFilterPolicy, type PublishedAttribute, type PublishedMessage } from '../local/filter-policy';
 
 /** One consumer's answer. */

@@ -3,7 +3,7 @@
  * message and the states of its alarms; and whether anything needs an operator. Pure:
  * the numbers are read by ops/adapters and passed in.
  */
-import type { AlarmSpec } from '../lib/alarm-catalog';
+import type { AlarmSpec } from '../model/alarm-catalog';
 
 /** One alarm and its state; `n/a` when the endpoint has no such alarm. */
 export interface AlarmStatus {

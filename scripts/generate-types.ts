@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
 import { listContractFolders, loadContractVersions } from '../contracts/schema-files';
-import { pascal } from '../lib/stack-outputs';
+import { pascal } from '../model/stack-outputs';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 

@@ -3,6 +3,7 @@
  * by the stack), built once per container. Each port's factory picks its adapter from it.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConsumerDefaults } from '../../contracts/consumer-defaults';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
 import { requiredVariable, type Environment } from '../kit/environment';
 import { readChaosSettings } from './chaos';
@@ -19,7 +20,7 @@ export interface DownstreamClients {
 export type Downstream = { readonly kind: 'dynamodb'; readonly store: DynamoDbEffectStore } | { readonly kind: 'http'; readonly api: HttpApi };
 
 /** Per-request timeout when FANOUT_DOWNSTREAM_TIMEOUT_MS is unset, milliseconds. */
-export const DEFAULT_HTTP_TIMEOUT_MS = 3000;
+export const DEFAULT_HTTP_TIMEOUT_MS = ConsumerDefaults.httpTimeoutMs;
 
 const required = (env: Environment, name: string): string => requiredVariable(env, name, DownstreamConfigurationError);
 

@@ -14,10 +14,11 @@
  * last receive too, so SQS never moves a record the kit saw without a reason.
  */
 import { backoffCeiling, fullJitterDelay } from '../../contracts/backoff';
+import { ConsumerDefaults, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS } from '../../contracts/consumer-defaults';
 import { receivesToCoverBudget } from '../../contracts/retry-budget';
 
 /** SQS refuses a visibility timeout above 12 hours. */
-export const SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+export const SQS_MAX_VISIBILITY_SECONDS = SQS_MAX_VISIBILITY_TIMEOUT_SECONDS;
 
 /**
  * The longest delay the kit asks for: below 12 h, because SQS counts those 12 h from the
@@ -41,7 +42,7 @@ export interface BackoffOptions {
 }
 
 /** The defaults of {@link BackoffOptions}, the kit's when the environment sets nothing. */
-export const BACKOFF_DEFAULTS = { baseSeconds: 10, capSeconds: 300 } as const;
+export const BACKOFF_DEFAULTS = { baseSeconds: ConsumerDefaults.retryBaseDelaySeconds, capSeconds: ConsumerDefaults.retryMaxDelaySeconds } as const;
 
 function growth(options: BackoffOptions): { base: number; max: number } {
   return {
@@ -68,7 +69,7 @@ export function backoffDelaySeconds(receiveCount: number, options: BackoffOption
 }
 
 /** The kit's retry budget when the environment sets none, seconds (1 hour). */
-export const RETRY_BUDGET_DEFAULT_SECONDS = 3600;
+export const RETRY_BUDGET_DEFAULT_SECONDS = ConsumerDefaults.retryBudgetSeconds;
 
 /** How long, and how many receives, a record may keep failing transiently. */
 export interface RetryBudgetOptions {

@@ -21,6 +21,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ContractResolver } from '../../contracts/contract-resolver';
 import { GlueContractResolver } from '../../contracts/glue-registry';
 import { CONSUMER_SDK_TIMEOUTS, withSdkTimeouts } from '../../contracts/sdk-client-config';
+import { DEFAULT_METRICS_NAMESPACE } from '../../contracts/consumer-defaults';
 import type { BackoffOptions } from './backoff';
 import { createBatchHandler, type SqsBatchHandler } from './batch-handler';
 import type { ConsumerHandlers } from './consumer';
@@ -81,7 +82,7 @@ export function createConsumerRuntime(env: Readonly<Record<string, string | unde
   const serviceName = settings.consumer;
   const logger = new Logger({ serviceName });
   const tracer = new Tracer({ serviceName });
-  const metrics = new Metrics({ serviceName, namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'Fanout' });
+  const metrics = new Metrics({ serviceName, namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE });
   // Region, credentials and endpoint (AWS_ENDPOINT_URL locally) come from the environment.
   // Bounded calls: a stalled dependency becomes a retry inside the function timeout, not a timed-out invocation.
   const clientConfig = withSdkTimeouts({ ...options.clientConfig }, CONSUMER_SDK_TIMEOUTS);

@@ -6,6 +6,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { LATENCY_METRIC } from '../../contracts/consumer-defaults';
 
 /** The metrics every consumer emits (EMF, one set per consumer). */
 export const KitMetric = {
@@ -25,7 +26,7 @@ export const KitMetric = {
    */
   RetryBudgetSpent: 'RetryBudgetSpent',
   /** Milliseconds from the envelope's `time` to the effect being applied. */
-  EndToEndLatency: 'EndToEndLatency',
+  EndToEndLatency: LATENCY_METRIC,
 } as const;
 
 /** One of {@link KitMetric}. */

@@ -10,9 +10,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { metricsNamespace as pipelineMetricsNamespace } from '../../contracts/consumer-defaults';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
 import { CONSUMER_BUNDLING } from '../consumer-bundling';
-import { PIPELINE_DEFAULTS, type FilterDefinition, type Owner, type ResolvedConsumer } from '../pipeline-definition';
+import { PIPELINE_DEFAULTS, type FilterDefinition, type Owner, type ResolvedConsumer } from '../../model/pipeline-definition';
 import type { ContractRegistry } from './contract-registry';
 import type { DownstreamTable } from './downstream-table';
 import type { EventTopic } from './event-topic';
@@ -37,7 +38,7 @@ export type ConsumerDownstream =
     };
 
 /**
- * A consumer's tunable settings exactly as resolvePipeline (lib/pipeline-definition.ts)
+ * A consumer's tunable settings exactly as resolvePipeline (model/pipeline-definition.ts)
  * resolved them. The defaults (the derived ones too: the visibility timeout, FIFO's
  * maxReceiveCount) are applied, and the combinations checked, there and only there; the
  * construct uses these values as they are. On a FIFO queue the batching window is 0 and
@@ -219,7 +220,7 @@ export class Consumer extends Construct {
     const settings = props.settings;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const idempotencyExpiry = props.idempotencyExpiry ?? DEFAULT_IDEMPOTENCY_EXPIRY;
-    const metricsNamespace = props.metricsNamespace ?? `Fanout/${props.pipelineName}`;
+    const metricsNamespace = props.metricsNamespace ?? pipelineMetricsNamespace(props.pipelineName);
 
     const names = consumerQueueNames(props.pipelineName, props.consumerName, fifo);
     for (const name of Object.values(names)) {

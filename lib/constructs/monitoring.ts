@@ -10,8 +10,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MetricSource, type AlarmSpec } from '../alarm-catalog';
-import type { AlarmTarget } from '../pipeline-definition';
+import { LATENCY_METRIC, metricsNamespace as pipelineMetricsNamespace } from '../../contracts/consumer-defaults';
+import { MetricSource, type AlarmSpec } from '../../model/alarm-catalog';
+import type { AlarmTarget } from '../../model/pipeline-definition';
 import { InfrastructureError } from './infrastructure-error';
 
 /** CloudWatch's limit of actions per alarm state. */
@@ -57,11 +58,8 @@ export interface PipelineMonitoringProps {
   readonly metricsNamespace?: string;
 }
 
-/**
- * The kit's latency metric. The dashboard finds the kit's other metrics by search, so
- * this is the one name of lambdas/ that lib/ repeats (lib/ does not import lambdas/).
- */
-export const KIT_LATENCY_METRIC = 'EndToEndLatency';
+/** The kit's latency metric (the dashboard finds the kit's other metrics by search). */
+export const KIT_LATENCY_METRIC = LATENCY_METRIC;
 
 /**
  * Builds one CloudWatch alarm per catalog entry, all acting (on ALARM and on OK) on one
@@ -86,7 +84,7 @@ export class PipelineMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
     const dashboardName = props.dashboardName ?? props.pipelineName;
-    const metricsNamespace = props.metricsNamespace ?? `Fanout/${props.pipelineName}`;
+    const metricsNamespace = props.metricsNamespace ?? pipelineMetricsNamespace(props.pipelineName);
     const stack = Stack.of(this);
 
     this.alarmTopicKey = new kms.Key(this, 'AlarmTopicKey', {

@@ -14,7 +14,7 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoKind, planWorkload, publicationOf, type PlannedEvent } from '../../local/demo-workload';
 import { PROJECT_ROOT } from '../../local/emulator';
-import { OutputKey } from '../../lib/stack-outputs';
+import { OutputKey } from '../../model/stack-outputs';
 import { queueDepth } from '../../ops/adapters/sqs-dead-letters';
 import { recordRow, rowFromReport } from './support/results';
 import { size } from './support/scale';

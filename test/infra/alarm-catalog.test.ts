@@ -3,9 +3,9 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AlarmKind, alarmCatalog, MetricSource, runbookLink } from '../../lib/alarm-catalog';
-import { resolvePipeline, type PipelineDefinition } from '../../lib/pipeline-definition';
-import { samplePipeline } from '../../lib/sample-pipeline';
+import { AlarmKind, alarmCatalog, MetricSource, runbookLink } from '../../model/alarm-catalog';
+import { resolvePipeline, type PipelineDefinition } from '../../model/pipeline-definition';
+import { pipeline as samplePipeline } from '../../pipeline';
 
 const SCHEMAS = join(import.meta.dirname, '../../schemas');
 const sample = resolvePipeline(samplePipeline, SCHEMAS);

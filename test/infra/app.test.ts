@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFanoutApp, PROJECT_ROOT } from '../../lib/fanout-stack';
-import { PipelineDefinitionError, type PipelineDefinition } from '../../lib/pipeline-definition';
-import { samplePipeline } from '../../lib/sample-pipeline';
+import { PipelineDefinitionError, type PipelineDefinition } from '../../model/pipeline-definition';
+import { pipeline as samplePipeline } from '../../pipeline';
 
 function withChange(change: (d: any) => void): PipelineDefinition {
   const copy = structuredClone(samplePipeline) as any;

@@ -17,8 +17,8 @@ import { EventTopic } from '../../lib/constructs/event-topic';
 import { IdempotencyTable } from '../../lib/constructs/idempotency-table';
 import { InfrastructureError } from '../../lib/constructs/infrastructure-error';
 import { PipelineMonitoring } from '../../lib/constructs/monitoring';
-import { resolvePipeline, type PipelineDefinition, type ResolvedConsumer } from '../../lib/pipeline-definition';
-import { PROJECT_ROOT } from '../../lib/project-root';
+import { resolvePipeline, type PipelineDefinition, type ResolvedConsumer } from '../../model/pipeline-definition';
+import { PROJECT_ROOT } from '../../model/project-root';
 import { arnOf, jsonSet, refOf, resourcesByAction } from './synth';
 
 interface Fixture {

@@ -14,7 +14,7 @@ import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSUMER_BUNDLE_ALIASES, CONSUMER_BUNDLING, consumerEsbuildOptions, ESM_REQUIRE_SHIM } from '../../lib/consumer-bundling';
 import { PROJECT_ROOT } from '../../lib/fanout-stack';
-import { samplePipeline } from '../../lib/sample-pipeline';
+import { pipeline as samplePipeline } from '../../pipeline';
 
 /**
  * Regression budget of a consumer bundle, KB. Issue 4 aims at 450 KB; what the kit must

@@ -12,7 +12,7 @@ import { DLQ_OPERATOR_ACTIONS } from '../../lib/constructs/consumer';
 import { SCHEMA_READ_ACTIONS } from '../../lib/constructs/contract-registry';
 import { DOWNSTREAM_ACTIONS } from '../../lib/constructs/downstream-table';
 import { IDEMPOTENCY_ACTIONS } from '../../lib/constructs/idempotency-table';
-import { PROJECT_ROOT } from '../../lib/project-root';
+import { PROJECT_ROOT } from '../../model/project-root';
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {

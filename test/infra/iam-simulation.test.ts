@@ -11,8 +11,8 @@ import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copi
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntrinsicResolver, pseudoParameters, type CfnTemplate } from '../../local/intrinsics';
 import { OFFLINE_ENV } from '../../lib/fanout-stack';
-import type { PipelineDefinition } from '../../lib/pipeline-definition';
-import { samplePipeline } from '../../lib/sample-pipeline';
+import type { PipelineDefinition } from '../../model/pipeline-definition';
+import { pipeline as samplePipeline } from '../../pipeline';
 import { refOf, synthesize, type Synthesized } from './synth';
 
 const { account, region } = OFFLINE_ENV;

@@ -11,8 +11,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
 import { PROJECT_ROOT } from '../../lib/fanout-stack';
-import type { PipelineDefinition } from '../../lib/pipeline-definition';
-import { OutputKey } from '../../lib/stack-outputs';
+import type { PipelineDefinition } from '../../model/pipeline-definition';
+import { OutputKey } from '../../model/stack-outputs';
 import { arnOf, jsonSet, refOf, resourcesByAction, roleStatements, synthesize, type Synthesized } from './synth';
 
 const definition: PipelineDefinition = {

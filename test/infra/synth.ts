@@ -9,8 +9,8 @@ import type { CfnElement, Environment } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { createFanoutApp, type FanoutApp } from '../../lib/fanout-stack';
-import type { PipelineDefinition } from '../../lib/pipeline-definition';
-import { samplePipeline } from '../../lib/sample-pipeline';
+import type { PipelineDefinition } from '../../model/pipeline-definition';
+import { pipeline as samplePipeline } from '../../pipeline';
 
 /** A synthesized pipeline. */
 export interface Synthesized extends FanoutApp {

@@ -7,9 +7,9 @@ import { CreateSchemaCommand, GetSchemaCommand, GetSchemaVersionCommand, GlueCli
 import { ContractRegistrationError, GlueContractResolver, registerContracts } from '../../contracts/glue-registry';
 import { GlueContractLookup } from '../../contracts/glue-lookup-by-id';
 import { UnknownContractError } from '../../contracts/errors';
-import { resolvePipeline, type ResolvedPipeline } from '../../lib/pipeline-definition';
-import { samplePipeline } from '../../lib/sample-pipeline';
-import { OutputKey } from '../../lib/stack-outputs';
+import { resolvePipeline, type ResolvedPipeline } from '../../model/pipeline-definition';
+import { pipeline as samplePipeline } from '../../pipeline';
+import { OutputKey } from '../../model/stack-outputs';
 import { register as registerContractsRegisterCommand } from '../../cli/contracts-register';
 import { emulatorClientConfig, uniqueName } from '../support/aws';
 

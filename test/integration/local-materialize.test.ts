@@ -23,9 +23,9 @@ import {
   type EmulatorClients,
   type MaterializedStack,
 } from '../../local/materialize';
-import { resolvePipeline } from '../../lib/pipeline-definition';
-import { samplePipeline } from '../../lib/sample-pipeline';
-import { OutputKey } from '../../lib/stack-outputs';
+import { resolvePipeline } from '../../model/pipeline-definition';
+import { pipeline as samplePipeline } from '../../pipeline';
+import { OutputKey } from '../../model/stack-outputs';
 import type { CfnTemplate } from '../../local/intrinsics';
 import { emulatorClientConfig, uniqueName } from '../support/aws';
 
@@ -63,7 +63,7 @@ const queueAttributes = async (url: string) =>
   (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes!;
 
 describe('materializeStack on the synthesized sample stack', () => {
-  it('resolves every output the stack declares, under the keys of lib/stack-outputs.ts', () => {
+  it('resolves every output the stack declares, under the keys of model/stack-outputs.ts', () => {
     const expected = [
       ...pipeline.topics.map((t) => OutputKey.topicArn(t.name)),
       ...pipeline.consumers.flatMap((c) => [

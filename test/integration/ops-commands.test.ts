@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { costCommand } from '../../cli/cost';
 import { replayCommand, type ReplayResult } from '../../cli/replay';
 import { statusCommand } from '../../cli/status';
-import { OutputKey } from '../../lib/stack-outputs';
+import { OutputKey } from '../../model/stack-outputs';
 import { PROJECT_ROOT } from '../../local/emulator';
 import type { ConsumerStatus } from '../../ops/status';
 import { emulatorClientConfig, TEST_REGION, uniqueName } from '../support/aws';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { createEnvelope, envelopeAttributes, type CloudEvent } from '../../contracts/envelope';
-import { OutputKey } from '../../lib/stack-outputs';
+import { OutputKey } from '../../model/stack-outputs';
 import type { CommandIo } from '../../ops/command-output';
 import { uniqueName } from '../support/aws';
 

@@ -20,9 +20,9 @@ import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesComman
 import { FileContractResolver } from '../../contracts/contract-resolver';
 import { parseEnvelope } from '../../contracts/envelope';
 import type { EventDataMap } from '../../contracts/event-types.generated';
-import { resolvePipeline } from '../../lib/pipeline-definition';
-import { samplePipeline } from '../../lib/sample-pipeline';
-import { OutputKey } from '../../lib/stack-outputs';
+import { resolvePipeline } from '../../model/pipeline-definition';
+import { pipeline as samplePipeline } from '../../pipeline';
+import { OutputKey } from '../../model/stack-outputs';
 import { startEmulator, type Emulator } from '../../local/emulator';
 import { PublishFailedError } from '../../client/errors';
 import { deterministicEventId } from '../../client/event-id';

@@ -11,9 +11,9 @@ import { GlueContractResolver, registerContracts } from '../../contracts/glue-re
 import { parseEnvelope, type CloudEvent } from '../../contracts/envelope';
 import { ContractViolationError } from '../../contracts/errors';
 import type { EventDataMap } from '../../contracts/event-types.generated';
-import { resolvePipeline } from '../../lib/pipeline-definition';
-import { samplePipeline } from '../../lib/sample-pipeline';
-import { OutputKey } from '../../lib/stack-outputs';
+import { resolvePipeline } from '../../model/pipeline-definition';
+import { pipeline as samplePipeline } from '../../pipeline';
+import { OutputKey } from '../../model/stack-outputs';
 import { MessageTooLargeError } from '../../client/errors';
 import { deterministicEventId } from '../../client/event-id';
 import { createPublisher, createPublisherSnsClient, publisherForPipeline, snsMessageBytes, SNS_MAX_BATCH_BYTES, type PublishEvent } from '../../client/publisher';

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { GlueClient } from '@aws-sdk/client-glue';
 import type { TestProject } from 'vitest/node';
 import { registerContracts } from '../../contracts/glue-registry';
-import { resolvePipeline } from '../../lib/pipeline-definition';
-import { samplePipeline } from '../../lib/sample-pipeline';
+import { resolvePipeline } from '../../model/pipeline-definition';
+import { pipeline as samplePipeline } from '../../pipeline';
 import { startEmulator, type Emulator } from '../../local/emulator';
 
 /** The read-only registry holding every contract of schemas/. */

@@ -16,9 +16,9 @@ import { ASYNCAPI_PATH, asyncApiCommand, asyncApiInput, generateAsyncApi } from 
 import { SCHEMAS_DIR } from '../../cli/context';
 import { envelopeAttributes, parseEnvelope } from '../../contracts/envelope';
 import { listContractFolders, loadContractVersions, type ContractVersion } from '../../contracts/schema-files';
-import type { ResolvedPipeline } from '../../lib/pipeline-definition';
-import { PROJECT_ROOT } from '../../lib/project-root';
-import { samplePipeline } from '../../lib/sample-pipeline';
+import type { ResolvedPipeline } from '../../model/pipeline-definition';
+import { PROJECT_ROOT } from '../../model/project-root';
+import { pipeline as samplePipeline } from '../../pipeline';
 import { AsyncApiError, buildAsyncApi, messageKey, operationKey, renderAsyncApi, type AsyncApiInput } from '../../ops/asyncapi';
 import type { CommandIo } from '../../ops/command-output';
 

@@ -11,7 +11,7 @@ import { contractsCommand } from '../../cli/contracts-group';
 import { register as registerCheck, runContractsCheck } from '../../cli/contracts-check';
 import { register as registerCompat, runContractsCompat } from '../../cli/contracts-compat';
 import type { CompatibilityMode } from '../../contracts/compatibility-mode';
-import { resolvePipeline, type PipelineDefinition } from '../../lib/pipeline-definition';
+import { resolvePipeline, type PipelineDefinition } from '../../model/pipeline-definition';
 
 const root = mkdtempSync(join(tmpdir(), 'fanout-contracts-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

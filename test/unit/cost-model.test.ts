@@ -6,7 +6,7 @@
  * at random, 8,760 x (1 - e^(-n/8,760)) of them see traffic (all 8,760 when n >> 8,760).
  */
 import { describe, expect, it } from 'vitest';
-import type { ResolvedConsumer, ResolvedPipeline } from '../../lib/pipeline-definition';
+import type { ResolvedConsumer, ResolvedPipeline } from '../../model/pipeline-definition';
 import { CompatibilityMode } from '../../contracts/compatibility-mode';
 import {
   activePeriods,
@@ -23,11 +23,11 @@ import {
   type StackDesign,
 } from '../../ops/cost-model';
 import { formatCostReport, usd } from '../../ops/cost-report';
-import { resolvePipeline } from '../../lib/pipeline-definition';
-import { samplePipeline } from '../../lib/sample-pipeline';
+import { resolvePipeline } from '../../model/pipeline-definition';
+import { pipeline as samplePipeline } from '../../pipeline';
 import { SCHEMAS_DIR } from '../../cli/context';
 import { synthesizedDesign } from '../../cli/cost';
-import { alarmCatalog } from '../../lib/alarm-catalog';
+import { alarmCatalog } from '../../model/alarm-catalog';
 
 function consumer(overrides: Partial<ResolvedConsumer>): ResolvedConsumer {
   return {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { redriveCommand, type RedriveReport } from '../../cli/redrive';
-import { OutputKey } from '../../lib/stack-outputs';
+import { OutputKey } from '../../model/stack-outputs';
 import type { CommandIo } from '../../ops/command-output';
 import type { Timer } from '../../ops/pacing';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { budgetShortfallBound, receivesToCoverBudget, RETRY_BUDGET_RISK } from '../../contracts/retry-budget';
-import { derivedMaxReceiveCount, resolvePipeline, PipelineDefinitionError, type PipelineDefinition } from '../../lib/pipeline-definition';
-import { samplePipeline } from '../../lib/sample-pipeline';
+import { derivedMaxReceiveCount, resolvePipeline, PipelineDefinitionError, type PipelineDefinition } from '../../model/pipeline-definition';
+import { pipeline as samplePipeline } from '../../pipeline';
 
 const SCHEMAS = join(import.meta.dirname, '../../schemas');
 

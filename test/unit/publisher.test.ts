@@ -12,9 +12,9 @@ import { FileContractResolver, type ContractResolver } from '../../contracts/con
 import { parseEnvelope } from '../../contracts/envelope';
 import { ContractViolationError, TransientError, UnknownContractError } from '../../contracts/errors';
 import { LATEST_VERSIONS, type EventDataMap } from '../../contracts/event-types.generated';
-import { resolvePipeline } from '../../lib/pipeline-definition';
-import { samplePipeline } from '../../lib/sample-pipeline';
-import { OutputKey } from '../../lib/stack-outputs';
+import { resolvePipeline } from '../../model/pipeline-definition';
+import { pipeline as samplePipeline } from '../../pipeline';
+import { OutputKey } from '../../model/stack-outputs';
 import {
   ContractLookupFailedError,
   ContractLookupRejectedError,

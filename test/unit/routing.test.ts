@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEnvelope } from '../../contracts/envelope';
-import { resolvePipeline } from '../../lib/pipeline-definition';
-import { samplePipeline } from '../../lib/sample-pipeline';
+import { resolvePipeline } from '../../model/pipeline-definition';
+import { pipeline as samplePipeline } from '../../pipeline';
 import { routeEvent, wireContractAttributes } from '../../ops/routing';
 import { parseAttributes, routeCommand } from '../../cli/route';
 

@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateRunbook, RUNBOOK_PATH, synthesizeTemplate } from '../../cli/runbook';
 import { SCHEMAS_DIR } from '../../cli/context';
-import { alarmCatalog } from '../../lib/alarm-catalog';
-import { resolvePipeline } from '../../lib/pipeline-definition';
-import { samplePipeline } from '../../lib/sample-pipeline';
+import { alarmCatalog } from '../../model/alarm-catalog';
+import { resolvePipeline } from '../../model/pipeline-definition';
+import { pipeline as samplePipeline } from '../../pipeline';
 import { renderRunbook, REPLAY_EXAMPLE, runbookAnchors, RunbookError, templateAlarms } from '../../ops/runbook';
 
 const pipeline = resolvePipeline(samplePipeline, SCHEMAS_DIR);

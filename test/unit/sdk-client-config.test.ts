@@ -19,7 +19,7 @@ import { createPublisherSnsClient } from '../../client/publisher';
 import { isRetryableSnsError } from '../../client/retry';
 import { defaultPublishDeps } from '../../cli/publish';
 import { createConsumerRuntime } from '../../lambdas/kit/runtime';
-import { PIPELINE_DEFAULTS } from '../../lib/pipeline-definition';
+import { PIPELINE_DEFAULTS } from '../../model/pipeline-definition';
 import { createEmulatorClients, destroyClients } from '../../local/materialize';
 
 // Nothing listens on port 1: every request is refused at once.

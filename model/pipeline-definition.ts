@@ -6,6 +6,7 @@
  * every default once; everything downstream works on the {@link ResolvedPipeline}.
  */
 import { CompatibilityMode, isCompatibilityMode } from '../contracts/compatibility-mode';
+import { ConsumerDefaults, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS } from '../contracts/consumer-defaults';
 import { FanoutError } from '../contracts/errors';
 import { receivesToCoverBudget, type RetryBudget } from '../contracts/retry-budget';
 import { loadContractVersions, type ContractVersion } from '../contracts/schema-files';
@@ -208,14 +209,14 @@ export const PIPELINE_DEFAULTS = {
   batchingWindowSeconds: 0,
   maxConcurrency: 2,
   /** How long a downstream outage may last before events are dead-lettered, seconds (1 hour). */
-  retryBudgetSeconds: 3600,
+  retryBudgetSeconds: ConsumerDefaults.retryBudgetSeconds,
   timeoutSeconds: 30,
   memoryMiB: 256,
-  httpTimeoutMs: 3000,
+  httpTimeoutMs: ConsumerDefaults.httpTimeoutMs,
   /** Backoff ceiling of the first retry, seconds. */
-  retryBaseDelaySeconds: 10,
-  /** Largest backoff before a retry, seconds (with base 10: reached at the 6th retry). */
-  retryMaxDelaySeconds: 300,
+  retryBaseDelaySeconds: ConsumerDefaults.retryBaseDelaySeconds,
+  /** Largest backoff before a retry, seconds. */
+  retryMaxDelaySeconds: ConsumerDefaults.retryMaxDelaySeconds,
   /** How long a DLQ keeps messages: the SQS maximum, so nothing ages out before an operator looks. */
   dlqRetentionDays: 14,
   /**
@@ -277,7 +278,7 @@ export function derivedMaxReceiveCount(budget: RetryBudget, fifo: boolean, batch
 }
 
 /** SQS caps a queue's visibility timeout at 12 hours. */
-export const MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 60 * 60;
+export const MAX_VISIBILITY_TIMEOUT_SECONDS = SQS_MAX_VISIBILITY_TIMEOUT_SECONDS;
 
 /** A topic with defaults applied. */
 export interface ResolvedTopic {
@@ -607,7 +608,7 @@ export function resolvePipeline(definition: PipelineDefinition, schemasDir: stri
     const minimumVisibility = 6 * timeoutSeconds + batchingWindowSeconds;
     const visibilityTimeoutSeconds = consumer.visibilityTimeoutSeconds ?? minimumVisibility;
     if (!Number.isInteger(visibilityTimeoutSeconds) || visibilityTimeoutSeconds > MAX_VISIBILITY_TIMEOUT_SECONDS) {
-      fail(`${field}.visibilityTimeoutSeconds`, `${visibilityTimeoutSeconds}s would exceed SQS's 12 h (43200 s) limit`);
+      fail(`${field}.visibilityTimeoutSeconds`, `${visibilityTimeoutSeconds}s would exceed SQS's 12 h (${MAX_VISIBILITY_TIMEOUT_SECONDS} s) limit`);
     }
     if (visibilityTimeoutSeconds < minimumVisibility) {
       fail(

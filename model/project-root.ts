@@ -1,8 +1,8 @@
 /**
  * The project root, defined once: the CDK app, the CLI and the local runner all find
- * package-lock.json, lambdas/, schemas/, RUNBOOK.md and `.venv` from here. It lives in
- * lib/ because the CLI and the stack need it and nothing may import local/ (the local
- * runner sits at the edge and imports it from here too).
+ * package-lock.json, pipeline.ts, lambdas/, schemas/, RUNBOOK.md and `.venv` from here.
+ * It lives in the model because the CLI, the stack and the local runner all need it and
+ * the model is what they all may import.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,11 +1,17 @@
 /**
- * The pipeline Fanout ships with: a web app's user sign-ups synced in real time to a
- * CRM, an email marketing tool and billing.
+ * This project's pipeline: the one file that says what Fanout builds here. The CDK app,
+ * every `fanout` command and the local runner read it through `loadPipeline()`
+ * (model/load-pipeline.ts); nothing else names a topic, an event type or a consumer.
+ *
+ * It ships as the sample (a web app's user sign-ups synced in real time to a CRM, an
+ * email marketing tool and billing). Make it yours: `npx fanout new event` and
+ * `npx fanout new consumer` add to it, and README's "Make it yours" walks through it.
+ * Every field is documented in model/pipeline-definition.ts.
  */
-import type { PipelineDefinition } from './pipeline-definition';
+import type { PipelineDefinition } from './model/pipeline-definition';
 
-/** The sample pipeline's definition. */
-export const samplePipeline: PipelineDefinition = {
+/** The pipeline's definition. */
+export const pipeline: PipelineDefinition = {
   name: 'fanout-sample',
   topics: [
     // Only the web app's role may publish user events, and only billing's its changes.
