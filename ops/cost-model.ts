@@ -350,155 +350,311 @@ function consumerTraffic(consumer: ResolvedConsumer, events: Map<string, number>
   return { consumer: consumer.name, messages, attempts, recordsPerBatch, invocations, emptyReceives };
 }
 
+/** One consumer of the pipeline with the monthly traffic the model derives for it. */
+export interface PricedConsumer {
+  readonly consumer: ResolvedConsumer;
+  readonly traffic: ConsumerTraffic;
+}
+
 /**
- * Estimates the monthly cost of the pipeline at the volume.
- * @throws CostInputError when the volume or an assumption is out of range
+ * What every service's pricing function reads: a {@link CostInput} with its defaults
+ * applied, checked, and its traffic derived once ({@link pricingContext}), so the
+ * per-service functions agree on one set of numbers.
  */
-export function estimateCost(input: CostInput): CostEstimate {
-  const settings: CostSettings = { ...DEFAULT_COST_SETTINGS, ...input.settings };
-  const a: CostAssumptions = { ...DEFAULT_COST_ASSUMPTIONS, ...input.assumptions };
-  const p = input.prices ?? PRICES;
-  const { pipeline, volume } = input;
+export interface PricingContext {
+  readonly pipeline: ResolvedPipeline;
+  /** Monthly events per event type name. */
+  readonly eventsPerType: ReadonlyMap<string, number>;
+  /** The pipeline's consumers in definition order, each with its traffic. */
+  readonly consumers: readonly PricedConsumer[];
+  readonly design: StackDesign;
+  readonly settings: CostSettings;
+  readonly assumptions: CostAssumptions;
+  readonly prices: PriceTable;
+}
+
+/** Prices one service: pure, its lines in a stable order (per topic, then per consumer, then the stack's own). */
+export type ServicePricing = (context: PricingContext) => CostLine[];
+
+const PER_MILLION = 1_000_000;
+const PER_10K = 10_000;
+
+/** A line builder for one service; each line's monthly price is computed in one place. */
+function linesOf(service: CostServiceName) {
+  return (item: string, quantity: number, unit: string, priceUsd: number, per: number): CostLine => ({
+    service,
+    item,
+    quantity,
+    unit,
+    priceUsd,
+    per,
+    monthlyUsd: (quantity / per) * priceUsd,
+  });
+}
+
+/** Monthly events published to a topic. */
+function publishedTo(context: PricingContext, topic: string): number {
+  return context.pipeline.eventTypes.filter((e) => e.topic === topic).reduce((s, e) => s + (context.eventsPerType.get(e.name) ?? 0), 0);
+}
+
+/** PublishBatch requests carrying `published` events at the assumed batch fill (before 64 KB chunks). */
+function publishRequests(context: PricingContext, published: number): number {
+  return Math.ceil(published / context.assumptions.publishBatchFill);
+}
+
+function checkCostInput(input: CostInput, settings: CostSettings, a: CostAssumptions): void {
+  const { volume, design } = input;
   if (volume.kind === 'per-day' && !(volume.eventsPerDay >= 0 && Number.isFinite(volume.eventsPerDay))) {
     throw new CostInputError(`events per day must be a non-negative number, got ${volume.eventsPerDay}`);
   }
   if (!(settings.kmsDataKeyReusePeriodSeconds >= 60 && settings.kmsDataKeyReusePeriodSeconds <= 86_400)) {
     throw new CostInputError(`the KMS data key reuse period must be 60 to 86400 seconds, got ${settings.kmsDataKeyReusePeriodSeconds}`);
   }
-  const { design } = input;
   for (const [name, value] of Object.entries(design)) {
     if (!(Number.isInteger(value) && value >= 0)) throw new CostInputError(`design.${name} must be a non-negative integer, got ${value}`);
   }
   if (!(Number.isInteger(a.publishBatchFill) && a.publishBatchFill >= 1 && a.publishBatchFill <= SNS_PUBLISH_BATCH_ENTRIES)) {
     throw new CostInputError(`publishBatchFill must be 1 to ${SNS_PUBLISH_BATCH_ENTRIES} events a request, got ${a.publishBatchFill}`);
   }
+}
 
-  const events = eventsPerType(pipeline, volume);
-  const eventsPerMonth = [...events.values()].reduce((s, n) => s + n, 0);
-  const lines: CostLine[] = [];
-  const add = (service: CostServiceName, item: string, quantity: number, unit: string, priceUsd: number, per: number) => {
-    lines.push({ service, item, quantity, unit, priceUsd, per, monthlyUsd: (quantity / per) * priceUsd });
+/**
+ * Applies the defaults to a cost input, checks it and derives the traffic the
+ * per-service pricing functions read.
+ * @throws CostInputError when the volume, the design or an assumption is out of range
+ */
+export function pricingContext(input: CostInput): PricingContext {
+  const settings: CostSettings = { ...DEFAULT_COST_SETTINGS, ...input.settings };
+  const assumptions: CostAssumptions = { ...DEFAULT_COST_ASSUMPTIONS, ...input.assumptions };
+  checkCostInput(input, settings, assumptions);
+  const events = eventsPerType(input.pipeline, input.volume);
+  return {
+    pipeline: input.pipeline,
+    eventsPerType: events,
+    consumers: input.pipeline.consumers.map((consumer) => ({ consumer, traffic: consumerTraffic(consumer, events, settings, assumptions) })),
+    design: input.design,
+    settings,
+    assumptions,
+    prices: input.prices ?? PRICES,
   };
-  const M = 1_000_000;
-  const eventChunks = chunks(a.eventBytes);
-  const eventGb = a.eventBytes / GIB;
-  const traffic = pipeline.consumers.map((c) => consumerTraffic(c, events, settings, a));
-  const trafficOf = new Map(traffic.map((t) => [t.consumer, t]));
-  const queuePeriods = MONTH_SECONDS / settings.kmsDataKeyReusePeriodSeconds;
-  const topicPeriods = MONTH_SECONDS / SNS_DATA_KEY_REUSE_SECONDS;
-  const publishedTo = (topic: string) => pipeline.eventTypes.filter((e) => e.topic === topic).reduce((s, e) => s + (events.get(e.name) ?? 0), 0);
-  const fill = a.publishBatchFill;
-  // PublishBatch requests: `fill` events each, each request billed per 64 KB chunk of its whole payload.
-  const publishRequests = (published: number) => Math.ceil(published / fill);
-  const publishChunks = chunks(fill * a.eventBytes);
+}
 
-  // SNS bills a PublishBatch per API request, not per message: ceil(published / fill) requests x 64 KB chunks.
+/**
+ * SNS: publish requests per topic (billed per PublishBatch request and 64 KB chunk of
+ * it, not per message), deliveries (free to SQS from a standard topic), FIFO payload,
+ * and the payload each body filter scans.
+ */
+export function priceSns(context: PricingContext): CostLine[] {
+  const { pipeline, settings, assumptions: a, prices: p } = context;
+  const line = linesOf(CostService.Sns);
+  const eventGb = a.eventBytes / GIB;
+  const fill = a.publishBatchFill;
+  const publishChunks = chunks(fill * a.eventBytes);
+  const lines: CostLine[] = [];
   for (const topic of pipeline.topics) {
-    const published = publishedTo(topic.name);
-    const delivered = pipeline.consumers.filter((c) => c.topic === topic.name).reduce((s, c) => s + trafficOf.get(c.name)!.messages, 0);
-    const requests = publishRequests(published) * publishChunks;
+    const published = publishedTo(context, topic.name);
+    const delivered = context.consumers.filter((c) => c.consumer.topic === topic.name).reduce((s, c) => s + c.traffic.messages, 0);
+    const requests = publishRequests(context, published) * publishChunks;
     const item = `${topic.name}: publish requests (PublishBatch, ${fill} events each${publishChunks > 1 ? `, ${publishChunks} x 64 KB chunks` : ''})`;
     if (topic.fifo) {
-      add(CostService.Sns, `${item} (FIFO)`, requests, 'requests', p.sns.fifoPublishPerMillion, M);
-      add(CostService.Sns, `${topic.name}: payload published (FIFO)`, published * eventGb, 'GB', p.sns.fifoPublishPayloadPerGb, 1);
-      add(CostService.Sns, `${topic.name}: deliveries to SQS (FIFO)`, delivered, 'messages', p.sns.fifoDeliveryPerMillion, M);
-      add(CostService.Sns, `${topic.name}: payload delivered (FIFO)`, delivered * eventGb, 'GB', p.sns.fifoDeliveryPayloadPerGb, 1);
+      lines.push(
+        line(`${item} (FIFO)`, requests, 'requests', p.sns.fifoPublishPerMillion, PER_MILLION),
+        line(`${topic.name}: payload published (FIFO)`, published * eventGb, 'GB', p.sns.fifoPublishPayloadPerGb, 1),
+        line(`${topic.name}: deliveries to SQS (FIFO)`, delivered, 'messages', p.sns.fifoDeliveryPerMillion, PER_MILLION),
+        line(`${topic.name}: payload delivered (FIFO)`, delivered * eventGb, 'GB', p.sns.fifoDeliveryPayloadPerGb, 1),
+      );
     } else {
-      add(CostService.Sns, item, requests, 'requests', p.sns.standardPublishPerMillion, M);
-      add(CostService.Sns, `${topic.name}: deliveries to SQS (free)`, delivered, 'messages', p.sns.standardSqsDeliveryPerMillion, M);
+      lines.push(
+        line(item, requests, 'requests', p.sns.standardPublishPerMillion, PER_MILLION),
+        line(`${topic.name}: deliveries to SQS (free)`, delivered, 'messages', p.sns.standardSqsDeliveryPerMillion, PER_MILLION),
+      );
     }
     // A body filter scans every message published to its topic, matching or not.
     for (const consumer of pipeline.consumers.filter((c) => c.topic === topic.name && (settings.filterScope[c.name] ?? c.filter.scope) === 'MessageBody')) {
-      add(CostService.Sns, `${consumer.name}: payload scanned by its body filter`, published * eventGb, 'GB', p.sns.payloadFilteringPerGb, 1);
+      lines.push(line(`${consumer.name}: payload scanned by its body filter`, published * eventGb, 'GB', p.sns.payloadFilteringPerGb, 1));
     }
   }
+  return lines;
+}
 
-  let idempotencyWrites = 0;
-  for (const consumer of pipeline.consumers) {
-    const t = trafficOf.get(consumer.name)!;
-    const sqsPrice = consumer.fifo ? p.sqs.fifoRequestsPerMillion : p.sqs.standardRequestsPerMillion;
+/**
+ * SQS, per consumer queue: SNS's sends, the Lambda pollers' receives (full and empty),
+ * batch deletes, backoff visibility changes and sends to the DLQ.
+ */
+export function priceSqs(context: PricingContext): CostLine[] {
+  const { assumptions: a, prices: p } = context;
+  const line = linesOf(CostService.Sqs);
+  const eventChunks = chunks(a.eventBytes);
+  return context.consumers.flatMap(({ consumer, traffic: t }) => {
+    const price = consumer.fifo ? p.sqs.fifoRequestsPerMillion : p.sqs.standardRequestsPerMillion;
     const n = consumer.name;
-    // SQS: SNS's SendMessage into the queue is a request billed to the queue's owner.
-    add(CostService.Sqs, `${n}: sends by SNS`, t.messages * eventChunks, 'requests', sqsPrice, M);
-    add(CostService.Sqs, `${n}: receives (${round(t.recordsPerBatch, 2)} records each)`, t.invocations * chunks(t.recordsPerBatch * a.eventBytes), 'requests', sqsPrice, M);
-    add(CostService.Sqs, `${n}: empty long polls of the Lambda pollers`, t.emptyReceives, 'requests', sqsPrice, M);
-    add(CostService.Sqs, `${n}: deletes (DeleteMessageBatch)`, t.invocations * Math.ceil(t.recordsPerBatch / SQS_BATCH_ENTRIES), 'requests', sqsPrice, M);
-    add(CostService.Sqs, `${n}: visibility changes (transient backoff)`, t.messages * a.transientFailureRate, 'requests', sqsPrice, M);
-    add(CostService.Sqs, `${n}: sends to the DLQ (permanent failures)`, t.messages * a.permanentFailureRate * eventChunks, 'requests', sqsPrice, M);
+    return [
+      // SNS's SendMessage into the queue is a request billed to the queue's owner.
+      line(`${n}: sends by SNS`, t.messages * eventChunks, 'requests', price, PER_MILLION),
+      line(`${n}: receives (${round(t.recordsPerBatch, 2)} records each)`, t.invocations * chunks(t.recordsPerBatch * a.eventBytes), 'requests', price, PER_MILLION),
+      line(`${n}: empty long polls of the Lambda pollers`, t.emptyReceives, 'requests', price, PER_MILLION),
+      line(`${n}: deletes (DeleteMessageBatch)`, t.invocations * Math.ceil(t.recordsPerBatch / SQS_BATCH_ENTRIES), 'requests', price, PER_MILLION),
+      line(`${n}: visibility changes (transient backoff)`, t.messages * a.transientFailureRate, 'requests', price, PER_MILLION),
+      line(`${n}: sends to the DLQ (permanent failures)`, t.messages * a.permanentFailureRate * eventChunks, 'requests', price, PER_MILLION),
+    ];
+  });
+}
 
-    // Lambda: one invocation per batch; duration billed per ms at the configured memory (arm64).
+/** Lambda, per consumer: one invocation per batch, and its duration billed per ms at the configured memory (arm64). */
+export function priceLambda(context: PricingContext): CostLine[] {
+  const { assumptions: a, prices: p } = context;
+  const line = linesOf(CostService.Lambda);
+  return context.consumers.flatMap(({ consumer, traffic: t }) => {
     const durationSeconds = (a.invocationOverheadMilliseconds + t.recordsPerBatch * a.recordMilliseconds) / 1000;
-    add(CostService.Lambda, `${n}: invocations`, t.invocations, 'requests', p.lambda.requestsPerMillion, M);
-    add(CostService.Lambda, `${n}: duration (${consumer.memoryMiB} MiB, arm64)`, t.invocations * durationSeconds * (consumer.memoryMiB / 1024), 'GB-s', p.lambda.arm64PerGbSecond, 1);
+    return [
+      line(`${consumer.name}: invocations`, t.invocations, 'requests', p.lambda.requestsPerMillion, PER_MILLION),
+      line(`${consumer.name}: duration (${consumer.memoryMiB} MiB, arm64)`, t.invocations * durationSeconds * (consumer.memoryMiB / 1024), 'GB-s', p.lambda.arm64PerGbSecond, 1),
+    ];
+  });
+}
 
-    idempotencyWrites += t.attempts * a.idempotencyWritesPerAttempt;
-    if (consumer.downstream.kind === 'dynamodb') {
-      add(CostService.DynamoDb, `${n}: downstream table writes (on-demand)`, t.messages * a.downstreamWritesPerRecord, 'write units', p.dynamodb.onDemandWritePerMillion, M);
-    }
-
-    if (a.invocationsStartOwnTraces) {
-      const traces = sampledPerSecond(t.invocations / MONTH_SECONDS, settings.traceSampling) * MONTH_SECONDS;
-      add(CostService.XRay, `${n}: traces started by invocations`, traces, 'traces', p.xray.tracesRecordedPerMillion, M);
-    }
-
-    // SQS SSE-KMS, per queue: in each reuse period with traffic, each producing principal
-    // calls GenerateDataKey and Decrypt and each consuming principal Decrypt, AWS's
-    // B/D x (2P + C). The queue: P = SNS, C = the function's role.
-    add(CostService.Kms, `${n}: queue data keys (SNS sends, the function receives)`, activePeriods(t.messages, queuePeriods) * (2 * 1 + 1), 'requests', p.kms.requestsPer10k, 10_000);
-    // The DLQ: P = the function's role (permanent failures); C = nobody until a redrive.
-    add(CostService.Kms, `${n}: DLQ data keys (permanent failures)`, activePeriods(t.messages * a.permanentFailureRate, queuePeriods) * 2, 'requests', p.kms.requestsPer10k, 10_000);
-
-    const logBytes = t.attempts * a.logBytesPerRecord + t.invocations * a.logBytesPerInvocation;
-    add(CostService.CloudWatch, `${n}: log ingestion`, logBytes / GIB, 'GB', p.cloudwatch.logsIngestPerGb, 1);
-  }
-
+/**
+ * DynamoDB: the writes of each DynamoDB downstream, then the idempotency table, on
+ * demand (per write) or provisioned (per capacity unit-hour).
+ */
+export function priceDynamoDb(context: PricingContext): CostLine[] {
+  const { settings, assumptions: a, prices: p } = context;
+  const line = linesOf(CostService.DynamoDb);
+  const lines = context.consumers
+    .filter(({ consumer }) => consumer.downstream.kind === 'dynamodb')
+    .map(({ consumer, traffic: t }) =>
+      line(`${consumer.name}: downstream table writes (on-demand)`, t.messages * a.downstreamWritesPerRecord, 'write units', p.dynamodb.onDemandWritePerMillion, PER_MILLION),
+    );
   if (settings.idempotencyCapacity.mode === 'on-demand') {
-    add(CostService.DynamoDb, 'idempotency table writes (on-demand)', idempotencyWrites, 'write units', p.dynamodb.onDemandWritePerMillion, M);
-    // Powertools reads nothing on the happy path: a duplicate is detected by the
-    // conditional put, which returns the stored record (ReturnValuesOnConditionCheckFailure).
-    add(CostService.DynamoDb, 'idempotency table reads (on-demand)', 0, 'read units', p.dynamodb.onDemandReadPerMillion, M);
+    const idempotencyWrites = context.consumers.reduce((s, { traffic: t }) => s + t.attempts * a.idempotencyWritesPerAttempt, 0);
+    lines.push(
+      line('idempotency table writes (on-demand)', idempotencyWrites, 'write units', p.dynamodb.onDemandWritePerMillion, PER_MILLION),
+      // Powertools reads nothing on the happy path: a duplicate is detected by the
+      // conditional put, which returns the stored record (ReturnValuesOnConditionCheckFailure).
+      line('idempotency table reads (on-demand)', 0, 'read units', p.dynamodb.onDemandReadPerMillion, PER_MILLION),
+    );
   } else {
     const { writeUnits, readUnits } = settings.idempotencyCapacity;
-    add(CostService.DynamoDb, `idempotency table: ${writeUnits} provisioned WCU`, writeUnits * MONTH_HOURS, 'WCU-hours', p.dynamodb.provisionedWcuHour, 1);
-    add(CostService.DynamoDb, `idempotency table: ${readUnits} provisioned RCU`, readUnits * MONTH_HOURS, 'RCU-hours', p.dynamodb.provisionedRcuHour, 1);
+    lines.push(
+      line(`idempotency table: ${writeUnits} provisioned WCU`, writeUnits * MONTH_HOURS, 'WCU-hours', p.dynamodb.provisionedWcuHour, 1),
+      line(`idempotency table: ${readUnits} provisioned RCU`, readUnits * MONTH_HOURS, 'RCU-hours', p.dynamodb.provisionedRcuHour, 1),
+    );
   }
+  return lines;
+}
 
-  // X-Ray: one trace per sampled publish request (SNS active tracing, or a traced
-  // producer), SNS and SQS adding segments to it; the consumers' invocations are traces of
-  // their own, linked to it (counted per consumer above when invocationsStartOwnTraces).
+/**
+ * X-Ray: the traces each consumer's invocations start (when
+ * {@link CostAssumptions.invocationsStartOwnTraces}), then one trace per sampled publish
+ * request, SNS and SQS adding segments to it.
+ */
+export function priceXRay(context: PricingContext): CostLine[] {
+  const { pipeline, settings, assumptions: a, prices: p } = context;
+  const line = linesOf(CostService.XRay);
+  const lines = a.invocationsStartOwnTraces
+    ? context.consumers.map(({ consumer, traffic: t }) => {
+        const traces = sampledPerSecond(t.invocations / MONTH_SECONDS, settings.traceSampling) * MONTH_SECONDS;
+        return line(`${consumer.name}: traces started by invocations`, traces, 'traces', p.xray.tracesRecordedPerMillion, PER_MILLION);
+      })
+    : [];
   // One sampling rule for the publishes: its reservoir is shared, not one per topic.
-  const allRequests = pipeline.topics.reduce((s, topic) => s + publishRequests(publishedTo(topic.name)), 0);
+  const allRequests = pipeline.topics.reduce((s, topic) => s + publishRequests(context, publishedTo(context, topic.name)), 0);
   const traces = sampledPerSecond(allRequests / MONTH_SECONDS, settings.traceSampling) * MONTH_SECONDS;
-  add(CostService.XRay, 'traces of publish requests (SNS → SQS → Lambda, one trace each)', traces, 'traces', p.xray.tracesRecordedPerMillion, M);
+  lines.push(line('traces of publish requests (SNS → SQS → Lambda, one trace each)', traces, 'traces', p.xray.tracesRecordedPerMillion, PER_MILLION));
+  return lines;
+}
 
+/**
+ * KMS: the data key requests of each consumer's queue and DLQ (SQS SSE), of each
+ * topic (SNS SSE), and the customer-managed keys themselves.
+ */
+export function priceKms(context: PricingContext): CostLine[] {
+  const { pipeline, design, settings, assumptions: a, prices: p } = context;
+  const line = linesOf(CostService.Kms);
+  const queuePeriods = MONTH_SECONDS / settings.kmsDataKeyReusePeriodSeconds;
+  const topicPeriods = MONTH_SECONDS / SNS_DATA_KEY_REUSE_SECONDS;
+  // SQS SSE-KMS, per queue: in each reuse period with traffic, each producing principal
+  // calls GenerateDataKey and Decrypt and each consuming principal Decrypt, AWS's
+  // B/D x (2P + C).
+  const lines = context.consumers.flatMap(({ consumer, traffic: t }) => [
+    // The queue: P = SNS, C = the function's role.
+    line(`${consumer.name}: queue data keys (SNS sends, the function receives)`, activePeriods(t.messages, queuePeriods) * (2 * 1 + 1), 'requests', p.kms.requestsPer10k, PER_10K),
+    // The DLQ: P = the function's role (permanent failures); C = nobody until a redrive.
+    line(`${consumer.name}: DLQ data keys (permanent failures)`, activePeriods(t.messages * a.permanentFailureRate, queuePeriods) * 2, 'requests', p.kms.requestsPer10k, PER_10K),
+  ]);
   for (const topic of pipeline.topics) {
     // SNS SSE, per topic: B/D x 2P, D fixed at 5 minutes, P the publishing principals.
-    const topicKms = activePeriods(publishRequests(publishedTo(topic.name)), topicPeriods) * 2 * a.publishingPrincipalsPerTopic;
-    add(CostService.Kms, `${topic.name}: topic data keys (publishers)`, topicKms, 'requests', p.kms.requestsPer10k, 10_000);
+    const topicKms = activePeriods(publishRequests(context, publishedTo(context, topic.name)), topicPeriods) * 2 * a.publishingPrincipalsPerTopic;
+    lines.push(line(`${topic.name}: topic data keys (publishers)`, topicKms, 'requests', p.kms.requestsPer10k, PER_10K));
   }
   // The alarm topic's key is called only when an alarm fires: its requests are left out.
-  add(CostService.Kms, 'customer-managed keys (event topics and their queues, the alarm topic)', design.kmsKeys, 'keys', p.kms.keyMonth, 1);
+  lines.push(line('customer-managed keys (event topics and their queues, the alarm topic)', design.kmsKeys, 'keys', p.kms.keyMonth, 1));
+  return lines;
+}
 
-  add(CostService.CloudWatch, 'alarms (standard resolution)', design.alarmMetrics, 'alarm metrics', p.cloudwatch.alarmMetricMonth, 1);
-  add(CostService.CloudWatch, 'dashboard', design.dashboards, 'dashboards', p.cloudwatch.dashboardMonth, 1);
-  add(CostService.CloudWatch, 'custom metrics (EMF)', pipeline.consumers.length * a.customMetricsPerConsumer, 'metrics', p.cloudwatch.customMetricMonth, 1);
-  add(CostService.Glue, 'schema registry (no charge)', pipeline.eventTypes.reduce((s, e) => s + e.versions.length, 0), 'schema versions', p.glue.schemaRegistry, 1);
+/** CloudWatch: each consumer's log ingestion, then the stack's alarms, dashboards and EMF custom metrics. */
+export function priceCloudWatch(context: PricingContext): CostLine[] {
+  const { pipeline, design, assumptions: a, prices: p } = context;
+  const line = linesOf(CostService.CloudWatch);
+  return [
+    ...context.consumers.map(({ consumer, traffic: t }) => {
+      const logBytes = t.attempts * a.logBytesPerRecord + t.invocations * a.logBytesPerInvocation;
+      return line(`${consumer.name}: log ingestion`, logBytes / GIB, 'GB', p.cloudwatch.logsIngestPerGb, 1);
+    }),
+    line('alarms (standard resolution)', design.alarmMetrics, 'alarm metrics', p.cloudwatch.alarmMetricMonth, 1),
+    line('dashboard', design.dashboards, 'dashboards', p.cloudwatch.dashboardMonth, 1),
+    line('custom metrics (EMF)', pipeline.consumers.length * a.customMetricsPerConsumer, 'metrics', p.cloudwatch.customMetricMonth, 1),
+  ];
+}
 
+/** Glue: the schema registry's versions, listed so the estimate shows they were counted (no charge). */
+export function priceGlue(context: PricingContext): CostLine[] {
+  const line = linesOf(CostService.Glue);
+  const versions = context.pipeline.eventTypes.reduce((s, e) => s + e.versions.length, 0);
+  return [line('schema registry (no charge)', versions, 'schema versions', context.prices.glue.schemaRegistry, 1)];
+}
+
+/**
+ * The pricing function of every service the estimate breaks down by, in the order its
+ * lines are listed. A record over {@link CostService} so a new service cannot be left
+ * unpriced.
+ */
+export const SERVICE_PRICING: Readonly<Record<CostServiceName, ServicePricing>> = {
+  [CostService.Sns]: priceSns,
+  [CostService.Sqs]: priceSqs,
+  [CostService.Lambda]: priceLambda,
+  [CostService.DynamoDb]: priceDynamoDb,
+  [CostService.XRay]: priceXRay,
+  [CostService.Kms]: priceKms,
+  [CostService.CloudWatch]: priceCloudWatch,
+  [CostService.Glue]: priceGlue,
+};
+
+/**
+ * Estimates the monthly cost of the pipeline at the volume: every service's lines
+ * ({@link SERVICE_PRICING}), their totals per service and in all.
+ * @throws CostInputError when the volume or an assumption is out of range
+ */
+export function estimateCost(input: CostInput): CostEstimate {
+  const context = pricingContext(input);
+  const lines = Object.values(SERVICE_PRICING).flatMap((price) => price(context));
   const byService = new Map<CostServiceName, number>();
   for (const line of lines) byService.set(line.service, (byService.get(line.service) ?? 0) + line.monthlyUsd);
   const services = [...byService.entries()].map(([service, monthlyUsd]) => ({ service, monthlyUsd })).sort((x, y) => y.monthlyUsd - x.monthlyUsd);
+  const eventsPerMonth = [...context.eventsPerType.values()].reduce((s, n) => s + n, 0);
+  const { pipeline } = input;
   return {
     pricesAsOf: PRICES_AS_OF,
     region: PRICES_REGION,
-    volume: { ...volume, eventsPerMonth, eventsPerDay: (eventsPerMonth / MONTH_SECONDS) * 86_400 },
+    volume: { ...input.volume, eventsPerMonth, eventsPerDay: (eventsPerMonth / MONTH_SECONDS) * 86_400 },
     lines,
     services,
     totalMonthlyUsd: lines.reduce((s, l) => s + l.monthlyUsd, 0),
-    traffic,
-    design,
-    settings,
-    assumptions: a,
-    reservedConcurrency: input.pipeline.reserveConcurrency ? input.pipeline.consumers.reduce((sum, c) => sum + c.maxConcurrency, 0) : 0,
+    traffic: context.consumers.map((c) => c.traffic),
+    design: input.design,
+    settings: context.settings,
+    assumptions: context.assumptions,
+    reservedConcurrency: pipeline.reserveConcurrency ? pipeline.consumers.reduce((sum, c) => sum + c.maxConcurrency, 0) : 0,
   };
 }
 
