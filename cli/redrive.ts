@@ -8,24 +8,17 @@
  * subscription-DLQ message goes to the consumer's queue, as SNS would have delivered
  * it: raw-delivered ones as they are, SNS notifications unwrapped. Messages in flight in
  * the DLQ (someone else's receive holds them) cannot be moved: they are reported, and
- * the run does not count as done.
+ * the run does not count as done. The moving is ops/redrive.ts; this file checks the
+ * options, finds the queues in the stack outputs and prints.
  */
-import { ListMessageMoveTasksCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
 import type { ResolvedPipeline } from '../model/pipeline-definition';
 import { OutputKey } from '../model/stack-outputs';
-import {
-  cancelMoveTask,
-  isUnsupportedOperation,
-  moveTaskProgress,
-  MoveTaskUnsupportedError,
-  portableMove,
-  queueDepth,
-  startMoveTask,
-  type PortableMoveResult,
-} from '../ops/adapters/sqs-dead-letters';
+import { moveTasksSupported, queueDepth } from '../ops/adapters/sqs-dead-letters';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
 import { progressBar, realTimer, type Timer } from '../ops/pacing';
+import { redrive, type RedriveOutcome, type RedriveReport } from '../ops/redrive';
 import { SDK_TIMEOUTS, withSdkTimeouts } from '../contracts/sdk-client-config';
 import { findConsumer } from '../ops/pipeline-lookup';
 import { CliError, loadPipeline, loadStackOutputs, requireOutput, type OutputsOptions } from './context';
@@ -54,26 +47,6 @@ export interface RedriveDeps {
   readonly timer?: Timer;
 }
 
-/** What `--json` prints. */
-export interface RedriveReport {
-  readonly consumer: string;
-  readonly from: string;
-  readonly to: string;
-  readonly method: 'move-task' | 'portable';
-  readonly dryRun: boolean;
-  /** Visible in the DLQ when the command started. */
-  readonly waiting: number;
-  /**
-   * In flight in the DLQ (hidden by someone else's receive: a `fanout dlq` peek, another
-   * redrive): at the start, or, after a move, what is still held and was not moved.
-   */
-  readonly inFlight: number;
-  readonly moved: number;
-  /** IN_FLIGHT: everything visible was moved, but messages in flight were not (run again later). */
-  readonly status: 'COMPLETED' | 'CANCELLED' | 'FAILED' | 'INTERRUPTED' | 'DRY_RUN' | 'NOTHING_TO_DO' | 'IN_FLIGHT';
-  readonly failed: readonly { readonly messageId: string; readonly reason: string }[];
-}
-
 /** Reports progress on stderr: redrawn in place on a terminal, every 10% otherwise. */
 function progressReporter(io: CommandIo, total: number, json: boolean) {
   let lastStep = -1;
@@ -97,14 +70,23 @@ function inFlightNotice(count: number): string {
   return `${count} message${count === 1 ? '' : 's'} still in flight in the DLQ (held by another receive, e.g. a fanout dlq peek or another redrive) and not moved; run again after they become visible.`;
 }
 
-async function moveTaskSupported(sqs: SQSClient, sourceArn: string): Promise<boolean> {
-  try {
-    await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 }));
-    return true;
-  } catch (error) {
-    if (isUnsupportedOperation(error)) return false;
-    throw error;
+const FALLBACK_NOTICE = 'The endpoint has no SQS message move tasks: using the portable move.';
+
+/** What a finished redrive tells the operator. */
+function outcomeText(outcome: RedriveOutcome, queueUrl: string): string {
+  const plural = (n: number) => `${n} message${n === 1 ? '' : 's'}`;
+  const held = outcome.inFlight ?? 0;
+  if (outcome.method === 'move-task') {
+    if (outcome.stoppedBySignal) return `Cancelled: ${outcome.moved} moved, the rest stay in the DLQ.`;
+    return outcome.taskStatus === 'COMPLETED'
+      ? `Moved ${plural(outcome.moved)} back to ${queueUrl}.${held > 0 ? `\n${inFlightNotice(held)}` : ''}`
+      : `Move task ${outcome.taskStatus}: ${outcome.failureReason ?? 'no reason given'} (${outcome.moved} moved).`;
   }
+  return [
+    `Moved ${plural(outcome.moved)} back to ${queueUrl}${outcome.stoppedBySignal ? ' before being interrupted; run it again to move the rest' : ''}.`,
+    ...outcome.failed.map((f) => `  left in the DLQ: ${f.messageId}: ${f.reason}`),
+    ...(held > 0 ? [inFlightNotice(held)] : []),
+  ].join('\n');
 }
 
 /**
@@ -114,7 +96,6 @@ async function moveTaskSupported(sqs: SQSClient, sourceArn: string): Promise<boo
  */
 export async function redriveCommand(consumerName: string, options: RedriveOptions, deps: RedriveDeps): Promise<number> {
   const json = options.json ?? false;
-  const timer = deps.timer ?? realTimer;
   return runCommand(deps.io, json, async () => {
     if (options.rate !== undefined && !(Number.isFinite(options.rate) && options.rate >= 1)) {
       throw new CliError(`--rate must be a number of messages per second, at least 1; got ${options.rate}`);
@@ -124,16 +105,15 @@ export async function redriveCommand(consumerName: string, options: RedriveOptio
     const outputs = await loadStackOutputs(pipeline, options);
     const queueUrl = requireOutput(outputs, OutputKey.queueUrl(consumer.name));
     const dlqUrl = requireOutput(outputs, options.subscription ? OutputKey.subscriptionDlqUrl(consumer.name) : OutputKey.dlqUrl(consumer.name));
-    const kind = options.subscription ? 'subscription-dlq' : 'queue-dlq';
     const dlq = await queueDepth(deps.sqs, dlqUrl);
     const base = { consumer: consumer.name, from: dlqUrl, to: queueUrl, dryRun: options.dryRun ?? false, waiting: dlq.visible, inFlight: dlq.inFlight };
     const print = (report: RedriveReport, text: string) => deps.io.out(json ? JSON.stringify(report, null, 2) : text);
 
     // A subscription DLQ is no queue's DLQ, so SQS's move task refuses it (and would not
     // unwrap an SNS notification): only the portable move can put its messages back.
-    const useMoveTask = !options.subscription && (await moveTaskSupported(deps.sqs, dlq.arn));
+    const useMoveTask = !options.subscription && (await moveTasksSupported(deps.sqs, dlq.arn));
     const method = useMoveTask ? 'move-task' : 'portable';
-    if (!options.subscription && !useMoveTask && !json) deps.io.err('The endpoint has no SQS message move tasks: using the portable move.');
+    if (!options.subscription && !useMoveTask && !json) deps.io.err(FALLBACK_NOTICE);
     if (dlq.visible === 0 && dlq.inFlight > 0) {
       // Not empty: someone else's receive hides them, and they come back when it ends.
       print({ ...base, method, moved: 0, status: 'IN_FLIGHT', failed: [] }, `${consumer.name}: nothing visible to redrive; ${inFlightNotice(dlq.inFlight)}`);
@@ -152,77 +132,27 @@ export async function redriveCommand(consumerName: string, options: RedriveOptio
       return ExitCode.Ok;
     }
 
-    const report = progressReporter(deps.io, dlq.visible, json);
-    if (useMoveTask) {
-      const queueArn = requireOutput(outputs, OutputKey.queueArn(consumer.name));
-      let handle: string | undefined;
-      try {
-        handle = await startMoveTask(deps.sqs, dlq.arn, queueArn, options.rate);
-      } catch (error) {
-        if (!(error instanceof MoveTaskUnsupportedError)) throw error;
-      }
-      if (handle !== undefined) {
-        let cancelled = false;
-        const onAbort = () => {
-          cancelled = true;
-        };
-        deps.signal?.addEventListener('abort', onAbort, { once: true });
-        try {
-          for (;;) {
-            if (cancelled) {
-              const moved = await cancelMoveTask(deps.sqs, handle);
-              if (!json && deps.io.interactive) process.stderr.write('\n');
-              print({ ...base, method, moved, status: 'CANCELLED', failed: [] }, `Cancelled: ${moved} moved, the rest stay in the DLQ.`);
-              return ExitCode.Problem;
-            }
-            const progress = await moveTaskProgress(deps.sqs, dlq.arn);
-            report(progress?.moved ?? 0);
-            if (progress && progress.status !== 'RUNNING') {
-              if (!json && deps.io.interactive) process.stderr.write('\n');
-              const ok = progress.status === 'COMPLETED';
-              // The task moves what is visible; a message someone else holds stays behind.
-              const held = ok ? (await queueDepth(deps.sqs, dlqUrl)).inFlight : 0;
-              const status = !ok ? (progress.status === 'CANCELLED' ? 'CANCELLED' : 'FAILED') : held > 0 ? 'IN_FLIGHT' : 'COMPLETED';
-              print(
-                { ...base, method, inFlight: held, moved: progress.moved, status, failed: [] },
-                ok
-                  ? `Moved ${progress.moved} message${progress.moved === 1 ? '' : 's'} back to ${queueUrl}.${held > 0 ? `\n${inFlightNotice(held)}` : ''}`
-                  : `Move task ${progress.status}: ${progress.failureReason ?? 'no reason given'} (${progress.moved} moved).`,
-              );
-              return status === 'COMPLETED' ? ExitCode.Ok : ExitCode.Problem;
-            }
-            await timer.sleep(options.pollIntervalMs ?? 1000);
-          }
-        } finally {
-          deps.signal?.removeEventListener('abort', onAbort);
-        }
-      }
-      if (!json) deps.io.err('The endpoint has no SQS message move tasks: using the portable move.');
-    }
-
-    const result: PortableMoveResult = await portableMove(deps.sqs, {
-      from: dlqUrl,
-      to: queueUrl,
-      kind,
+    const outcome = await redrive(deps.sqs, {
+      from: { url: dlqUrl, arn: dlq.arn },
+      to: { url: queueUrl, ...(useMoveTask && { arn: requireOutput(outputs, OutputKey.queueArn(consumer.name)) }) },
+      kind: options.subscription ? 'subscription-dlq' : 'queue-dlq',
       fifo: consumer.fifo,
       ...(options.rate !== undefined && { maxPerSecond: options.rate }),
       ...(options.visibilityTimeout !== undefined && { visibilityTimeoutSeconds: options.visibilityTimeout }),
+      ...(options.pollIntervalMs !== undefined && { pollIntervalMs: options.pollIntervalMs }),
       ...(deps.signal && { signal: deps.signal }),
-      onProgress: report,
-      timer,
+      onProgress: progressReporter(deps.io, dlq.visible, json),
+      onFallback: () => {
+        if (!json) deps.io.err(FALLBACK_NOTICE);
+      },
+      timer: deps.timer ?? realTimer,
     });
     if (!json && deps.io.interactive) process.stderr.write('\n');
-    // The move stops at the first empty receive; what someone else still holds was never
-    // seen. The messages it left behind itself are hidden too, and reported one by one.
-    const held = result.interrupted ? 0 : Math.max(0, (await queueDepth(deps.sqs, dlqUrl)).inFlight - result.failed.length);
-    const status = result.interrupted ? 'INTERRUPTED' : result.failed.length > 0 ? 'FAILED' : held > 0 ? 'IN_FLIGHT' : 'COMPLETED';
-    const lines = [
-      `Moved ${result.moved} message${result.moved === 1 ? '' : 's'} back to ${queueUrl}${result.interrupted ? ' before being interrupted; run it again to move the rest' : ''}.`,
-      ...result.failed.map((f) => `  left in the DLQ: ${f.messageId}: ${f.reason}`),
-      ...(held > 0 ? [inFlightNotice(held)] : []),
-    ];
-    print({ ...base, method: 'portable', inFlight: held, moved: result.moved, status, failed: result.failed }, lines.join('\n'));
-    return status === 'COMPLETED' ? ExitCode.Ok : ExitCode.Problem;
+    print(
+      { ...base, method: outcome.method, inFlight: outcome.inFlight ?? base.inFlight, moved: outcome.moved, status: outcome.status, failed: outcome.failed },
+      outcomeText(outcome, queueUrl),
+    );
+    return outcome.status === 'COMPLETED' ? ExitCode.Ok : ExitCode.Problem;
   });
 }
 

@@ -157,6 +157,20 @@ export function isUnsupportedOperation(error: unknown): boolean {
   return /not (yet )?implemented|unknown (action|operation)|is not supported|not a valid action/i.test(e.message ?? '');
 }
 
+/**
+ * True when the endpoint answers ListMessageMoveTasks for the DLQ, so a move task can
+ * be tried; false where it does not implement move tasks (the local emulator).
+ */
+export async function moveTasksSupported(sqs: SQSClient, sourceArn: string): Promise<boolean> {
+  try {
+    await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 }));
+    return true;
+  } catch (error) {
+    if (isUnsupportedOperation(error)) return false;
+    throw error;
+  }
+}
+
 /** Progress of a move task, as ListMessageMoveTasks reports it. */
 export interface MoveTaskProgress {
   readonly status: string;

@@ -11,7 +11,8 @@ import { CreateTopicCommand, PublishCommand, SetSubscriptionAttributesCommand, S
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { redriveCommand, type RedriveReport } from '../../cli/redrive';
+import { redriveCommand } from '../../cli/redrive';
+import type { RedriveReport } from '../../ops/redrive';
 import { createIdempotencyGate } from '../../lambdas/kit/idempotency';
 import { Outcome } from '../../lambdas/kit/consumer';
 import { dlqCommand } from '../../cli/dlq';
