@@ -13,7 +13,8 @@
 import { GlueClient } from '@aws-sdk/client-glue';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { GlueContractResolver, registerContracts } from '../contracts/glue-registry';
+import { registerContracts } from '../contracts/glue-registration';
+import { GlueContractResolver } from '../contracts/glue-registry';
 import type { EventDataMap } from '../contracts/event-types.generated';
 import { loadPipeline } from '../model/load-pipeline';
 import { OutputKey } from '../model/stack-outputs';

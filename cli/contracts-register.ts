@@ -5,7 +5,7 @@
  */
 import { GlueClient } from '@aws-sdk/client-glue';
 import type { Command } from 'commander';
-import { registerContracts, type RegistrationReport } from '../contracts/glue-registry';
+import { registerContracts, type RegistrationReport } from '../contracts/glue-registration';
 import type { ResolvedPipeline } from '../model/pipeline-definition';
 import { OutputKey } from '../model/stack-outputs';
 import { SDK_TIMEOUTS, withSdkTimeouts } from '../contracts/sdk-client-config';

@@ -1,34 +1,24 @@
 /**
- * The AWS Glue Schema Registry adapter: the source of truth for contracts at run time.
+ * The AWS Glue Schema Registry adapter, run-time half: the source of truth for contracts
+ * at run time, and what the consumer bundle carries.
  *
  * {@link GlueContractResolver} resolves contract versions for producers and consumers,
  * with a bounded cache (immutable versions never expire, the latest-version answer does)
- * so a warm consumer makes no Glue call per message.
- * {@link registerContracts} puts the contracts of a pipeline into a registry, in order,
- * idempotently (what `fanout contracts register` runs).
+ * so a warm consumer makes no Glue call per message. How a failed Glue call maps to a
+ * Fanout error ({@link glueFailure}) lives here too, since both halves need it.
+ *
+ * Putting contracts into a registry (`fanout contracts register`, the test set-up) is
+ * the other half, contracts/glue-registration.ts: only the CLI and ops need it, so the
+ * Lambda bundle never imports it.
  *
  * Glue is reached only through the client passed in, so the same code runs against a
  * real account, moto or LocalStack (the SDK honours AWS_ENDPOINT_URL).
  */
-import {
-  CreateRegistryCommand,
-  CreateSchemaCommand,
-  GetRegistryCommand,
-  GetSchemaCommand,
-  GetSchemaVersionCommand,
-  RegisterSchemaVersionCommand,
-  UpdateSchemaCommand,
-  type GetSchemaResponse,
-  type GetSchemaVersionResponse,
-  type GlueClient,
-} from '@aws-sdk/client-glue';
-import { dirname } from 'node:path';
+import { GetSchemaCommand, GetSchemaVersionCommand, type GetSchemaResponse, type GetSchemaVersionResponse, type GlueClient } from '@aws-sdk/client-glue';
 import { awsErrorName, describeAwsError, isAwsError, isRetryableAwsError } from './aws-errors';
 import type { ContractResolver, ResolvedContract } from './contract-resolver';
 import { FanoutError, PermanentError, TransientError, UnknownContractError, isPermanent } from './errors';
 import { compileValidator } from './validation';
-import type { CompatibilityMode } from './compatibility-mode';
-import type { ContractVersion } from './schema-files';
 
 /** The registry holds a definition Fanout cannot use (not JSON, not a JSON Schema ajv can compile). */
 export class InvalidContractDefinitionError extends PermanentError {
@@ -59,18 +49,6 @@ export class ContractRegistryError extends FanoutError {
   }
 }
 
-/**
- * What is registered contradicts schemas/: a registered version differs from its file,
- * the registry has versions the files do not, or Glue refused a version (incompatible).
- * Registered versions are immutable: the fix is a new version file, never an edit.
- */
-export class ContractRegistrationError extends PermanentError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ContractRegistrationError';
-  }
-}
-
 // Glue's throttling and "try again" answers. ConcurrentModificationException comes back
 // when two writers touch one schema at once: the second try sees the first's result.
 const RETRYABLE_GLUE_ERRORS: ReadonlySet<string> = new Set([
@@ -84,17 +62,17 @@ const RETRYABLE_GLUE_ERRORS: ReadonlySet<string> = new Set([
   'ConcurrentModificationException',
 ]);
 
-// The client's send is overloaded once per command; one generic signature keeps this adapter small.
-function sendAny<T>(glue: GlueClient, command: { readonly input: unknown }): Promise<T> {
+/**
+ * Sends any Glue command with one generic signature (the client's send is overloaded once
+ * per command); shared with contracts/glue-registration.ts to keep both halves small.
+ */
+export function sendGlueCommand<T>(glue: GlueClient, command: { readonly input: unknown }): Promise<T> {
   return (glue as unknown as { send(command: unknown): Promise<T> }).send(command);
 }
 
-function isNotFound(error: unknown): boolean {
+/** True when Glue answered that the registry, schema or version does not exist. */
+export function isGlueNotFound(error: unknown): boolean {
   return isAwsError(error, 'EntityNotFoundException');
-}
-
-function isAlreadyExists(error: unknown): boolean {
-  return isAwsError(error, 'AlreadyExistsException');
 }
 
 /**
@@ -115,11 +93,12 @@ const REFUSAL_HINTS: Readonly<Record<string, string>> = {
  * Maps a failed Glue call to a Fanout error: not found → unknown contract (permanent),
  * retryable → transient, any other refusal → {@link ContractRegistryError} (not the
  * message's fault: retried by a consumer, reported by the CLI).
+ * @param what the thing asked for, to start the message with (e.g. `contract user.signed-up v2`)
  */
-function glueFailure(error: unknown, what: string): FanoutError {
+export function glueFailure(error: unknown, what: string): FanoutError {
   if (error instanceof FanoutError) return error;
   const detail = describeAwsError(error);
-  if (isNotFound(error)) return new UnknownContractError(`${what}: not in the schema registry (${detail})`, { cause: error });
+  if (isGlueNotFound(error)) return new UnknownContractError(`${what}: not in the schema registry (${detail})`, { cause: error });
   if (isRetryableGlueError(error)) return new TransientError(`${what}: the schema registry did not answer (${detail})`, { cause: error });
   const code = awsErrorName(error) ?? 'Error';
   const hint = REFUSAL_HINTS[code];
@@ -243,7 +222,7 @@ export class GlueContractResolver implements ContractResolver {
   protected async call<T>(command: { readonly input: unknown }, what: string): Promise<T> {
     this.glueCalls += 1;
     try {
-      return await sendAny<T>(this.glue, command);
+      return await sendGlueCommand<T>(this.glue, command);
     } catch (error) {
       throw glueFailure(error, what);
     }
@@ -289,6 +268,12 @@ export class GlueContractResolver implements ContractResolver {
   }
 }
 
+/**
+ * A GetSchemaVersion answer as a contract with its compiled validator.
+ * @throws TransientError while Glue is still checking the version (PENDING)
+ * @throws UnknownContractError when the version is not AVAILABLE
+ * @throws InvalidContractDefinitionError when the definition is not a JSON Schema ajv can compile
+ */
 export function toResolvedContract(eventType: string, version: number, response: GetSchemaVersionResponse): ResolvedContract {
   const what = `contract ${eventType} v${version}`;
   // Glue checks compatibility after accepting a version: PENDING turns into AVAILABLE or FAILURE.
@@ -313,234 +298,5 @@ export function toResolvedContract(eventType: string, version: number, response:
     return { eventType, version, schema: compiled, validate: compileValidator(compiled) };
   } catch (cause) {
     throw new InvalidContractDefinitionError(`${what}: the registered definition is not a valid JSON Schema: ${(cause as Error).message}`, { cause });
-  }
-}
-
-/** What {@link registerContracts} did for one event type. */
-export interface SchemaRegistration {
-  readonly eventType: string;
-  /** The schema did not exist and was created with v1. */
-  readonly created: boolean;
-  /** The compatibility mode was changed to the pipeline's. */
-  readonly compatibilityChanged?: { readonly from: string; readonly to: CompatibilityMode };
-  /** Versions registered by this run, in order. */
-  readonly registered: readonly number[];
-  /** Versions that were already registered with the same definition. */
-  readonly unchanged: readonly number[];
-}
-
-/** What {@link registerContracts} did. */
-export interface RegistrationReport {
-  readonly registryName: string;
-  readonly registryCreated: boolean;
-  readonly schemas: readonly SchemaRegistration[];
-  /** False when the registry already held everything: the run changed nothing. */
-  readonly changed: boolean;
-}
-
-/** Options of {@link registerContracts}, for tests. */
-export interface RegisterContractsOptions {
-  /** How long to wait between checks of a version Glue is still checking. @default 1000 ms */
-  readonly pollIntervalMs?: number;
-  /** How many checks before giving up on a PENDING version. @default 30 */
-  readonly pollAttempts?: number;
-  /** @default setTimeout */
-  readonly sleep?: (ms: number) => Promise<void>;
-}
-
-/** The pipeline as far as registration needs it (a ResolvedPipeline fits). */
-export interface RegistrablePipeline {
-  readonly name: string;
-  readonly eventTypes: readonly {
-    readonly name: string;
-    readonly compatibility: CompatibilityMode;
-    readonly versions: readonly ContractVersion[];
-  }[];
-}
-
-/** Key-order-independent form of a JSON value, so a registry that re-serializes a definition still compares equal. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    return `{${Object.keys(record)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-function sameDefinition(registered: string | undefined, file: ContractVersion): boolean {
-  if (registered === undefined) return false;
-  if (registered === file.definition) return true;
-  try {
-    return canonicalJson(JSON.parse(registered)) === canonicalJson(file.schema);
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Registers every contract version of a pipeline in a Glue registry: creates the
- * registry when missing, each schema with its v1 and the event type's compatibility
- * mode, then each later version in order. Idempotent: versions already registered with
- * the same definition are left alone, and a second run changes nothing (and says so).
- *
- * @param log where to say what is being done, a line at a time
- * @throws ContractRegistrationError when the registry contradicts schemas/ or Glue refuses a version
- * @throws TransientError when Glue throttles, fails or cannot be reached (running again is safe)
- */
-export async function registerContracts(
-  glue: GlueClient,
-  registryName: string,
-  pipeline: RegistrablePipeline,
-  log: (line: string) => void = () => {},
-  options: RegisterContractsOptions = {},
-): Promise<RegistrationReport> {
-  const send = <T>(command: { readonly input: unknown }, what: string): Promise<T> =>
-    sendAny<T>(glue, command).catch((error: unknown) => {
-      throw glueFailure(error, what);
-    });
-  const registryId = { RegistryName: registryName };
-
-  let registryCreated = false;
-  try {
-    await sendAny(glue, new GetRegistryCommand({ RegistryId: registryId }));
-  } catch (error) {
-    if (!isNotFound(error)) throw glueFailure(error, `registry ${registryName}`);
-    try {
-      await sendAny(
-        glue,
-        new CreateRegistryCommand({ RegistryName: registryName, Description: `Event contracts of the Fanout pipeline ${pipeline.name}` }),
-      );
-      registryCreated = true;
-      log(`created registry ${registryName}`);
-    } catch (createError) {
-      // Another run created it in between: that is the state we wanted.
-      if (!isAlreadyExists(createError)) throw glueFailure(createError, `creating registry ${registryName}`);
-    }
-  }
-
-  const schemas: SchemaRegistration[] = [];
-  for (const eventType of pipeline.eventTypes) {
-    schemas.push(await registerEventType(glue, send, registryName, eventType, log, options));
-  }
-  const changed = registryCreated || schemas.some((s) => s.created || s.compatibilityChanged || s.registered.length > 0);
-  if (!changed) log(`nothing to do: registry ${registryName} already holds every version`);
-  return { registryName, registryCreated, schemas, changed };
-}
-
-type Send = <T>(command: { readonly input: unknown }, what: string) => Promise<T>;
-
-async function registerEventType(
-  glue: GlueClient,
-  send: Send,
-  registryName: string,
-  eventType: RegistrablePipeline['eventTypes'][number],
-  log: (line: string) => void,
-  options: RegisterContractsOptions,
-): Promise<SchemaRegistration> {
-  const name = eventType.name;
-  const schemaId = { RegistryName: registryName, SchemaName: name };
-  const files = eventType.versions;
-  if (files.length === 0) throw new ContractRegistrationError(`${name} has no contract versions to register`);
-
-  let existing: { LatestSchemaVersion?: number; Compatibility?: string; DataFormat?: string } | undefined;
-  try {
-    existing = await sendAny<typeof existing>(glue, new GetSchemaCommand({ SchemaId: schemaId }));
-  } catch (error) {
-    if (!isNotFound(error)) throw glueFailure(error, `schema ${name}`);
-  }
-
-  let created = false;
-  let compatibilityChanged: SchemaRegistration['compatibilityChanged'];
-  let latest: number;
-  const unchanged: number[] = [];
-  if (!existing) {
-    const response = await send<{ SchemaVersionId?: string; SchemaVersionStatus?: string }>(
-      new CreateSchemaCommand({
-        RegistryId: { RegistryName: registryName },
-        SchemaName: name,
-        DataFormat: 'JSON',
-        Compatibility: eventType.compatibility,
-        SchemaDefinition: files[0]!.definition,
-        Description: typeof files[0]!.schema.description === 'string' ? files[0]!.schema.description.slice(0, 2048) : undefined,
-      }),
-      `creating schema ${name}`,
-    );
-    await waitUntilAvailable(send, name, 1, response.SchemaVersionId, response.SchemaVersionStatus, options);
-    created = true;
-    latest = 1;
-    log(`created schema ${name} (${eventType.compatibility}) with v1`);
-  } else {
-    if (existing.DataFormat !== undefined && existing.DataFormat !== 'JSON') {
-      throw new ContractRegistrationError(`schema ${name} in registry ${registryName} is ${existing.DataFormat}, not JSON`);
-    }
-    latest = existing.LatestSchemaVersion ?? 0;
-    if (latest > files.length) {
-      throw new ContractRegistrationError(
-        `schema ${name} in registry ${registryName} has ${latest} versions but ${dirname(files[0]!.file)} has only ${files.length}: register from the newer contracts, or remove the extra versions from the registry`,
-      );
-    }
-    for (let version = 1; version <= latest; version += 1) {
-      const registered = await send<GetSchemaVersionResponse>(
-        new GetSchemaVersionCommand({ SchemaId: schemaId, SchemaVersionNumber: { VersionNumber: version } }),
-        `${name} v${version}`,
-      );
-      if (!sameDefinition(registered.SchemaDefinition, files[version - 1]!)) {
-        throw new ContractRegistrationError(
-          `${name} v${version} in registry ${registryName} differs from ${files[version - 1]!.file}: a registered version is immutable, add a new version file instead of editing one`,
-        );
-      }
-      unchanged.push(version);
-    }
-    if (existing.Compatibility !== eventType.compatibility) {
-      await send(new UpdateSchemaCommand({ SchemaId: schemaId, Compatibility: eventType.compatibility }), `setting the compatibility of ${name}`);
-      compatibilityChanged = { from: existing.Compatibility ?? 'unknown', to: eventType.compatibility };
-      log(`changed the compatibility of ${name} from ${compatibilityChanged.from} to ${eventType.compatibility}`);
-    }
-  }
-
-  const registered: number[] = created ? [1] : [];
-  for (let version = latest + 1; version <= files.length; version += 1) {
-    const response = await send<{ SchemaVersionId?: string; VersionNumber?: number; Status?: string }>(
-      new RegisterSchemaVersionCommand({ SchemaId: schemaId, SchemaDefinition: files[version - 1]!.definition }),
-      `registering ${name} v${version}`,
-    );
-    // Glue answers a definition it already holds with that version instead of a new one.
-    if (response.VersionNumber !== undefined && Number(response.VersionNumber) !== version) {
-      throw new ContractRegistrationError(
-        `${files[version - 1]!.file} has the same definition as ${name} v${response.VersionNumber}: a new version must change the contract`,
-      );
-    }
-    await waitUntilAvailable(send, name, version, response.SchemaVersionId, response.Status, options);
-    registered.push(version);
-    log(`registered ${name} v${version}`);
-  }
-  if (registered.length === 0 && !compatibilityChanged) log(`${name}: ${files.length === 1 ? 'v1' : `v1..v${files.length}`} already registered`);
-  return { eventType: name, created, ...(compatibilityChanged && { compatibilityChanged }), registered, unchanged };
-}
-
-async function waitUntilAvailable(
-  send: Send,
-  name: string,
-  version: number,
-  schemaVersionId: string | undefined,
-  initialStatus: string | undefined,
-  options: RegisterContractsOptions,
-): Promise<void> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const attempts = options.pollAttempts ?? 30;
-  let status = initialStatus;
-  for (let attempt = 0; status === 'PENDING' && schemaVersionId && attempt < attempts; attempt += 1) {
-    await sleep(options.pollIntervalMs ?? 1000);
-    status = (await send<GetSchemaVersionResponse>(new GetSchemaVersionCommand({ SchemaVersionId: schemaVersionId }), `${name} v${version}`)).Status;
-  }
-  if (status === 'FAILURE') {
-    throw new ContractRegistrationError(`the schema registry refused ${name} v${version} (status FAILURE): it breaks the schema's compatibility mode`);
-  }
-  if (status === 'PENDING') {
-    throw new TransientError(`${name} v${version} is still being checked by the schema registry; run register again to confirm it`);
   }
 }

@@ -124,6 +124,11 @@ describe('size levers', () => {
     );
   });
 
+  it('carries the contract resolver, not contract registration (CLI and ops only: it is never imported, not merely tree-shaken)', () => {
+    expect(inputs).toContain('contracts/glue-registry.ts');
+    expect(inputs).not.toContain('contracts/glue-registration.ts');
+  });
+
   it('event streams are reached only through the protocol layer’s dynamic import', () => {
     expect(importersOf('lambdas/kit/event-streams-unsupported.ts')).toEqual(['@smithy/core/dist-es/submodules/protocols/HttpProtocol.js (dynamic-import)']);
   });

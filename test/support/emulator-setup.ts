@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { GlueClient } from '@aws-sdk/client-glue';
 import type { TestProject } from 'vitest/node';
-import { registerContracts } from '../../contracts/glue-registry';
+import { registerContracts } from '../../contracts/glue-registration';
 import { resolvePipeline } from '../../model/pipeline-definition';
 import { pipeline as samplePipeline } from '../../pipeline';
 import { startEmulator, type Emulator } from '../../local/emulator';

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { GlueClient } from '@aws-sdk/client-glue';
-import { ContractRegistrationError, ContractRegistryError, GlueContractResolver, InvalidContractDefinitionError, registerContracts, type RegistrablePipeline } from '../../contracts/glue-registry';
+import { ContractRegistrationError, registerContracts, type RegistrablePipeline } from '../../contracts/glue-registration';
+import { ContractRegistryError, GlueContractResolver, InvalidContractDefinitionError } from '../../contracts/glue-registry';
 import { isPermanent, PermanentError, TransientError, UnknownContractError } from '../../contracts/errors';
 import { Outcome } from '../../lambdas/kit/consumer';
 import { RecordProcessor, RetryLaterError } from '../../lambdas/kit/record-processor';
