@@ -1,7 +1,10 @@
 /**
  * The CDK app: builds the project's pipeline (pipeline.ts, through loadPipeline) into one
- * stack named after it.
- * Run by the CDK CLI (`npx cdk synth`, `npx cdk deploy`, see cdk.json).
+ * stack named after it. Run by the CDK CLI (`npx cdk synth`, `npx cdk deploy`, see cdk.json).
+ *
+ * Before anything is built, the definition is checked against the files beside it
+ * (contracts and their examples, each consumer's handler map: model/source-checks.ts);
+ * every mismatch is one line naming the file and the field, and synth fails.
  *
  * With no AWS credentials configured, the stack is synthesized for a fixed dummy
  * account and region (OFFLINE_ENV), so `cdk synth` works offline; `cdk deploy` runs
@@ -11,12 +14,16 @@
  * nor suppressed with a reason fails it.
  */
 import { createFanoutApp, OFFLINE_ENV } from '../lib/fanout-stack';
-import { loadPipelineDefinition } from '../model/load-pipeline';
+import { loadPipeline, loadPipelineDefinition } from '../model/load-pipeline';
+import { PROJECT_ROOT } from '../model/project-root';
 import { PipelineDefinitionError } from '../model/pipeline-definition';
+import { checkPipelineSources, definitionProblem, PipelineSourceError, problemLine } from '../model/source-checks';
 
 try {
+  const definition = loadPipelineDefinition();
+  checkPipelineSources(definition, { projectRoot: PROJECT_ROOT }, loadPipeline);
   const { app } = createFanoutApp({
-    definition: loadPipelineDefinition(),
+    definition,
     env: {
       account: process.env.CDK_DEFAULT_ACCOUNT ?? OFFLINE_ENV.account,
       region: process.env.CDK_DEFAULT_REGION ?? OFFLINE_ENV.region,
@@ -25,9 +32,13 @@ try {
   });
   app.synth();
 } catch (error) {
-  if (error instanceof PipelineDefinitionError) {
-    // One line naming the field, not a stack trace: the definition is input, not a bug.
+  // One line per problem, naming the file and the field, not a stack trace: these are input, not bugs.
+  if (error instanceof PipelineSourceError) {
     console.error(error.message);
+    process.exit(1);
+  }
+  if (error instanceof PipelineDefinitionError) {
+    console.error(problemLine(definitionProblem(error)));
     process.exit(1);
   }
   throw error;

@@ -16,11 +16,12 @@ import { register as registerStatus } from './status';
 import { register as registerCost } from './cost';
 import { register as registerRunbook } from './runbook';
 import { register as registerAsyncApi } from './asyncapi';
+import { register as registerNew } from './new';
 
 /** A module that adds one command (or sub-command group) to the program. */
 export type CommandRegistrar = (program: Command) => void;
 
-const registrars: CommandRegistrar[] = [registerPublish, registerRoute, registerContractsRegister, registerContractsCompat, registerContractsCheck, registerDlq, registerRedrive, registerReplay, registerStatus, registerCost, registerRunbook, registerAsyncApi];
+const registrars: CommandRegistrar[] = [registerPublish, registerRoute, registerContractsRegister, registerContractsCompat, registerContractsCheck, registerDlq, registerRedrive, registerReplay, registerStatus, registerCost, registerRunbook, registerAsyncApi, registerNew];
 
 /** Adds every command to the program. */
 export function registerCommands(program: Command): void {

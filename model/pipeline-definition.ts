@@ -424,10 +424,13 @@ function resolveAlarmTargets(field: string, targets: readonly AlarmTarget[] | un
 export class PipelineDefinitionError extends FanoutError {
   /** Path of the offending field, e.g. `consumers[1].batchSize`. */
   readonly field: string;
+  /** What is wrong with it, without the field. */
+  readonly reason: string;
   constructor(field: string, message: string, options?: { cause?: unknown }) {
     super(`invalid pipeline definition: ${field}: ${message}`, options);
     this.name = 'PipelineDefinitionError';
     this.field = field;
+    this.reason = message;
   }
 }
 
@@ -587,7 +590,7 @@ export function resolvePipeline(definition: PipelineDefinition, schemasDir: stri
     const handled = consumer.eventTypes.map((name, j) => {
       const eventType = eventTypeByName.get(name) ?? fail(`${field}.eventTypes[${j}]`, `unknown event type "${name}"`);
       if (eventType.topic !== topic.name) {
-        fail(`${field}.eventTypes[${j}]`, `event type "${name}" is published to "${eventType.topic}", not "${topic.name}"`);
+        fail(`${field}.eventTypes[${j}]`, `event type "${name}" is published to "${eventType.topic}", not to ${consumer.name}'s topic "${topic.name}"`);
       }
       return eventType;
     });

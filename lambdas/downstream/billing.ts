@@ -8,7 +8,7 @@ import type { Outcome } from '../kit/consumer';
 import type { AppliedEvent } from './applied-event';
 import type { DynamoDbEffectStore } from './dynamodb-effects';
 import type { HttpApi } from './http-api';
-import { createDownstream, type DownstreamClients } from './settings';
+import { portFactory } from './settings';
 
 /** One change of an account's subscription. */
 export interface SubscriptionChange {
@@ -57,7 +57,4 @@ export function httpBilling(api: HttpApi): BillingPort {
 }
 
 /** The billing port the environment configures. */
-export function createBillingPort(env: Readonly<Record<string, string | undefined>>, clients: DownstreamClients): BillingPort {
-  const downstream = createDownstream(env, clients);
-  return downstream.kind === 'dynamodb' ? dynamoDbBilling(downstream.store) : httpBilling(downstream.api);
-}
+export const createBillingPort = portFactory<BillingPort>({ dynamodb: dynamoDbBilling, http: httpBilling });

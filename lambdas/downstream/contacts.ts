@@ -9,7 +9,7 @@ import type { Outcome } from '../kit/consumer';
 import type { AppliedEvent } from './applied-event';
 import type { DynamoDbEffectStore } from './dynamodb-effects';
 import type { HttpApi } from './http-api';
-import { createDownstream, type DownstreamClients } from './settings';
+import { portFactory } from './settings';
 import { WhenStale } from './when-stale';
 
 /** A CRM contact; absent fields are left as the CRM has them. */
@@ -62,7 +62,4 @@ export function httpContacts(api: HttpApi): ContactsPort {
 }
 
 /** The contacts port the environment configures. */
-export function createContactsPort(env: Readonly<Record<string, string | undefined>>, clients: DownstreamClients): ContactsPort {
-  const downstream = createDownstream(env, clients);
-  return downstream.kind === 'dynamodb' ? dynamoDbContacts(downstream.store) : httpContacts(downstream.api);
-}
+export const createContactsPort = portFactory<ContactsPort>({ dynamodb: dynamoDbContacts, http: httpContacts });

@@ -1,6 +1,7 @@
 /**
  * Which downstream a consumer talks to, from its environment (FANOUT_DOWNSTREAM_*, set
- * by the stack), built once per container. Each port's factory picks its adapter from it.
+ * by the stack), built once per container, and the one port factory every port uses
+ * to pick its adapter from it ({@link portFactory}).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConsumerDefaults } from '../../contracts/consumer-defaults';
@@ -55,4 +56,28 @@ export function createDownstream(env: Environment, clients: DownstreamClients): 
     return { kind, api: new HttpApi({ baseUrl, timeoutMs }) };
   }
   throw new DownstreamConfigurationError(`${ConsumerEnv.DownstreamKind} must be "dynamodb" or "http", got "${kind}"`);
+}
+
+/** A port's adapters, one per downstream kind. */
+export interface PortAdapters<TPort> {
+  /** The port over the DynamoDB effect store (the default downstream). */
+  readonly dynamodb: (store: DynamoDbEffectStore) => TPort;
+  /** The port over a real HTTP API. */
+  readonly http: (api: HttpApi) => TPort;
+}
+
+/** Builds a port from the downstream its consumer's environment names. */
+export type PortFactory<TPort> = (env: Environment, clients: DownstreamClients) => TPort;
+
+/**
+ * A port's factory, from its adapters: the environment picks the downstream, the
+ * downstream picks the adapter. Every port is made this way, so a new port is its
+ * interface and its two adapters, nothing else.
+ * @throws DownstreamConfigurationError (from the returned factory) naming the missing or invalid variable
+ */
+export function portFactory<TPort>(adapters: PortAdapters<TPort>): PortFactory<TPort> {
+  return (env, clients) => {
+    const downstream = createDownstream(env, clients);
+    return downstream.kind === 'dynamodb' ? adapters.dynamodb(downstream.store) : adapters.http(downstream.api);
+  };
 }

@@ -7,7 +7,7 @@ import type { Outcome } from '../kit/consumer';
 import type { AppliedEvent } from './applied-event';
 import type { DynamoDbEffectStore } from './dynamodb-effects';
 import type { HttpApi } from './http-api';
-import { createDownstream, type DownstreamClients } from './settings';
+import { portFactory } from './settings';
 
 /** A person on the marketing list. */
 export interface Subscriber {
@@ -40,7 +40,4 @@ export function httpSubscribers(api: HttpApi): SubscribersPort {
 }
 
 /** The subscribers port the environment configures. */
-export function createSubscribersPort(env: Readonly<Record<string, string | undefined>>, clients: DownstreamClients): SubscribersPort {
-  const downstream = createDownstream(env, clients);
-  return downstream.kind === 'dynamodb' ? dynamoDbSubscribers(downstream.store) : httpSubscribers(downstream.api);
-}
+export const createSubscribersPort = portFactory<SubscribersPort>({ dynamodb: dynamoDbSubscribers, http: httpSubscribers });
