@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { resolvePipeline, type PipelineDefinition } from '../model/pipeline-definition';
 import { loadPipelineDefinition, SCHEMAS_DIR } from '../model/load-pipeline';
 import { PROJECT_ROOT } from '../model/project-root';
+import { consumerQueueNames } from '../model/resource-names';
 import { ASYNCAPI_FILE, AsyncApiError, renderAsyncApi, type AsyncApiInput } from '../ops/asyncapi';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
 import { CliError } from './context';
@@ -30,8 +31,6 @@ export async function generateAsyncApi(definition: PipelineDefinition = loadPipe
 
 /** What the document is made from: the resolved definition, the version and the deployed queue names. */
 export async function asyncApiInput(definition: PipelineDefinition = loadPipelineDefinition()): Promise<AsyncApiInput> {
-  // Imported here, not at the top: it loads aws-cdk-lib, a second or two the other commands need not wait for.
-  const { consumerQueueNames } = await import('../lib/constructs/consumer');
   const pipeline = resolvePipeline(definition, SCHEMAS_DIR);
   return { pipeline, version: projectVersion(), queueNames: (consumer) => consumerQueueNames(pipeline.name, consumer.name, consumer.fifo) };
 }

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { PublishedAttribute } from '../local/filter-policy';
+import type { PublishedAttribute } from '../model/filter-policy';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
 import { routeEvent, wireContractAttributes, type EventRoute } from '../ops/routing';
 import type { ResolvedPipeline } from '../model/pipeline-definition';

@@ -11,6 +11,7 @@ import { alarmCatalog } from '../model/alarm-catalog';
 import { resolvePipeline, type PipelineDefinition } from '../model/pipeline-definition';
 import { loadPipelineDefinition, SCHEMAS_DIR } from '../model/load-pipeline';
 import { PROJECT_ROOT } from '../model/project-root';
+import { consumerQueueNames } from '../model/resource-names';
 import { ExitCode, processIo, runCommand, type CommandIo } from '../ops/command-output';
 import { renderRunbook, templateAlarms } from '../ops/runbook';
 import { CliError } from './context';
@@ -39,7 +40,6 @@ export async function synthesizeTemplate(definition: PipelineDefinition = loadPi
 
 /** The runbook's text for a definition, from its synthesized template (or the one given). */
 export async function generateRunbook(definition: PipelineDefinition = loadPipelineDefinition(), template?: unknown): Promise<string> {
-  const { consumerQueueNames } = await import('../lib/constructs/consumer');
   template ??= await synthesizeTemplate(definition);
   const pipeline = resolvePipeline(definition, SCHEMAS_DIR);
   return renderRunbook({

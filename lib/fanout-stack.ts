@@ -10,7 +10,7 @@ import type { Construct } from 'constructs';
 import { CompatibilityMode } from '../contracts/compatibility-mode';
 import { alarmCatalog, type AlarmSpec } from '../model/alarm-catalog';
 import { ContractRegistry } from './constructs/contract-registry';
-import { Consumer, consumerQueueNames, MAX_QUEUE_NAME_LENGTH, type ConsumerDownstream } from './constructs/consumer';
+import { Consumer, type ConsumerDownstream } from './constructs/consumer';
 import { DownstreamTable } from './constructs/downstream-table';
 import { EventTopic } from './constructs/event-topic';
 import { IdempotencyTable } from './constructs/idempotency-table';
@@ -23,6 +23,7 @@ import {
   type ResolvedPipeline,
 } from '../model/pipeline-definition';
 import { PROJECT_ROOT } from '../model/project-root';
+import { consumerQueueNames, MAX_QUEUE_NAME_LENGTH } from '../model/resource-names';
 import { OutputKey } from '../model/stack-outputs';
 
 /** The project root (defined in model/project-root.ts), re-exported for the stack's callers and tests. */

@@ -9,7 +9,7 @@
  * or lost. So `expected = applied + staleSkipped + deadLettered + lost` when nothing
  * was applied that should not have been.
  */
-import { matchesFilterPolicy, type FilterPolicyScope } from './filter-policy';
+import { matchesFilterPolicy, type FilterPolicyScope } from '../model/filter-policy';
 import type { PublicationRecord } from './demo-workload';
 
 /** What the template says about one consumer (resolved to local names). */

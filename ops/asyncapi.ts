@@ -22,7 +22,7 @@ import { FanoutError } from '../contracts/errors';
 import type { ContractVersion } from '../contracts/schema-files';
 import { type ResolvedConsumer, type ResolvedEventType, type ResolvedPipeline, type ResolvedTopic } from '../model/pipeline-definition';
 import { OutputKey, pascal } from '../model/stack-outputs';
-import type { ConsumerQueueNames } from './runbook';
+import type { ConsumerQueueNames } from '../model/resource-names';
 
 /** The committed document's file name, at the project root. */
 export const ASYNCAPI_FILE = 'asyncapi.json';

@@ -1,12 +1,12 @@
 /**
  * Where an event goes: which consumers' subscriptions would deliver it, and why not the
  * others. The definition's topics and filter policies, evaluated by the same evaluator
- * the local runner counts its expectations with (local/filter-policy.ts): no AWS call,
+ * the local runner counts its expectations with (model/filter-policy.ts): no AWS call,
  * so a producer can ask before publishing. Pure.
  */
 import { MessageAttribute, parseEnvelope } from '../contracts/envelope';
 import type { ResolvedConsumer, ResolvedPipeline } from '../model/pipeline-definition';
-import { matchesFilterPolicy, type PublishedAttribute, type PublishedMessage } from '../local/filter-policy';
+import { matchesFilterPolicy, type PublishedAttribute, type PublishedMessage } from '../model/filter-policy';
 
 /** One consumer's answer. */
 export interface ConsumerRoute {

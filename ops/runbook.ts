@@ -11,6 +11,7 @@ import { FanoutError } from '../contracts/errors';
 import { RUNBOOK_FILE, type AlarmSpec } from '../model/alarm-catalog';
 import { PIPELINE_DEFAULTS, type AlarmTarget, type ResolvedConsumer, type ResolvedPipeline, type ResolvedTopic } from '../model/pipeline-definition';
 import { OutputKey } from '../model/stack-outputs';
+import type { ConsumerQueueNames } from '../model/resource-names';
 
 /** An alarm as the synthesized template declares it. */
 export interface TemplateAlarm {
@@ -52,13 +53,6 @@ export function templateAlarms(template: unknown): TemplateAlarm[] {
       };
     })
     .sort((a, b) => a.logicalId.localeCompare(b.logicalId));
-}
-
-/** Deployed names of a consumer's queues (as the consumer construct names them). */
-export interface ConsumerQueueNames {
-  readonly queue: string;
-  readonly deadLetterQueue: string;
-  readonly subscriptionDeadLetterQueue: string;
 }
 
 /** What the runbook is made from. */

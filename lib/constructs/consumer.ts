@@ -14,6 +14,7 @@ import { metricsNamespace as pipelineMetricsNamespace } from '../../contracts/co
 import { ConsumerEnv } from '../../contracts/consumer-environment';
 import { CONSUMER_BUNDLING } from '../consumer-bundling';
 import { PIPELINE_DEFAULTS, type FilterDefinition, type Owner, type ResolvedConsumer } from '../../model/pipeline-definition';
+import { consumerQueueNames, MAX_QUEUE_NAME_LENGTH } from '../../model/resource-names';
 import type { ContractRegistry } from './contract-registry';
 import type { DownstreamTable } from './downstream-table';
 import type { EventTopic } from './event-topic';
@@ -127,23 +128,6 @@ export const DEFAULT_IDEMPOTENCY_EXPIRY = Duration.days(PIPELINE_DEFAULTS.queueR
  * from the DLQ comes back with its context attributes on top.
  */
 export const MAX_MESSAGE_SIZE_BYTES = 1_048_576;
-
-/** SQS limits a queue name to 80 characters. */
-export const MAX_QUEUE_NAME_LENGTH = 80;
-
-/**
- * The physical queue names of a consumer: `<pipeline>-<consumer>`, with `-dlq` and
- * `-subscription-dlq` for its dead-letter queues, and `.fifo` on FIFO queues.
- */
-export function consumerQueueNames(pipelineName: string, consumerName: string, fifo: boolean) {
-  const suffix = fifo ? '.fifo' : '';
-  const base = `${pipelineName}-${consumerName}`;
-  return {
-    queue: `${base}${suffix}`,
-    deadLetterQueue: `${base}-dlq${suffix}`,
-    subscriptionDeadLetterQueue: `${base}-subscription-dlq${suffix}`,
-  } as const;
-}
 
 // The bundling is defined once, in lib/consumer-bundling.ts (the bench and the bundling
 // tests build with the same object); re-exported here, where the function is made.

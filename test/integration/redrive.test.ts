@@ -21,7 +21,7 @@ import { failureContextOf, FailureAttribute } from '../../lambdas/kit/failure-co
 import { sendToDeadLetterQueue } from '../../lambdas/kit/sqs-actions';
 import type { DeadLetterView } from '../../ops/dead-letters';
 import { PROJECT_ROOT } from '../../local/emulator';
-import { matchesFilterPolicy } from '../../local/filter-policy';
+import { matchesFilterPolicy } from '../../model/filter-policy';
 import { portableMove, SQS_SEND_BATCH_LIMITS } from '../../ops/adapters/sqs-dead-letters';
 import { emulatorClientConfig, TEST_REGION, uniqueName } from '../support/aws';
 import { captureIo, counts, createConsumerQueues, drain, receiveAll, sendEnvelope, signedUp, writeOutputs } from './ops-world';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesFilterPolicy, UnsupportedFilterError, type PublishedMessage } from '../../local/filter-policy';
+import { matchesFilterPolicy, UnsupportedFilterError, type PublishedMessage } from '../../model/filter-policy';
 
 function message(body: unknown, attributes: Record<string, string | number | string[]> = {}): PublishedMessage {
   return {

@@ -3,7 +3,7 @@
  * nothing when the right version is already there. `.ci/run` calls it so a clean
  * clone has everything `npm test` needs.
  */
-import { ensureEmulatorInstalled, MOTO_VERSION } from '../local/emulator';
+import { ensureEmulatorInstalled, MOTO_VERSION } from './emulator';
 
 try {
   ensureEmulatorInstalled((line) => console.log(line));
