@@ -20,14 +20,15 @@ export interface LocalRun {
  * <args>`, whose exit code npm would hide when npm itself is interrupted), or the runner
  * as the only process (`node --import tsx`: no launcher in between to die of a signal first).
  * The caller stops it: kill its process group (`process.kill(-run.child.pid, ...)`).
+ * `cwd` is the project to run (a copy of it, see project-copy.ts).
  */
-export function startLocalRun(args: string[], via: 'npm' | 'tsx' | 'node' = 'npm'): LocalRun {
+export function startLocalRun(args: string[], via: 'npm' | 'tsx' | 'node' = 'npm', cwd: string = PROJECT_ROOT): LocalRun {
   const [command, prefix] =
     via === 'npm' ? ['npm', ['start', '--silent', '--']]
-    : via === 'tsx' ? [join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), ['local/start.ts']]
+    : via === 'tsx' ? [join(cwd, 'node_modules', '.bin', 'tsx'), ['local/start.ts']]
     : [process.execPath, ['--import', 'tsx', 'local/start.ts']];
   const child = spawn(command, [...prefix, ...args], {
-    cwd: PROJECT_ROOT,
+    cwd,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FORCE_COLOR: '0' },
