@@ -11,11 +11,15 @@
  * of a group per request, and once one fails, the group's later events are held back.
  *
  * What finally failed is returned (`publishBatch`) or thrown (`publish`), never swallowed.
+ *
+ * This module makes the SNS calls and owns the retry loop; what an entry looks like, how
+ * entries are packed into requests, how an answer is sorted and which FIFO groups are
+ * held back are pure functions in client/batching.ts.
  */
-import { PublishBatchCommand, SNSClient, type PublishBatchRequestEntry, type PublishBatchResponse, type SNSClientConfig } from '@aws-sdk/client-sns';
+import { PublishBatchCommand, SNSClient, type PublishBatchResponse, type SNSClientConfig } from '@aws-sdk/client-sns';
 import { randomUUID } from 'node:crypto';
 import type { ContractResolver } from '../contracts/contract-resolver';
-import { createEnvelope, envelopeAttributes, isTraceparent } from '../contracts/envelope';
+import { isTraceparent } from '../contracts/envelope';
 import { isPermanent } from '../contracts/errors';
 import { LATEST_VERSIONS, type EventDataMap } from '../contracts/event-types.generated';
 import type { ResolvedPipeline } from '../model/pipeline-definition';
@@ -27,7 +31,6 @@ import {
   EventContractViolationError,
   HeldBackError,
   InvalidEventError,
-  MessageTooLargeError,
   NoContractVersionError,
   NoTopicError,
   PublishFailedError,
@@ -37,27 +40,35 @@ import {
   type EventRef,
   type PublishError,
 } from './errors';
-import { DEFAULT_RETRY_POLICY, fullJitterDelayMs, isRetryableSnsCode, isRetryableSnsError, type RetryPolicy } from './retry';
+import {
+  batchEntryId,
+  buildPublishEntry,
+  FifoGroupBlockers,
+  isFifoTopicArn,
+  packBatches,
+  SNS_BATCH_LIMITS,
+  sortBatchResponse,
+  type PublishBatchEntry,
+} from './batching';
+import { DEFAULT_RETRY_POLICY, fullJitterDelayMs, isRetryableSnsError, type RetryPolicy } from './retry';
 
 // Where a producer looks for it: next to the `id` option it fills.
 export { deterministicEventId, FANOUT_EVENT_ID_NAMESPACE } from './event-id';
-
-/** SNS's limit on one message, body and attributes together (256 KiB). */
-export const SNS_MAX_MESSAGE_BYTES = 262_144;
-/** SNS's limit on the sum of all messages in one PublishBatch request. */
-export const SNS_MAX_BATCH_BYTES = 262_144;
-/** SNS's limit on entries in one PublishBatch request. */
-export const SNS_MAX_BATCH_ENTRIES = 10;
-
-/** The most a batch request (SNS PublishBatch, SQS SendMessageBatch) may carry. */
-export interface BatchLimits {
-  readonly maxEntries: number;
-  /** Sum of the entries' sizes (body and attributes). */
-  readonly maxBytes: number;
-}
-
-/** The limits of one SNS PublishBatch request. */
-export const SNS_BATCH_LIMITS: BatchLimits = { maxEntries: SNS_MAX_BATCH_ENTRIES, maxBytes: SNS_MAX_BATCH_BYTES };
+// The pure batching moved to client/batching.ts; what the publisher exported before is
+// still exported from here, so producers and tools need one import.
+export {
+  buildPublishEntry,
+  isFifoTopicArn,
+  packBatches,
+  SNS_BATCH_LIMITS,
+  SNS_MAX_BATCH_BYTES,
+  SNS_MAX_BATCH_ENTRIES,
+  SNS_MAX_MESSAGE_BYTES,
+  snsMessageBytes,
+  type BatchLimits,
+  type PublishEntry,
+  type PublishEntryInput,
+} from './batching';
 
 /**
  * SDK attempts per HTTP request of the publisher's SNS client. The publisher retries
@@ -210,115 +221,6 @@ export interface PublisherOptions {
   readonly now?: () => Date;
 }
 
-interface AttributeValue {
-  readonly DataType: string;
-  readonly StringValue: string;
-}
-
-/** Bytes SNS (and SQS) count for a message: the body plus every attribute's name, type and value. */
-export function snsMessageBytes(body: string, attributes: Readonly<Record<string, AttributeValue>>): number {
-  let size = Buffer.byteLength(body, 'utf8');
-  for (const [name, value] of Object.entries(attributes)) {
-    size += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value.DataType, 'utf8') + Buffer.byteLength(value.StringValue, 'utf8');
-  }
-  return size;
-}
-
-/** True for a FIFO topic (its ARN, like its name, ends in `.fifo`). */
-export function isFifoTopicArn(topicArn: string): boolean {
-  return topicArn.endsWith('.fifo');
-}
-
-/** What {@link buildPublishEntry} needs: one event, already validated against `version`. */
-export interface PublishEntryInput {
-  readonly type: string;
-  readonly version: number;
-  readonly data: unknown;
-  readonly subject: string;
-  readonly source: string;
-  readonly id: string;
-  readonly correlationId: string;
-  readonly time: Date;
-  /** W3C trace context of the producer's span. @default none */
-  readonly traceparent?: string;
-  /** The topic is FIFO: set the message group (the subject) and the deduplication id (the event id). */
-  readonly fifo: boolean;
-}
-
-/** One event as a PublishBatch entry (without the request-local `Id`), and its size as SNS counts it. */
-export interface PublishEntry {
-  readonly entry: Omit<PublishBatchRequestEntry, 'Id'>;
-  readonly sizeBytes: number;
-}
-
-/**
- * The PublishBatch entry of one event: the CloudEvents envelope as the body, the message
- * attributes that mirror it, and on a FIFO topic the message group and deduplication id.
- * Pure: ids and time come from the caller.
- * @throws MessageTooLargeError when the message is over {@link SNS_MAX_MESSAGE_BYTES}
- */
-export function buildPublishEntry(input: PublishEntryInput): PublishEntry {
-  const envelope = createEnvelope({
-    type: input.type,
-    version: input.version,
-    data: input.data,
-    subject: input.subject,
-    source: input.source,
-    id: input.id,
-    correlationId: input.correlationId,
-    time: input.time,
-    ...(input.traceparent !== undefined && { traceparent: input.traceparent }),
-  });
-  const body = JSON.stringify(envelope);
-  const attributes = envelopeAttributes(envelope);
-  const sizeBytes = snsMessageBytes(body, attributes);
-  if (sizeBytes > SNS_MAX_MESSAGE_BYTES) {
-    throw new MessageTooLargeError({ eventType: input.type, eventId: input.id, correlationId: input.correlationId }, sizeBytes, SNS_MAX_MESSAGE_BYTES);
-  }
-  return {
-    sizeBytes,
-    entry: {
-      Message: body,
-      MessageAttributes: attributes,
-      // FIFO: order per entity, and SNS drops a producer's retry of the same event id within its 5-minute window.
-      ...(input.fifo && { MessageGroupId: input.subject, MessageDeduplicationId: input.id }),
-    },
-  };
-}
-
-/**
- * Packs items into as few batch requests as `limits` allow. Each item goes into the
- * first request with room for it (entries and bytes); one over `maxBytes` on its own
- * gets a request of its own. Items that share a group (a FIFO message group) go one per
- * request, each in a later request than the one before it: requests sent one after
- * another then keep each group's order, and a failed entry never has a later entry of
- * its group beside it in the same request, already sent. Within a request, items keep
- * the order they were given in. Pure.
- * @param groupOf the item's group, or undefined when its order does not matter
- */
-export function packBatches<T>(items: readonly T[], limits: BatchLimits, sizeOf: (item: T) => number, groupOf: (item: T) => string | undefined = () => undefined): T[][] {
-  const batches: { items: T[]; bytes: number }[] = [];
-  const nextFor = new Map<string, number>();
-  // Batches only fill up, so the first one with a free entry only moves forward.
-  let firstOpen = 0;
-  for (const item of items) {
-    const size = sizeOf(item);
-    const group = groupOf(item);
-    let i = Math.max(firstOpen, group === undefined ? 0 : (nextFor.get(group) ?? 0));
-    for (; i < batches.length; i += 1) {
-      const batch = batches[i]!;
-      if (batch.items.length < limits.maxEntries && batch.bytes + size <= limits.maxBytes) break;
-    }
-    if (i === batches.length) batches.push({ items: [], bytes: 0 });
-    const batch = batches[i]!;
-    batch.items.push(item);
-    batch.bytes += size;
-    if (group !== undefined) nextFor.set(group, i + 1);
-    while (firstOpen < batches.length && batches[firstOpen]!.items.length >= limits.maxEntries) firstOpen += 1;
-  }
-  return batches.map((b) => b.items);
-}
-
 /** An event ready to send. */
 interface Prepared {
   readonly index: number;
@@ -329,17 +231,11 @@ interface Prepared {
   readonly topicArn: string;
   /** FIFO topics only: the message group (the subject). */
   readonly group?: string;
-  readonly entry: Omit<PublishBatchRequestEntry, 'Id'>;
+  readonly entry: PublishBatchEntry;
   readonly sizeBytes: number;
 }
 
 type Outcome = { readonly published: PublishedEvent } | { readonly failed: FailedEvent };
-
-/** The first event of a FIFO message group that failed: the group's later events wait behind it. */
-interface Blocker {
-  readonly index: number;
-  readonly id: string;
-}
 
 /** The error's own `code` (SNS's, or the contract resolver's error name) when it has one, else its name. */
 function codeOf(error: PublishError): string {
@@ -477,8 +373,7 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
         response = await options.sns.send(
           new PublishBatchCommand({
             TopicArn: pending[0]!.topicArn,
-            // Entry ids only need to be unique within the request; event ids may not fit SNS's id alphabet.
-            PublishBatchRequestEntries: pending.map((event, i) => ({ Id: `e${i}`, ...event.entry })),
+            PublishBatchRequestEntries: pending.map((event, i) => ({ Id: batchEntryId(i), ...event.entry })),
           }),
         );
       } catch (error) {
@@ -498,11 +393,8 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
         continue;
       }
 
-      const byEntryId = new Map(pending.map((event, i) => [`e${i}`, event]));
-      for (const ok of response.Successful ?? []) {
-        const event = byEntryId.get(ok.Id ?? '');
-        if (!event) continue;
-        byEntryId.delete(ok.Id!);
+      const sorted = sortBatchResponse(pending, response);
+      for (const { item: event, messageId, sequenceNumber } of sorted.published) {
         outcomes[event.index] = {
           published: {
             id: event.id,
@@ -510,43 +402,25 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
             correlationId: event.correlationId,
             version: event.version,
             topicArn: event.topicArn,
-            messageId: ok.MessageId ?? '',
-            ...(ok.SequenceNumber !== undefined && { sequenceNumber: ok.SequenceNumber }),
+            messageId,
+            ...(sequenceNumber !== undefined && { sequenceNumber }),
           },
         };
       }
-      const retryable: Prepared[] = [];
-      const lastCodes = new Map<Prepared, { code: string; message: string }>();
-      for (const bad of response.Failed ?? []) {
-        const event = byEntryId.get(bad.Id ?? '');
-        if (!event) continue;
-        byEntryId.delete(bad.Id!);
-        const code = bad.Code ?? 'Unknown';
-        const message = bad.Message ?? '';
-        // SenderFault says whose fault it is; a throttling code is retryable whatever the flag says.
-        if (bad.SenderFault && !isRetryableSnsCode(code)) {
-          fail(event, new PublishRejectedError(refOf(event), `SNS refused ${event.type} event ${event.id} (${code}: ${message})${rejectionHint(code)}`, code), code);
-        } else {
-          retryable.push(event);
-          lastCodes.set(event, { code, message });
-        }
+      for (const { item: event, code, message } of sorted.rejected) {
+        fail(event, new PublishRejectedError(refOf(event), `SNS refused ${event.type} event ${event.id} (${code}: ${message})${rejectionHint(code)}`, code), code);
       }
-      // An entry SNS answered neither way is retried: its fate is unknown, and the event id deduplicates.
-      for (const event of byEntryId.values()) {
-        retryable.push(event);
-        lastCodes.set(event, { code: 'NoResult', message: 'SNS returned no result for this entry' });
-      }
+      const { retryable } = sorted;
       if (retryable.length === 0) return failedEvents;
       if (last) {
-        for (const event of retryable) {
-          const { code, message } = lastCodes.get(event)!;
+        for (const { item: event, code, message } of retryable) {
           fail(event, new PublishFailedError(refOf(event), `SNS did not take ${event.type} event ${event.id} after ${attempt} attempts (${code}: ${message})`, code, attempt), code);
         }
         return failedEvents;
       }
       // On a FIFO topic a request holds one event per group, so retrying only the failed
       // entries never lets a group's later event overtake them.
-      pending = retryable.sort((a, b) => a.index - b.index);
+      pending = retryable.map(({ item }) => item).sort((a, b) => a.index - b.index);
       await sleep(fullJitterDelayMs(attempt, retry, random));
     }
     return failedEvents;
@@ -555,14 +429,7 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
   async function publishBatch(events: readonly PublishEvent<M>[]): Promise<PublishResult> {
     const outcomes: Outcome[] = new Array(events.length);
     const prepared: Prepared[] = [];
-    // Per FIFO topic and message group, the first event that failed.
-    const blockers = new Map<string, Blocker>();
-    const groupKey = (topicArn: string, group: string) => `${topicArn}\n${group}`;
-    const block = (topicArn: string, group: string, event: Blocker) => {
-      const key = groupKey(topicArn, group);
-      const current = blockers.get(key);
-      if (!current || current.index > event.index) blockers.set(key, { index: event.index, id: event.id });
-    };
+    const blockers = new FifoGroupBlockers();
     // Every event is checked before any is sent.
     for (const [index, event] of (events as readonly PublishEvent<Record<string, unknown>>[]).entries()) {
       // The id is fixed first, so an event that is refused is reported under the id it would have had.
@@ -574,7 +441,7 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
         prepared.push(await prepare(event, index, ref, routed.topicArn));
       } catch (error) {
         outcomes[index] = { failed: failure(asPublishError(error, ref)) };
-        if (routed?.group !== undefined) block(routed.topicArn, routed.group, { index, id });
+        if (routed?.group !== undefined) blockers.block(routed.topicArn, routed.group, { index, id });
       }
     }
     const byTopic = new Map<string, Prepared[]>();
@@ -589,8 +456,8 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
       for (const request of packBatches(topicEvents, SNS_BATCH_LIMITS, (e) => e.sizeBytes, (e) => e.group)) {
         const ready: Prepared[] = [];
         for (const event of request) {
-          const blocker = event.group === undefined ? undefined : blockers.get(groupKey(topicArn, event.group));
-          if (blocker && blocker.index < event.index) {
+          const blocker = event.group === undefined ? undefined : blockers.blockerOf(topicArn, event.group, event.index);
+          if (blocker) {
             outcomes[event.index] = { failed: failure(new HeldBackError(refOf(event), blocker.id, event.group!)) };
           } else {
             ready.push(event);
@@ -598,7 +465,7 @@ export function createPublisher<M extends object = EventDataMap>(options: Publis
         }
         if (ready.length === 0) continue;
         for (const failed of await send(ready, outcomes)) {
-          if (failed.group !== undefined) block(topicArn, failed.group, failed);
+          if (failed.group !== undefined) blockers.block(topicArn, failed.group, failed);
         }
       }
     }
