@@ -50,8 +50,8 @@ describe('6. broker outage', () => {
   it(`emulator frozen ${FREEZE_SECONDS} s while publishing and consuming: failures reported by id, republished, each event applied once`, async () => {
     const plan = planWorkload({ events: size(240, 700), seed: 61 });
     const wanted = new Set([
-      ...plan.filter((e) => e.kind === DemoKind.SignUp).slice(0, size(80, 240)),
-      ...plan.filter((e) => e.kind === DemoKind.SubscriptionChange).slice(0, size(16, 48)),
+      ...plan.filter((e) => e.kind === DemoKind.Valid && e.type === 'user.signed-up').slice(0, size(80, 240)),
+      ...plan.filter((e) => e.kind === DemoKind.Valid && e.type === 'subscription.changed').slice(0, size(16, 48)),
     ]);
     // Plan order: each account's subscription changes in sequence (FIFO topic).
     const events = plan.filter((e) => wanted.has(e));

@@ -39,7 +39,7 @@ const FUNCTION_TIMEOUT_SECONDS = 6;
 function workload(seed: number, userEvents: number, billingEvents: number): PlannedEvent[] {
   const plan = planWorkload({ events: Math.max(400, billingEvents * 13), seed });
   const users = plan.filter((e) => e.valid && e.type !== 'subscription.changed' && e.kind !== DemoKind.Duplicate).slice(0, userEvents);
-  const billing = plan.filter((e) => e.kind === DemoKind.SubscriptionChange).slice(0, billingEvents);
+  const billing = plan.filter((e) => e.kind === DemoKind.Valid && e.type === 'subscription.changed').slice(0, billingEvents);
   const events: PlannedEvent[] = [];
   for (let u = 0, b = 0; u < users.length || b < billing.length; ) {
     // Keep the two streams' proportions along the way.

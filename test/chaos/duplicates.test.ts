@@ -26,8 +26,8 @@ afterAll(async () => {
 describe('duplicates', () => {
   it(`applies each of ${EVENTS} events once although each is published ${COPIES} times at once and then redelivered by SQS`, async () => {
     const plan = planWorkload({ events: 200, seed: 11 });
-    const signUps = plan.filter((e) => e.kind === DemoKind.SignUp).slice(0, EVENTS);
-    const changes = plan.filter((e) => e.kind === DemoKind.SubscriptionChange).slice(0, Math.ceil(EVENTS / 4));
+    const signUps = plan.filter((e) => e.kind === DemoKind.Valid && e.type === 'user.signed-up').slice(0, EVENTS);
+    const changes = plan.filter((e) => e.kind === DemoKind.Valid && e.type === 'subscription.changed').slice(0, Math.ceil(EVENTS / 4));
     const events: PlannedEvent[] = [...signUps, ...changes];
     // Each event's copies at once, the events one after another: an account's changes in
     // their sequence, as their producer publishes them (concurrent changes of one account

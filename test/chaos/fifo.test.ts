@@ -53,7 +53,7 @@ function accountChanges(accounts: number, perAccount: number, seed: number): Pla
     const action = run.sequence === 1 ? 'created' : (['upgraded', 'downgraded', 'cancelled'] as const)[Math.floor(random() * 3)]!;
     run.plan = action === 'upgraded' ? (run.plan === 'free' ? 'pro' : 'enterprise') : action === 'downgraded' ? 'free' : run.plan;
     events.push({
-      kind: DemoKind.SubscriptionChange,
+      kind: DemoKind.Valid,
       id: crypto.randomUUID(),
       type: 'subscription.changed',
       version: 1,

@@ -46,7 +46,7 @@ describe('out-of-order updates', () => {
   it(`keeps the newest of ${REVISIONS} shuffled revisions for each of ${USERS} users`, async () => {
     const users = Array.from({ length: USERS }, (_, i) => `usr_order${Date.now().toString(36)}${i}`);
     const signUps: PlannedEvent[] = users.map((userId) => ({
-      kind: DemoKind.SignUp,
+      kind: DemoKind.Valid,
       id: randomUUID(),
       type: 'user.signed-up',
       version: 2,
@@ -57,7 +57,7 @@ describe('out-of-order updates', () => {
     }));
     const updates: PlannedEvent[] = users.flatMap((userId) =>
       Array.from({ length: REVISIONS }, (_, r) => ({
-        kind: DemoKind.ProfileUpdate,
+        kind: DemoKind.Valid,
         id: randomUUID(),
         type: 'user.profile-updated' as const,
         version: 1,

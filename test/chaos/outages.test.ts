@@ -58,7 +58,7 @@ async function world(options: Parameters<typeof startWorld>[0]): Promise<World> 
 /** `count` sign-ups (crm-sync applies every one), from a plan of their own. */
 function signUps(count: number, seed: number): PlannedEvent[] {
   return planWorkload({ events: count * 2 + 40, seed })
-    .filter((e) => e.kind === DemoKind.SignUp)
+    .filter((e) => e.kind === DemoKind.Valid && e.type === 'user.signed-up')
     .slice(0, count);
 }
 
@@ -261,8 +261,8 @@ describe.concurrent('outages', () => {
     it(`stalls ${STALL_SECONDS} s then refuses ${REFUSE_SECONDS} s while events flow: nothing applied twice, nothing lost, nothing dead-lettered`, async () => {
       const plan = planWorkload({ events: size(200, 600), seed: 51 });
       const events = [
-        ...plan.filter((e) => e.kind === DemoKind.SignUp).slice(0, size(64, 200)),
-        ...plan.filter((e) => e.kind === DemoKind.SubscriptionChange).slice(0, size(16, 40)),
+        ...plan.filter((e) => e.kind === DemoKind.Valid && e.type === 'user.signed-up').slice(0, size(64, 200)),
+        ...plan.filter((e) => e.kind === DemoKind.Valid && e.type === 'subscription.changed').slice(0, size(16, 40)),
       ];
       // Published in plan order so each account's changes keep their sequence.
       const ordered = plan.filter((e) => events.includes(e));

@@ -68,7 +68,7 @@ function poisons(round: number): Poison[] {
 describe('poison input', () => {
   it('parks every poison message in the DLQ with its reason and applies the rest of its batch', async () => {
     const topicArn = world.topicArnFor('user.signed-up');
-    const plan = planWorkload({ events: 200, seed: 23 }).filter((e) => e.kind === DemoKind.SignUp);
+    const plan = planWorkload({ events: 200, seed: 23 }).filter((e) => e.kind === DemoKind.Valid && e.type === 'user.signed-up');
     const sent: Poison[] = [];
     let validSent = 0;
     for (let round = 0; round < ROUNDS; round++) {

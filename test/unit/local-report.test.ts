@@ -18,7 +18,7 @@ import {
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:user-events';
 
 function publication(id: string, type: string, data: Record<string, unknown>, valid = true, eventTimeMs = 1_000): PublicationRecord {
-  const event: PlannedEvent = { kind: valid ? 'sign-up' : 'invalid', id, type: type as PlannedEvent['type'], version: 2, subject: 'usr_abcdef', data, via: 'publisher', valid };
+  const event: PlannedEvent = { kind: valid ? 'valid' : 'invalid', id, type: type as PlannedEvent['type'], version: 2, subject: 'usr_abcdef', data, via: 'publisher', valid };
   const envelope = createEnvelope({ type, version: 2, data, subject: 'usr_abcdef', source: 'urn:test', id, correlationId: id, time: new Date(eventTimeMs) });
   return { event, message: { body: JSON.stringify(envelope), attributes: envelopeAttributes(envelope) }, topicArn: TOPIC, publishedAtMs: eventTimeMs, eventTimeMs };
 }

@@ -210,7 +210,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         const time = new Date();
         const results = await Promise.allSettled(
           Array.from({ length: times }, () =>
-            publisher.publish(event.type, event.data as never, { subject: event.subject, id: event.id, correlationId: event.id, time }),
+            publisher.publish(event.type as keyof EventDataMap, event.data as never, { subject: event.subject, id: event.id, correlationId: event.id, time }),
           ),
         );
         const topicArn = topicArnFor(event.type);
