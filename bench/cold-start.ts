@@ -3,7 +3,7 @@
  *
  * Each consumer is bundled with esbuild directly, with the options the stack gives
  * NodejsFunction (lib/consumer-bundling.ts: CONSUMER_BUNDLING, translated by
- * consumerEsbuildOptions: ESM, minified, target node22, mainFields module,main, the
+ * consumerEsbuildOptions: ESM, minified, target the Lambda runtime's Node.js, mainFields module,main, the
  * createRequire banner, no externals, so the AWS SDK is inside, and the size levers:
  * aliases and no legal comments), next to a bare handler bundled the same way and, for
  * comparison, the same consumer bundled without the levers (CONSUMER_BUNDLING minus its
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     const args = CONSUMER_BUNDLING.esbuildArgs ?? {};
     console.log(`Consumer bundles: esbuild ${CONSUMER_BUNDLING.format ?? 'cjs'}, minify=${CONSUMER_BUNDLING.minify}, target ${CONSUMER_BUNDLING.target}, mainFields ${(CONSUMER_BUNDLING.mainFields ?? []).join(',')}, externals [${(CONSUMER_BUNDLING.externalModules ?? []).join(',')}]`);
     console.log(`Levers: aliases ${Object.keys(CONSUMER_BUNDLE_ALIASES).join(', ')}; legal comments ${String(args['--legal-comments'] ?? 'eof')}. "(before)": the same bundling without them.`);
-    console.log(`Import time: median of ${RUNS} fresh-process imports each, all bundles alternating in one run, Node ${process.version} (Lambda runs node22)\n`);
+    console.log(`Import time: median of ${RUNS} fresh-process imports each, all bundles alternating in one run, Node ${process.version} (Lambda runs ${CONSUMER_BUNDLING.target})\n`);
     console.log(['bundle'.padEnd(26), 'size KB'.padStart(8), 'gzip KB'.padStart(8), `<= ${TARGET_KB} KB`.padStart(9), 'import ms'.padStart(10), 'x bare'.padStart(7)].join(' '));
     for (const b of all) {
       const ms = median(times.get(b.name)!);

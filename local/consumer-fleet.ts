@@ -100,7 +100,7 @@ export function lambdaServiceEnvironment(spec: LocalFunctionSpec, stack: Materia
     // No X-Ray daemon locally: Powertools' Tracer is switched off rather than left to fail.
     POWERTOOLS_TRACE_ENABLED: 'false',
     AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
-    // Lambda runs the function on Node 22; run here on an older Node, the SDK would warn
+    // Lambda runs the function on Node 24; run here on a Node older than 22, the SDK would warn
     // about its own future support in every consumer's log.
     ...(Number(process.versions.node.split('.')[0]) < 22 && { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }),
   };

@@ -130,11 +130,11 @@ describe('Consumer defaults (applied once, by resolvePipeline, and rendered as r
     expect(f.consumer.environment.POWERTOOLS_METRICS_NAMESPACE).toBe('Fanout/demo');
   });
 
-  it('bundles as agreed: ESM, minified, node22, SDK inside, module entry points first, require shim', () => {
+  it('bundles as agreed: ESM, minified, node24, SDK inside, module entry points first, require shim', () => {
     expect(CONSUMER_BUNDLING).toEqual({
       format: 'esm',
       minify: true,
-      target: 'node22',
+      target: 'node24',
       externalModules: [],
       mainFields: ['module', 'main'],
       banner: ESM_REQUIRE_SHIM,

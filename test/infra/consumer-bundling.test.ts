@@ -57,7 +57,7 @@ describe('one bundling for the stack, the bench and the local runner', () => {
     expect(CONSUMER_BUNDLING).toEqual({
       format: 'esm',
       minify: true,
-      target: 'node22',
+      target: 'node24',
       externalModules: [],
       mainFields: ['module', 'main'],
       banner: ESM_REQUIRE_SHIM,
@@ -85,7 +85,7 @@ describe('one bundling for the stack, the bench and the local runner', () => {
       entry: ENTRY,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       bundling: CONSUMER_BUNDLING,
     });

@@ -282,11 +282,11 @@ describe.each(CONSUMERS)('consumer %s', (name) => {
     expect(props(synth.logicalId(c.subscriptionDeadLetterQueue)).MessageRetentionPeriod).toBe(14 * 24 * 60 * 60);
   });
 
-  it('function: Node.js 22 on arm64, tracing active, timeout and memory from the definition, own log group kept 1 month', () => {
+  it('function: Node.js 24 on arm64, tracing active, timeout and memory from the definition, own log group kept 1 month', () => {
     const c = consumer(name);
     const r = resolved(name);
     const p = props(synth.logicalId(c.function));
-    expect(p.Runtime).toBe('nodejs22.x');
+    expect(p.Runtime).toBe('nodejs24.x');
     expect(p.Architectures).toEqual(['arm64']);
     expect(p.TracingConfig).toEqual({ Mode: 'Active' });
     expect(p.Timeout).toBe(r.timeoutSeconds);

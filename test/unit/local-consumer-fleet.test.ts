@@ -71,7 +71,7 @@ function stackWith(assetFile: string): MaterializedStack {
         assetFile,
         handlerExport: 'handler',
         handler: 'index.handler',
-        runtime: 'nodejs22.x',
+        runtime: 'nodejs24.x',
         environment: { [ConsumerEnv.ConsumerName]: 'fixture' },
         timeoutSeconds: 20,
         memoryMiB: 128,

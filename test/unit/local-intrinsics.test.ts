@@ -3,7 +3,7 @@ import { IntrinsicResolver, pseudoParameters, referencedLogicalIds, TemplateReso
 
 const template: CfnTemplate = {
   Parameters: { BootstrapVersion: { Type: 'String', Default: '/cdk-bootstrap/hnb659fds/version' } },
-  Mappings: { RuntimeMap: { 'us-east-1': { value: 'nodejs22.x' } } },
+  Mappings: { RuntimeMap: { 'us-east-1': { value: 'nodejs24.x' } } },
   Conditions: {
     IsUsEast1: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] },
     NotUsEast1: { 'Fn::Not': [{ Condition: 'IsUsEast1' }] },
@@ -82,7 +82,7 @@ describe('IntrinsicResolver', () => {
 
   it('resolves Fn::FindInMap, Fn::Base64 and Fn::ToJsonString', () => {
     const r = resolver();
-    expect(r.resolve({ 'Fn::FindInMap': ['RuntimeMap', { Ref: 'AWS::Region' }, 'value'] }, 'x')).toBe('nodejs22.x');
+    expect(r.resolve({ 'Fn::FindInMap': ['RuntimeMap', { Ref: 'AWS::Region' }, 'value'] }, 'x')).toBe('nodejs24.x');
     expect(r.resolve({ 'Fn::Base64': 'hi' }, 'x')).toBe('aGk=');
     expect(r.resolve({ 'Fn::ToJsonString': { a: { Ref: 'Topic' } } }, 'x')).toBe('{"a":"arn:aws:sns:us-east-1:123456789012:t"}');
   });
