@@ -48,7 +48,7 @@ describe('resolvePipeline', () => {
     expectFieldError(
       withChange((d) => (d.consumers[2].topic = 'user-events')),
       'consumers[2].eventTypes[0]',
-      /published to "billing-events", not "user-events"/,
+      /published to "billing-events", not to billing-sync's topic "user-events"/,
     );
   });
   it('rejects a batch size above 10 on FIFO', () => {
