@@ -15,7 +15,7 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { packBatches, type BatchLimits } from '../../client/publisher';
+import { packBatches, type BatchLimits } from '../../client/batching';
 import { FanoutError } from '../../contracts/errors';
 import { redriveMessage, type QueueMessage, type RedriveMessage } from '../dead-letters';
 import { createRateLimiter, realTimer, type Timer } from '../pacing';
