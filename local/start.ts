@@ -1,16 +1,22 @@
 /**
  * `npm start`: the whole pipeline on this machine, no AWS account, no Docker.
  *
- * 1. starts the emulator (moto, pinned, installed into .venv on first use), or uses
- *    --endpoint;
- * 2. synthesizes the CDK app and creates on the emulator what the template declares
+ * {@link runLocal} runs these phases in order, each a function that takes what the
+ * earlier ones made and returns what it makes:
+ * 1. connectAndSynthesize: starts the emulator (moto, pinned, installed into .venv on
+ *    first use) or uses --endpoint, and synthesizes the CDK app, both at once;
+ * 2. createStack: creates on the emulator what the template declares
  *    (local/materialize.ts), writing the stack outputs to .fanout/outputs.json;
- * 3. runs each consumer from its cdk.out asset in its own processes, polled with
- *    Lambda's event source mapping semantics (local/consumer-fleet.ts);
- * 4. publishes the demo workload (local/demo-workload.ts) at a paced rate, with one
+ * 3. startFleet: runs each consumer from its cdk.out asset in its own processes, polled
+ *    with Lambda's event source mapping semantics (local/consumer-fleet.ts), with one
  *    downstream failing transiently for a while;
- * 5. shows progress, waits for the queues to drain, and reports per consumer what
- *    should have happened against what the downstream recorded (local/report.ts).
+ * 4. publishDemo: publishes the demo workload (local/demo-workload.ts, every event type
+ *    of the pipeline) at a paced rate, showing progress;
+ * 5. drainQueues: waits for the queues to drain;
+ * 6. reportRun: reports per consumer what should have happened against what the
+ *    downstream recorded (local/report.ts); with --keep-running, keepServing then waits.
+ * Whatever a phase starts is recorded at once in the run's resources, and releaseRun
+ * stops all of it however the run ends.
  *
  * Exit codes: 0 every event accounted for; 1 the run found lost or duplicated effects,
  * or a consumer could not run; 2 set-up failed (emulator, synth, port); 130 interrupted.
@@ -29,7 +35,7 @@ import type { ResolvedPipeline } from '../model/pipeline-definition';
 import { OutputKey } from '../model/stack-outputs';
 import { EmulatorError, MOTO_VERSION, PROJECT_ROOT, startEmulator, type Emulator } from './emulator';
 import { observeConsumers, startConsumers, stopConsumers, type ChaosPlan, type RunningConsumer } from './consumer-fleet';
-import { DEMO_SOURCE, planWorkload, publishWorkload, type PublicationRecord } from './demo-workload';
+import { DEMO_SOURCE, planWorkload, publishWorkload, type PublicationRecord, type WorkloadResult } from './demo-workload';
 import { KitMetric } from '../lambdas/kit/telemetry';
 import { FunctionStartError } from './function-runtime';
 import { createEmulatorClients, destroyClients, emulatorClientSettings, LOCAL_MAX_CONCURRENCY, materializeStack, type EmulatorClients, type MaterializedStack } from './materialize';
@@ -38,10 +44,10 @@ import { formatInvocationProblem, ProgressLine } from './progress';
 import { buildReport, describeNotes, describeProblems, renderReport, reportIsClean, type RunReport } from './report';
 import { liveChildPids, spawnedPids, stopAllChildren } from './processes';
 import { sleep } from './event-source-poller';
-import { synthesize } from './synth';
+import { synthesize, type SynthesizedStack } from './synth';
 import { writeHtmlReport, type DepthSample } from './html-report';
 import { droppedEvents, droppedWarnings, watchDroppedEvents, type DroppedCounts, type WatchedTopic } from './dropped-events';
-import { matchesFilterPolicy } from './filter-policy';
+import { matchesFilterPolicy } from '../model/filter-policy';
 
 /**
  * The default publishing rate, events per second: what moto sustains for the sample
@@ -193,400 +199,586 @@ function summarizeStack(stack: MaterializedStack): string[] {
   ];
 }
 
-/** Runs the pipeline locally; see the file comment. Never calls process.exit. */
-export async function runLocal(options: LocalRunOptions, io: RunIo, signal: AbortSignal): Promise<LocalRunResult> {
-  const say = (line: string) => io.out.write(`${line}\n`);
-  const pipeline: ResolvedPipeline = loadPipeline();
-  let emulator: Emulator | undefined;
-  let ownedEmulator = false;
-  let connecting: Promise<void> | undefined;
-  let clients: EmulatorClients | undefined;
-  let publisherSns: SNSClient | undefined;
-  let consumers: RunningConsumer[] = [];
-  let fatal: FunctionStartError | undefined;
-  let emulatorLost: EmulatorError | undefined;
-  let stoppingEmulator = false;
-  const runAbort = new AbortController();
-  const stopRun = () => runAbort.abort(signal.reason);
-  signal.addEventListener('abort', stopRun);
-  const runSignal = runAbort.signal;
+/**
+ * What a run has started so far, for the cleanup to stop whatever phase failed: each
+ * phase records a resource here as soon as it exists, not when the phase returns.
+ */
+interface RunResources {
+  emulator?: Emulator;
+  /** Started by this run (stopped at the end), or given by --endpoint (left running). */
+  ownedEmulator: boolean;
+  /** The emulator's start, awaited by the cleanup so one still coming up is stopped too. */
+  connecting?: Promise<void>;
+  clients?: EmulatorClients;
+  publisherSns?: SNSClient;
+  consumers: RunningConsumer[];
+  /** A consumer that could not run: ends the run with exit code 1. */
+  fatal?: FunctionStartError;
+  /** The emulator died mid-run: the reason the run ends, rather than the calls that failed after it. */
+  emulatorLost?: EmulatorError;
+  /** Set once the cleanup stops the emulator, so its exit is not taken for a loss. */
+  stoppingEmulator: boolean;
+}
 
-  try {
-    say(`Fanout local run: ${options.events} events at ${options.rate}/s through the synthesized ${pipeline.name} stack on a local emulator`);
-    const startedAt = Date.now();
-    // Both at once; whichever fails first stops the other, and the emulator is recorded
-    // as soon as it is up so that `finally` stops it whatever happens next.
-    connecting = connectEmulator(options, say).then(
-      (connected) => {
-        emulator = connected.emulator;
-        ownedEmulator = connected.owned;
-      },
-      (error: unknown) => {
-        runAbort.abort(error);
-        throw error;
-      },
+/** What every phase of a run shares. */
+interface RunContext {
+  readonly options: LocalRunOptions;
+  readonly pipeline: ResolvedPipeline;
+  readonly io: RunIo;
+  readonly say: (line: string) => void;
+  /** Aborted on Ctrl-C, a consumer that cannot run, or the emulator's death. */
+  readonly signal: AbortSignal;
+  readonly abort: (reason: unknown) => void;
+  readonly resources: RunResources;
+  /** When the run started, epoch ms. */
+  readonly startedAt: number;
+}
+
+/** Phase 1: the emulator and the synthesized template, both at once. */
+async function connectAndSynthesize(run: RunContext): Promise<{ emulator: Emulator; owned: boolean; synthesized: SynthesizedStack }> {
+  const { options, pipeline, resources, say } = run;
+  // Whichever fails first stops the other, and the emulator is recorded as soon as it is
+  // up so that the cleanup stops it whatever happens next.
+  resources.connecting = connectEmulator(options, say).then(
+    (connected) => {
+      resources.emulator = connected.emulator;
+      resources.ownedEmulator = connected.owned;
+    },
+    (error: unknown) => {
+      run.abort(error);
+      throw error;
+    },
+  );
+  const [, synthesized] = await Promise.all([
+    resources.connecting,
+    synthesize({
+      projectRoot: PROJECT_ROOT,
+      stackName: pipeline.name,
+      outDir: options.cdkOut,
+      accountId: LOCAL_ACCOUNT_ID,
+      region: options.region,
+      force: options.resynth,
+      signal: run.signal,
+    }),
+  ]);
+  const emulator = resources.emulator;
+  if (!emulator) throw new EmulatorError('the emulator did not start');
+  // An emulator of ours that dies mid-run ends the run with that reason; every call
+  // after it would only fail with "connection refused".
+  void emulator.exited?.then((how) => {
+    if (resources.stoppingEmulator) return;
+    resources.emulatorLost = new EmulatorError(`the emulator exited during the run (${how})`);
+    run.abort(resources.emulatorLost);
+  });
+  say(`emulator   ${resources.ownedEmulator ? `moto ${MOTO_VERSION}` : 'given'} at ${emulator.endpoint}`);
+  say(`synth      ${shown(synthesized.templateFile)} (${synthesized.cached ? 'reused: nothing it is built from changed' : `synthesized in ${seconds(Date.now() - run.startedAt)}`})`);
+  checkAborted(run.signal);
+  return { emulator, owned: resources.ownedEmulator, synthesized };
+}
+
+/** Phase 2: what the template declares, created on the emulator; the outputs written for the CLI. */
+async function createStack(run: RunContext, emulator: Emulator, synthesized: SynthesizedStack): Promise<{ clients: EmulatorClients; stack: MaterializedStack; outputsFile: string }> {
+  const clients = createEmulatorClients(emulator.endpoint, synthesized.region);
+  run.resources.clients = clients;
+  const materializeStarted = Date.now();
+  const stack = await materializeStack({
+    stackName: synthesized.stackName,
+    template: synthesized.template,
+    assemblyDir: synthesized.assemblyDir,
+    region: synthesized.region,
+    accountId: synthesized.accountId,
+    clients,
+  });
+  for (const line of summarizeStack(stack)) run.say(line);
+  run.say(`           created in ${seconds(Date.now() - materializeStarted)}`);
+  const outputsFile = join(FANOUT_DIR, 'outputs.json');
+  mkdirSync(FANOUT_DIR, { recursive: true });
+  writeFileSync(outputsFile, `${JSON.stringify({ [stack.stackName]: stack.outputs }, null, 2)}\n`);
+  run.say(`outputs    ${shown(outputsFile)} (cdk deploy --outputs-file shape)`);
+  checkAborted(run.signal);
+  return { clients, stack, outputsFile };
+}
+
+/** The chaos of a run: one downstream fails a share of its writes during the first third of publishing. */
+function chaosPlanFor(options: LocalRunOptions, stack: MaterializedStack): ChaosPlan | undefined {
+  const publishSeconds = options.events / options.rate;
+  const consumerNames = stack.functions.map((f) => f.environment[ConsumerEnv.ConsumerName]);
+  if (options.chaosConsumer && !consumerNames.includes(options.chaosConsumer)) {
+    throw new InvalidOptionError(`--chaos-consumer ${options.chaosConsumer}: the stack's consumers are ${consumerNames.join(', ')}`);
+  }
+  const chaosConsumer =
+    options.chaosConsumer ?? stack.functions.find((f) => f.environment[ConsumerEnv.DownstreamKind] === 'dynamodb')?.environment[ConsumerEnv.ConsumerName];
+  if (!(options.chaosRate > 0) || !chaosConsumer) return undefined;
+  return {
+    consumer: chaosConsumer,
+    rate: options.chaosRate,
+    // Half as many again fail after their write is committed: the retry must find it applied.
+    afterWriteRate: options.chaosRate / 2,
+    until: new Date(Date.now() + 5000 + (publishSeconds * 1000) / 3),
+  };
+}
+
+/** Phase 3: every consumer from its cdk.out asset, in its own processes, polling its queue. */
+async function startFleet(
+  run: RunContext,
+  emulator: Emulator,
+  clients: EmulatorClients,
+  stack: MaterializedStack,
+  progress: ProgressLine,
+): Promise<{ consumers: RunningConsumer[]; logDir: string }> {
+  const { resources, say } = run;
+  const chaos = chaosPlanFor(run.options, stack);
+  const logDir = join(FANOUT_DIR, 'logs');
+  resources.consumers = await startConsumers({
+    stack,
+    endpoint: emulator.endpoint,
+    sqs: clients.sqs,
+    logDir,
+    runtimeDir: join(FANOUT_DIR, 'runtime'),
+    ...(chaos && { chaos }),
+    onFatal: (error) => {
+      resources.fatal ??= error;
+      run.abort(error);
+    },
+    onPollError: (name, error) => progress.message(`${name}: polling failed, retrying: ${error.message}`),
+    onInvocationProblem: (problem) => progress.message(formatInvocationProblem(problem)),
+  });
+  const consumers = resources.consumers;
+  say(`consumers  ${consumers.map((c) => c.name).join(', ')}: each from its cdk.out asset in its own processes, logs in ${shown(logDir)}/`);
+  say(`           tracing off locally (no X-Ray daemon): POWERTOOLS_TRACE_ENABLED=false`);
+  if (chaos) {
+    say(
+      `chaos      ${chaos.consumer}'s downstream fails ${Math.round(chaos.rate * 100)}% of writes before writing and ${Math.round((chaos.afterWriteRate ?? 0) * 100)}% after the write is committed, until ${chaos.until.toISOString().slice(11, 19)} UTC (FANOUT_CHAOS_*)`,
     );
-    const [, synthesized] = await Promise.all([
-      connecting,
-      synthesize({
-        projectRoot: PROJECT_ROOT,
-        stackName: pipeline.name,
-        outDir: options.cdkOut,
-        accountId: LOCAL_ACCOUNT_ID,
-        region: options.region,
-        force: options.resynth,
-        signal: runSignal,
-      }),
-    ]);
-    if (!emulator) throw new EmulatorError('the emulator did not start');
-    // An emulator of ours that dies mid-run ends the run with that reason; every call
-    // after it would only fail with "connection refused".
-    void emulator.exited?.then((how) => {
-      if (stoppingEmulator) return;
-      emulatorLost = new EmulatorError(`the emulator exited during the run (${how})`);
-      runAbort.abort(emulatorLost);
-    });
-    say(`emulator   ${ownedEmulator ? `moto ${MOTO_VERSION}` : 'given'} at ${emulator.endpoint}`);
-    say(`synth      ${shown(synthesized.templateFile)} (${synthesized.cached ? 'reused: nothing it is built from changed' : `synthesized in ${seconds(Date.now() - startedAt)}`})`);
-    checkAborted(runSignal);
+  }
+  checkAborted(run.signal);
+  return { consumers, logDir };
+}
 
-    clients = createEmulatorClients(emulator.endpoint, synthesized.region);
-    const materializeStarted = Date.now();
-    const stack = await materializeStack({
-      stackName: synthesized.stackName,
-      template: synthesized.template,
-      assemblyDir: synthesized.assemblyDir,
-      region: synthesized.region,
-      accountId: synthesized.accountId,
-      clients,
-    });
-    for (const line of summarizeStack(stack)) say(line);
-    say(`           created in ${seconds(Date.now() - materializeStarted)}`);
-    const outputsFile = join(FANOUT_DIR, 'outputs.json');
-    mkdirSync(FANOUT_DIR, { recursive: true });
-    writeFileSync(outputsFile, `${JSON.stringify({ [stack.stackName]: stack.outputs }, null, 2)}\n`);
-    say(`outputs    ${shown(outputsFile)} (cdk deploy --outputs-file shape)`);
-    checkAborted(runSignal);
+/** The queues' depths as last sampled, and every sample for the HTML report. */
+interface QueueWatch {
+  /** Messages in the consumer queues (visible, in flight, delayed). */
+  readonly backlog: number;
+  /** Messages in the DLQs. */
+  readonly deadLettered: number;
+  readonly samples: readonly DepthSample[];
+  /** Samples every queue now. */
+  sample(): Promise<{ name: string; queue: number; dlq: number }[]>;
+}
 
-    // Chaos: one downstream fails a share of its writes during the first third of publishing.
-    const publishSeconds = options.events / options.rate;
-    const consumerNames = stack.functions.map((f) => f.environment[ConsumerEnv.ConsumerName]);
-    if (options.chaosConsumer && !consumerNames.includes(options.chaosConsumer)) {
-      throw new InvalidOptionError(`--chaos-consumer ${options.chaosConsumer}: the stack's consumers are ${consumerNames.join(', ')}`);
-    }
-    const chaosConsumer =
-      options.chaosConsumer ?? stack.functions.find((f) => f.environment[ConsumerEnv.DownstreamKind] === 'dynamodb')?.environment[ConsumerEnv.ConsumerName];
-    const chaos: ChaosPlan | undefined =
-      options.chaosRate > 0 && chaosConsumer
-        ? {
-            consumer: chaosConsumer,
-            rate: options.chaosRate,
-            // Half as many again fail after their write is committed: the retry must find it applied.
-            afterWriteRate: options.chaosRate / 2,
-            until: new Date(Date.now() + 5000 + (publishSeconds * 1000) / 3),
-          }
-        : undefined;
-
-    const logDir = join(FANOUT_DIR, 'logs');
-    const progress = new ProgressLine(io.out);
-    consumers = await startConsumers({
-      stack,
-      endpoint: emulator.endpoint,
-      sqs: clients.sqs,
-      logDir,
-      runtimeDir: join(FANOUT_DIR, 'runtime'),
-      ...(chaos && { chaos }),
-      onFatal: (error) => {
-        fatal ??= error;
-        runAbort.abort(error);
-      },
-      onPollError: (name, error) => progress.message(`${name}: polling failed, retrying: ${error.message}`),
-      onInvocationProblem: (problem) => progress.message(formatInvocationProblem(problem)),
-    });
-    say(`consumers  ${consumers.map((c) => c.name).join(', ')}: each from its cdk.out asset in its own processes, logs in ${shown(logDir)}/`);
-    say(`           tracing off locally (no X-Ray daemon): POWERTOOLS_TRACE_ENABLED=false`);
-    if (chaos) {
-      say(
-        `chaos      ${chaos.consumer}'s downstream fails ${Math.round(chaos.rate * 100)}% of writes before writing and ${Math.round((chaos.afterWriteRate ?? 0) * 100)}% after the write is committed, until ${chaos.until.toISOString().slice(11, 19)} UTC (FANOUT_CHAOS_*)`,
-      );
-    }
-    checkAborted(runSignal);
-
-    const outputs = stack.outputs;
-    const topicArnFor = (eventType: string) => {
-      const topic = pipeline.eventTypes.find((e) => e.name === eventType)!.topic;
-      return outputs[OutputKey.topicArn(topic)]!;
-    };
-    // The publisher owns retries (backoff with full jitter, failed entries only): its
-    // client makes one attempt per call so retries do not multiply.
-    publisherSns = createPublisherSnsClient(emulatorClientSettings(emulator.endpoint, synthesized.region));
-    const publisher = publisherForPipeline(pipeline, outputs, {
-      sns: publisherSns,
-      contracts: new GlueContractResolver({ glue: clients.glue, registryName: outputs[OutputKey.schemaRegistryName()]! }),
-      source: DEMO_SOURCE,
-    });
-    const plan = planWorkload({ events: options.events, seed: options.seed });
-    const published: PublicationRecord[] = [];
-    let publishFailures = 0;
-    let phase = 'publishing';
-    let deadLettered = 0;
-    let backlog = 0;
-    const depthSamples: DepthSample[] = [];
-    const sampleDepths = async () => {
+function watchQueues(consumers: readonly RunningConsumer[], sqs: EmulatorClients['sqs']): QueueWatch {
+  const samples: DepthSample[] = [];
+  const watch = {
+    backlog: 0,
+    deadLettered: 0,
+    samples,
+    async sample() {
       const depths = await Promise.all(
         consumers.map(async (c) => {
-          const queue = await queueDepth(clients!.sqs, c.queueUrl);
-          const dlq = c.deadLetterQueueUrl ? await queueDepth(clients!.sqs, c.deadLetterQueueUrl) : { visible: 0, inFlight: 0, delayed: 0 };
+          const queue = await queueDepth(sqs, c.queueUrl);
+          const dlq = c.deadLetterQueueUrl ? await queueDepth(sqs, c.deadLetterQueueUrl) : { visible: 0, inFlight: 0, delayed: 0 };
           return { name: c.name, queue: queue.visible + queue.inFlight + queue.delayed, dlq: dlq.visible + dlq.inFlight };
         }),
       );
-      backlog = depths.reduce((sum, d) => sum + d.queue, 0);
-      deadLettered = depths.reduce((sum, d) => sum + d.dlq, 0);
-      depthSamples.push({ atMs: Date.now(), depths: Object.fromEntries(depths.map((d) => [d.name, d.queue])) });
+      watch.backlog = depths.reduce((sum, d) => sum + d.queue, 0);
+      watch.deadLettered = depths.reduce((sum, d) => sum + d.dlq, 0);
+      samples.push({ atMs: Date.now(), depths: Object.fromEntries(depths.map((d) => [d.name, d.queue])) });
       return depths;
-    };
-    const show = (force = false) =>
-      progress.update(
-        {
-          phase,
-          published: published.length,
-          planned: plan.length,
-          applied: consumers.reduce((sum, c) => sum + c.telemetry.metric(KitMetric.Processed), 0),
-          retried: consumers.reduce((sum, c) => sum + c.poller.stats.redelivered, 0),
-          deadLettered,
-          backlog,
-        },
-        force,
-      );
-    // Queue depths every 2 s while publishing: every GetQueueAttributes makes moto scan
-    // the queue, and moto is the bottleneck. The line itself redraws every second.
-    let monitoring = true;
-    const monitor = (async () => {
-      for (let tick = 0; monitoring; tick += 1) {
-        if (tick % 2 === 0) {
-          try {
-            await sampleDepths();
-          } catch {
-            // A missed sample only delays the next progress line.
-          }
-        }
-        show();
-        await sleep(1000, runSignal);
-        if (runSignal.aborted) return;
-      }
-    })();
+    },
+  };
+  return watch;
+}
 
-    const workload = await publishWorkload(plan, {
+/** The progress line's figures, redrawn at most once a second unless forced. */
+type ShowProgress = (phase: string, force?: boolean) => void;
+
+function progressShower(progress: ProgressLine, consumers: readonly RunningConsumer[], watch: QueueWatch, published: () => number, planned: number): ShowProgress {
+  return (phase, force = false) =>
+    progress.update(
+      {
+        phase,
+        published: published(),
+        planned,
+        applied: consumers.reduce((sum, c) => sum + c.telemetry.metric(KitMetric.Processed), 0),
+        retried: consumers.reduce((sum, c) => sum + c.poller.stats.redelivered, 0),
+        deadLettered: watch.deadLettered,
+        backlog: watch.backlog,
+      },
+      force,
+    );
+}
+
+/** What publishing the workload ended with. */
+interface PublishOutcome {
+  readonly workload: WorkloadResult;
+  /** Publications planned (duplicates and invalid ones included). */
+  readonly planned: number;
+  readonly published: readonly PublicationRecord[];
+  readonly publishFailures: number;
+  /** Messages still queued when the last event was published (the last sample). */
+  readonly backlogAtLastPublication: number;
+}
+
+/** Phase 4: the demo workload through the publisher at the offered rate, with the progress line. */
+async function publishDemo(
+  run: RunContext,
+  fleet: { emulator: Emulator; clients: EmulatorClients; stack: MaterializedStack; consumers: readonly RunningConsumer[] },
+  progress: ProgressLine,
+  watch: QueueWatch,
+): Promise<PublishOutcome> {
+  const { options, pipeline, resources } = run;
+  const { emulator, clients, stack } = fleet;
+  const outputs = stack.outputs;
+  const topicArnFor = (eventType: string) => {
+    const topic = pipeline.eventTypes.find((e) => e.name === eventType)!.topic;
+    return outputs[OutputKey.topicArn(topic)]!;
+  };
+  // The publisher owns retries (backoff with full jitter, failed entries only): its
+  // client makes one attempt per call so retries do not multiply.
+  resources.publisherSns = createPublisherSnsClient(emulatorClientSettings(emulator.endpoint, stack.region));
+  const publisher = publisherForPipeline(pipeline, outputs, {
+    sns: resources.publisherSns,
+    contracts: new GlueContractResolver({ glue: clients.glue, registryName: outputs[OutputKey.schemaRegistryName()]! }),
+    source: DEMO_SOURCE,
+  });
+  const plan = planWorkload({ events: options.events, seed: options.seed, pipeline });
+  const published: PublicationRecord[] = [];
+  let publishFailures = 0;
+  const show = progressShower(progress, fleet.consumers, watch, () => published.length, plan.length);
+  // Queue depths every 2 s while publishing: every GetQueueAttributes makes moto scan
+  // the queue, and moto is the bottleneck. The line itself redraws every second.
+  let monitoring = true;
+  const monitor = (async () => {
+    for (let tick = 0; monitoring; tick += 1) {
+      if (tick % 2 === 0) {
+        try {
+          await watch.sample();
+        } catch {
+          // A missed sample only delays the next progress line.
+        }
+      }
+      show('publishing');
+      await sleep(1000, run.signal);
+      if (run.signal.aborted) return;
+    }
+  })();
+
+  let workload: WorkloadResult;
+  try {
+    workload = await publishWorkload(plan, {
       publisher,
       sns: clients.sns,
       topicArnFor,
       rate: options.rate,
-      signal: runSignal,
+      signal: run.signal,
       onPublished: (record) => published.push(record),
       onFailed: (failure) => {
         publishFailures += 1;
         progress.message(`could not publish ${failure.event.type} ${failure.event.id}: ${failure.reason}`);
       },
     });
-    checkAborted(runSignal);
-
-    // Drained: every consumer queue empty (nothing visible, in flight or delayed) and no
-    // batch running, on two samples in a row.
-    phase = 'draining';
+  } finally {
     // What was still queued when publishing ended (the last sample): a backlog the consumers could not keep up with.
-    const backlogAtLastPublication = backlog;
     monitoring = false;
-    await monitor;
-    const drainDeadline = Date.now() + options.drainTimeoutSeconds * 1000;
-    let calm = 0;
-    let drained = false;
-    while (Date.now() < drainDeadline && !runSignal.aborted) {
-      let depths: Awaited<ReturnType<typeof sampleDepths>>;
-      try {
-        depths = await sampleDepths();
-      } catch (error) {
-        // One failed sample (a timeout of the busy emulator) is not the end of the run:
-        // it does not count as calm, and the next second tries again.
-        calm = 0;
-        progress.message(`could not read the queue depths, retrying: ${(error as Error).message}`);
-        await sleep(1000, runSignal);
-        continue;
-      }
-      const idle = consumers.every((c) => c.poller.stats.inFlightBatches === 0);
-      calm = depths.every((d) => d.queue === 0) && idle ? calm + 1 : 0;
-      show();
-      if (calm >= 2) {
-        drained = true;
-        break;
-      }
-      await sleep(1000, runSignal);
-    }
-    checkAborted(runSignal);
-    phase = drained ? 'drained' : 'timed out';
-    show(true);
-    progress.done();
-    const lastPublishedAt = workload.finishedAtMs;
-    say(drained ? `drained    ${seconds(Date.now() - lastPublishedAt)} after the last publication` : `drain      gave up after ${options.drainTimeoutSeconds} s: ${backlog} message(s) still queued`);
+  }
+  const backlogAtLastPublication = watch.backlog;
+  checkAborted(run.signal);
+  await monitor;
+  return { workload, planned: plan.length, published, publishFailures, backlogAtLastPublication };
+}
 
-    // The run's events only: the tables may hold earlier runs' effects (--endpoint).
-    const runIds = new Set(published.map((p) => p.event.id));
-    const observations = await observeConsumers(consumers, clients, runIds);
-    const report = buildReport(
-      published,
-      consumers.map((c) => c.target),
-      observations,
-    );
-    const lastEffectAt = Math.max(workload.startedAtMs, ...[...observations.values()].flatMap((o) => [...o.effects.values()].map((e) => e.appliedAtMs)));
-    const endToEndSeconds = (lastEffectAt - workload.startedAtMs) / 1000;
-    const throughput = endToEndSeconds > 0 ? report.published / endToEndSeconds : 0;
-    const fullReport = {
-      ...report,
-      run: {
-        emulator: ownedEmulator ? `moto ${MOTO_VERSION}` : 'given by --endpoint',
-        endpoint: emulator.endpoint,
-        // Every process the run started; all are stopped when it ends.
-        processes: [...(ownedEmulator && emulator.pid !== undefined ? [emulator.pid] : []), ...spawnedPids()],
-        offeredRatePerSecond: options.rate,
-        publishSeconds: Number(((workload.finishedAtMs - workload.startedAtMs) / 1000).toFixed(2)),
-        endToEndSeconds: Number(endToEndSeconds.toFixed(2)),
-        throughputEventsPerSecond: Number(throughput.toFixed(1)),
-        drained,
-        publishFailures,
-        workload: Object.fromEntries(
-          Object.entries(
-            published.reduce<Record<string, number>>((counts, p) => ({ ...counts, [p.event.kind]: (counts[p.event.kind] ?? 0) + 1 }), {}),
-          ).sort(),
-        ),
-        consumers: Object.fromEntries(
-          consumers.map((c) => [
-            c.name,
-            {
-              invocations: c.poller.stats.invocations,
-              coldStarts: c.function.stats.coldStarts,
-              crashes: c.function.stats.crashes,
-              timeouts: c.function.stats.timeouts,
-              initFailures: c.function.stats.initFailures,
-              peakConcurrentBatches: c.poller.stats.peakInFlightBatches,
-            },
-          ]),
-        ),
-      },
-    };
+/**
+ * Phase 5: waits until every consumer queue is empty (nothing visible, in flight or
+ * delayed) and no batch runs, on two samples in a row, or the drain timeout passes.
+ * @returns whether the queues drained
+ */
+async function drainQueues(run: RunContext, consumers: readonly RunningConsumer[], progress: ProgressLine, watch: QueueWatch, publication: PublishOutcome): Promise<boolean> {
+  const show = progressShower(progress, consumers, watch, () => publication.published.length, publication.planned);
+  const drainDeadline = Date.now() + run.options.drainTimeoutSeconds * 1000;
+  let calm = 0;
+  let drained = false;
+  while (Date.now() < drainDeadline && !run.signal.aborted) {
+    let depths: Awaited<ReturnType<QueueWatch['sample']>>;
+    try {
+      depths = await watch.sample();
+    } catch (error) {
+      // One failed sample (a timeout of the busy emulator) is not the end of the run:
+      // it does not count as calm, and the next second tries again.
+      calm = 0;
+      progress.message(`could not read the queue depths, retrying: ${(error as Error).message}`);
+      await sleep(1000, run.signal);
+      continue;
+    }
+    const idle = consumers.every((c) => c.poller.stats.inFlightBatches === 0);
+    calm = depths.every((d) => d.queue === 0) && idle ? calm + 1 : 0;
+    show('draining');
+    if (calm >= 2) {
+      drained = true;
+      break;
+    }
+    await sleep(1000, run.signal);
+  }
+  checkAborted(run.signal);
+  show(drained ? 'drained' : 'timed out', true);
+  progress.done();
+  const lastPublishedAt = publication.workload.finishedAtMs;
+  run.say(
+    drained
+      ? `drained    ${seconds(Date.now() - lastPublishedAt)} after the last publication`
+      : `drain      gave up after ${run.options.drainTimeoutSeconds} s: ${watch.backlog} message(s) still queued`,
+  );
+  return drained;
+}
 
-    say('');
-    say(renderReport(report));
-    say(
-      `throughput ${report.published} events in ${endToEndSeconds.toFixed(1)} s from first publication to last effect: ${throughput.toFixed(1)} events/s ` +
-        `(offered ${options.rate}/s; ${throughputCause({
-          offeredRate: options.rate,
-          throughput,
-          lastEffectAfterPublishingSeconds: (lastEffectAt - workload.finishedAtMs) / 1000,
-          backlogAtLastPublication,
-          retried: consumers.reduce((sum, c) => sum + c.poller.stats.redelivered, 0),
-          crashedOrTimedOut: consumers.reduce((sum, c) => sum + c.function.stats.crashes + c.function.stats.timeouts, 0),
-        })})`,
-    );
-    // The report counts them (its "invocations:" line); Lambda's own lines for each are in the log.
-    const troubled = consumers.filter((c) => c.function.stats.crashes + c.function.stats.timeouts + c.function.stats.initFailures > 0);
-    for (const c of troubled) say(`logs       ${c.name}: its timeouts, crashes and init failures, in Lambda's words, are in ${shown(c.logFile)}`);
-    const problems = describeProblems(report);
-    for (const line of problems) say(`problem    ${line}`);
-    for (const line of describeNotes(report)) say(`note       ${line}`);
-    if (options.report) {
-      mkdirSync(dirname(resolve(options.report)), { recursive: true });
-      writeFileSync(options.report, `${JSON.stringify(fullReport, null, 2)}\n`);
-      say(`report     ${options.report}`);
-    }
-    if (options.html) {
-      writeHtmlReport(options.html, fullReport, published, observations, depthSamples);
-      say(`report     ${options.html}`);
-    }
-    // What SNS takes and delivers to nobody leaves no trace in the report's counts: say so.
-    const unrouted = published.filter(
-      (p) => !consumers.some((c) => c.target.topicArn === p.topicArn && matchesFilterPolicy(c.target.filterPolicy, c.target.filterPolicyScope, p.message)),
-    );
-    if (unrouted.length > 0) {
-      const types = [...new Set(unrouted.map((p) => p.event.type))].join(', ');
-      say(`warning    ${unrouted.length} published event(s) matched no subscription (${types}): SNS took them and delivered them to nobody`);
-    }
-    const watchedTopics: WatchedTopic[] = pipeline.topics.map((t) => ({
-      name: t.name,
-      topicName: outputs[OutputKey.topicArn(t.name)]!.split(':').pop()!,
-      attributeFiltered: pipeline.consumers.filter((c) => c.topic === t.name && c.filter.scope === 'MessageAttributes').map((c) => c.name),
-    }));
-    // An emulator given by --endpoint may keep no CloudWatch metrics: then there is nothing to read.
-    const droppedAtReport = await droppedEvents(clients.cloudwatch, watchedTopics, startedAt).catch((error: Error) => {
-      say(`note       could not read SNS's filter metrics from the emulator (${error.message}): events dropped by filters go unreported`);
-      return new Map<string, DroppedCounts>();
-    });
-    for (const topic of watchedTopics) {
-      const counted = droppedAtReport.get(topic.name);
-      // The run's own unrouted publications are counted above already.
-      if (counted) for (const warning of droppedWarnings(pipeline.name, topic, { ...counted, matchingNoSubscription: 0 })) say(`warning    ${warning}`);
-    }
-    const clean = reportIsClean(report) && drained && publishFailures === 0;
-    say(clean ? 'result     every event accounted for: applied once, skipped as stale, or dead-lettered with its reason' : 'result     the run found problems (above)');
+/** Publications of each kind, per event type: what the run's JSON report lists as its workload. */
+function workloadCounts(published: readonly PublicationRecord[]): Record<string, Record<string, number>> {
+  const counts: Record<string, Record<string, number>> = {};
+  for (const { event } of published) {
+    const ofType = (counts[event.type] ??= {});
+    ofType[event.kind] = (ofType[event.kind] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)).map(([type, kinds]) => [type, Object.fromEntries(Object.entries(kinds).sort())]));
+}
 
-    if (options.keepRunning) {
-      const sample = JSON.stringify({ userId: 'usr_demo00001', email: 'ada@example.com', name: 'Ada Lovelace', plan: 'pro', signedUpAt: new Date().toISOString(), marketingOptIn: true });
-      say('');
-      say('The pipeline keeps running. Publish to it from another terminal:');
-      say(`  export AWS_ENDPOINT_URL=${emulator.endpoint} AWS_REGION=${stack.region} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local FANOUT_OUTPUTS_FILE=${shown(outputsFile)}`);
-      say(`  echo '${sample}' | npx fanout publish user.signed-up --data -`);
-      say('  npx fanout status; npx fanout dlq crm-sync');
-      say(`Consumer logs: ${shown(logDir)}/. Press Ctrl-C to stop everything.`);
-      // Producers of any language publish now: tell them when SNS drops what they send.
-      let watchFailed = false;
-      const stopWatching = watchDroppedEvents({
-        cloudwatch: clients.cloudwatch,
-        pipelineName: pipeline.name,
-        topics: watchedTopics,
-        sinceMs: startedAt,
-        alreadyReported: droppedAtReport,
-        intervalMs: DROPPED_EVENTS_POLL_MS,
-        onWarning: (warning) => say(`warning    ${warning}`),
-        onError: (error) => {
-          if (watchFailed) return;
-          watchFailed = true;
-          say(`note       could not read SNS's filter metrics from the emulator (${error.message}); retrying quietly`);
-        },
-      });
-      await new Promise<void>((resolveWait) => {
-        if (runSignal.aborted) resolveWait();
-        runSignal.addEventListener('abort', () => resolveWait());
-      });
-      await stopWatching();
-      if (fatal) throw fatal;
-      // Ctrl-C is how a kept-running pipeline is meant to end: not an interruption.
-      io.err.write('\nstopping the consumers and the emulator\n');
-      return { exitCode: clean ? 0 : 1, report };
-    }
-    return { exitCode: clean ? 0 : 1, report };
+/** What the report phase found. */
+interface RunVerdict {
+  readonly report: RunReport;
+  /** Every event accounted for, the queues drained, nothing failed to publish. */
+  readonly clean: boolean;
+  /** What SNS's filter metrics counted as dropped so far (the kept-running watcher goes on from here). */
+  readonly droppedAtReport: Map<string, DroppedCounts>;
+  readonly watchedTopics: readonly WatchedTopic[];
+}
+
+/** Phase 6: what each consumer did, reconciled with what was published, printed and written. */
+async function reportRun(
+  run: RunContext,
+  fleet: { emulator: Emulator; owned: boolean; clients: EmulatorClients; stack: MaterializedStack; consumers: readonly RunningConsumer[] },
+  watch: QueueWatch,
+  publication: PublishOutcome,
+  drained: boolean,
+): Promise<RunVerdict> {
+  const { options, pipeline, say } = run;
+  const { emulator, clients, consumers } = fleet;
+  const { workload, published, publishFailures, backlogAtLastPublication } = publication;
+  // The run's events only: the tables may hold earlier runs' effects (--endpoint).
+  const runIds = new Set(published.map((p) => p.event.id));
+  const observations = await observeConsumers(consumers, clients, runIds);
+  const report = buildReport(
+    published,
+    consumers.map((c) => c.target),
+    observations,
+  );
+  const lastEffectAt = Math.max(workload.startedAtMs, ...[...observations.values()].flatMap((o) => [...o.effects.values()].map((e) => e.appliedAtMs)));
+  const endToEndSeconds = (lastEffectAt - workload.startedAtMs) / 1000;
+  const throughput = endToEndSeconds > 0 ? report.published / endToEndSeconds : 0;
+  const fullReport = {
+    ...report,
+    run: {
+      emulator: fleet.owned ? `moto ${MOTO_VERSION}` : 'given by --endpoint',
+      endpoint: emulator.endpoint,
+      // Every process the run started; all are stopped when it ends.
+      processes: [...(fleet.owned && emulator.pid !== undefined ? [emulator.pid] : []), ...spawnedPids()],
+      offeredRatePerSecond: options.rate,
+      publishSeconds: Number(((workload.finishedAtMs - workload.startedAtMs) / 1000).toFixed(2)),
+      endToEndSeconds: Number(endToEndSeconds.toFixed(2)),
+      throughputEventsPerSecond: Number(throughput.toFixed(1)),
+      drained,
+      publishFailures,
+      workload: workloadCounts(published),
+      consumers: Object.fromEntries(
+        consumers.map((c) => [
+          c.name,
+          {
+            invocations: c.poller.stats.invocations,
+            coldStarts: c.function.stats.coldStarts,
+            crashes: c.function.stats.crashes,
+            timeouts: c.function.stats.timeouts,
+            initFailures: c.function.stats.initFailures,
+            peakConcurrentBatches: c.poller.stats.peakInFlightBatches,
+          },
+        ]),
+      ),
+    },
+  };
+
+  say('');
+  say(renderReport(report));
+  say(
+    `throughput ${report.published} events in ${endToEndSeconds.toFixed(1)} s from first publication to last effect: ${throughput.toFixed(1)} events/s ` +
+      `(offered ${options.rate}/s; ${throughputCause({
+        offeredRate: options.rate,
+        throughput,
+        lastEffectAfterPublishingSeconds: (lastEffectAt - workload.finishedAtMs) / 1000,
+        backlogAtLastPublication,
+        retried: consumers.reduce((sum, c) => sum + c.poller.stats.redelivered, 0),
+        crashedOrTimedOut: consumers.reduce((sum, c) => sum + c.function.stats.crashes + c.function.stats.timeouts, 0),
+      })})`,
+  );
+  // The report counts them (its "invocations:" line); Lambda's own lines for each are in the log.
+  const troubled = consumers.filter((c) => c.function.stats.crashes + c.function.stats.timeouts + c.function.stats.initFailures > 0);
+  for (const c of troubled) say(`logs       ${c.name}: its timeouts, crashes and init failures, in Lambda's words, are in ${shown(c.logFile)}`);
+  for (const line of describeProblems(report)) say(`problem    ${line}`);
+  for (const line of describeNotes(report)) say(`note       ${line}`);
+  if (options.report) {
+    mkdirSync(dirname(resolve(options.report)), { recursive: true });
+    writeFileSync(options.report, `${JSON.stringify(fullReport, null, 2)}\n`);
+    say(`report     ${options.report}`);
+  }
+  if (options.html) {
+    writeHtmlReport(options.html, fullReport, published, observations, watch.samples);
+    say(`report     ${options.html}`);
+  }
+  // What SNS takes and delivers to nobody leaves no trace in the report's counts: say so.
+  const unrouted = published.filter(
+    (p) => !consumers.some((c) => c.target.topicArn === p.topicArn && matchesFilterPolicy(c.target.filterPolicy, c.target.filterPolicyScope, p.message)),
+  );
+  if (unrouted.length > 0) {
+    const types = [...new Set(unrouted.map((p) => p.event.type))].join(', ');
+    say(`warning    ${unrouted.length} published event(s) matched no subscription (${types}): SNS took them and delivered them to nobody`);
+  }
+  const outputs = fleet.stack.outputs;
+  const watchedTopics: WatchedTopic[] = pipeline.topics.map((t) => ({
+    name: t.name,
+    topicName: outputs[OutputKey.topicArn(t.name)]!.split(':').pop()!,
+    attributeFiltered: pipeline.consumers.filter((c) => c.topic === t.name && c.filter.scope === 'MessageAttributes').map((c) => c.name),
+  }));
+  // An emulator given by --endpoint may keep no CloudWatch metrics: then there is nothing to read.
+  const droppedAtReport = await droppedEvents(clients.cloudwatch, watchedTopics, run.startedAt).catch((error: Error) => {
+    say(`note       could not read SNS's filter metrics from the emulator (${error.message}): events dropped by filters go unreported`);
+    return new Map<string, DroppedCounts>();
+  });
+  for (const topic of watchedTopics) {
+    const counted = droppedAtReport.get(topic.name);
+    // The run's own unrouted publications are counted above already.
+    if (counted) for (const warning of droppedWarnings(pipeline.name, topic, { ...counted, matchingNoSubscription: 0 })) say(`warning    ${warning}`);
+  }
+  const clean = reportIsClean(report) && drained && publishFailures === 0;
+  say(clean ? 'result     every event accounted for: applied once, skipped as stale, or dead-lettered with its reason' : 'result     the run found problems (above)');
+  return { report, clean, droppedAtReport, watchedTopics };
+}
+
+/** An example event to publish by hand: the first event type's latest contract example. */
+function handPublishedExample(pipeline: ResolvedPipeline): { type: string; data: string } | undefined {
+  for (const eventType of pipeline.eventTypes) {
+    const examples = eventType.versions.at(-1)!.schema.examples;
+    const example = Array.isArray(examples) ? examples.find((e) => typeof e === 'object' && e !== null && !Array.isArray(e)) : undefined;
+    if (example !== undefined) return { type: eventType.name, data: JSON.stringify(example) };
+  }
+  return undefined;
+}
+
+/** With --keep-running: says how to publish to the pipeline, and watches for dropped events until the run is stopped. */
+async function keepServing(
+  run: RunContext,
+  fleet: { emulator: Emulator; clients: EmulatorClients; stack: MaterializedStack; consumers: readonly RunningConsumer[]; outputsFile: string; logDir: string },
+  verdict: RunVerdict,
+): Promise<void> {
+  const { pipeline, say } = run;
+  const example = handPublishedExample(pipeline);
+  say('');
+  say('The pipeline keeps running. Publish to it from another terminal:');
+  say(
+    `  export AWS_ENDPOINT_URL=${fleet.emulator.endpoint} AWS_REGION=${fleet.stack.region} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local FANOUT_OUTPUTS_FILE=${shown(fleet.outputsFile)}`,
+  );
+  if (example) say(`  echo '${example.data}' | npx fanout publish ${example.type} --data -`);
+  say(`  npx fanout status; npx fanout dlq ${fleet.consumers[0]?.name ?? '<consumer>'}`);
+  say(`Consumer logs: ${shown(fleet.logDir)}/. Press Ctrl-C to stop everything.`);
+  // Producers of any language publish now: tell them when SNS drops what they send.
+  let watchFailed = false;
+  const stopWatching = watchDroppedEvents({
+    cloudwatch: fleet.clients.cloudwatch,
+    pipelineName: pipeline.name,
+    topics: verdict.watchedTopics,
+    sinceMs: run.startedAt,
+    alreadyReported: verdict.droppedAtReport,
+    intervalMs: DROPPED_EVENTS_POLL_MS,
+    onWarning: (warning) => say(`warning    ${warning}`),
+    onError: (error) => {
+      if (watchFailed) return;
+      watchFailed = true;
+      say(`note       could not read SNS's filter metrics from the emulator (${error.message}); retrying quietly`);
+    },
+  });
+  await new Promise<void>((resolveWait) => {
+    if (run.signal.aborted) resolveWait();
+    run.signal.addEventListener('abort', () => resolveWait());
+  });
+  await stopWatching();
+  if (run.resources.fatal) throw run.resources.fatal;
+  // Ctrl-C is how a kept-running pipeline is meant to end: not an interruption.
+  run.io.err.write('\nstopping the consumers and the emulator\n');
+}
+
+/** The exit code of a run that failed with `error`, saying why; rethrows what is not Fanout's own. */
+function failedRunExit(error: unknown, resources: RunResources, signal: AbortSignal, io: RunIo): number {
+  const reason = resources.fatal ?? resources.emulatorLost ?? error;
+  if (reason instanceof InterruptedError || (signal.aborted && !resources.fatal)) {
+    io.err.write('\ninterrupted: stopping the consumers and the emulator\n');
+    return 130;
+  }
+  if (reason instanceof FunctionStartError) {
+    io.err.write(`\nfanout: ${reason.message}\n`);
+    return 1;
+  }
+  if (reason instanceof FanoutError) {
+    io.err.write(`\nfanout: ${reason.message}\n`);
+    return 2;
+  }
+  throw reason;
+}
+
+/** Stops everything the run started, whichever phase it reached. */
+async function releaseRun(resources: RunResources, interrupted: boolean): Promise<void> {
+  await stopConsumers(resources.consumers, { graceMs: interrupted ? 1000 : 5000 });
+  if (resources.clients) destroyClients(resources.clients);
+  resources.publisherSns?.destroy();
+  // An emulator still starting when something else failed is stopped once it is up.
+  await resources.connecting?.catch(() => undefined);
+  resources.stoppingEmulator = true;
+  if (resources.ownedEmulator) await resources.emulator?.stop();
+  await stopAllChildren(1000);
+}
+
+/**
+ * Runs the pipeline locally; see the file comment. Never calls process.exit. The phases
+ * run in order, each handing the next what it made; whatever they started is stopped at
+ * the end, on success, failure or Ctrl-C alike.
+ */
+export async function runLocal(options: LocalRunOptions, io: RunIo, signal: AbortSignal): Promise<LocalRunResult> {
+  const pipeline: ResolvedPipeline = loadPipeline();
+  const runAbort = new AbortController();
+  const stopRun = () => runAbort.abort(signal.reason);
+  signal.addEventListener('abort', stopRun);
+  const resources: RunResources = { ownedEmulator: false, consumers: [], stoppingEmulator: false };
+  const run: RunContext = {
+    options,
+    pipeline,
+    io,
+    say: (line) => io.out.write(`${line}\n`),
+    signal: runAbort.signal,
+    abort: (reason) => runAbort.abort(reason),
+    resources,
+    startedAt: Date.now(),
+  };
+  try {
+    run.say(`Fanout local run: ${options.events} events at ${options.rate}/s through the synthesized ${pipeline.name} stack on a local emulator`);
+    const { emulator, owned, synthesized } = await connectAndSynthesize(run);
+    const { clients, stack, outputsFile } = await createStack(run, emulator, synthesized);
+    const progress = new ProgressLine(io.out);
+    const { consumers, logDir } = await startFleet(run, emulator, clients, stack, progress);
+    const fleet = { emulator, owned, clients, stack, consumers, outputsFile, logDir };
+    const watch = watchQueues(consumers, clients.sqs);
+    const publication = await publishDemo(run, fleet, progress, watch);
+    const drained = await drainQueues(run, consumers, progress, watch, publication);
+    const verdict = await reportRun(run, fleet, watch, publication, drained);
+    if (options.keepRunning) await keepServing(run, fleet, verdict);
+    return { exitCode: verdict.clean ? 0 : 1, report: verdict.report };
   } catch (error) {
-    const reason = fatal ?? emulatorLost ?? error;
-    if (reason instanceof InterruptedError || (signal.aborted && !fatal)) {
-      io.err.write('\ninterrupted: stopping the consumers and the emulator\n');
-      return { exitCode: 130 };
-    }
-    if (reason instanceof FunctionStartError) {
-      io.err.write(`\nfanout: ${reason.message}\n`);
-      return { exitCode: 1 };
-    }
-    if (reason instanceof FanoutError) {
-      io.err.write(`\nfanout: ${reason.message}\n`);
-      return { exitCode: 2 };
-    }
-    throw reason;
+    return { exitCode: failedRunExit(error, resources, signal, io) };
   } finally {
     signal.removeEventListener('abort', stopRun);
-    await stopConsumers(consumers, { graceMs: signal.aborted ? 1000 : 5000 });
-    if (clients) destroyClients(clients);
-    publisherSns?.destroy();
-    // An emulator still starting when something else failed is stopped once it is up.
-    await connecting?.catch(() => undefined);
-    stoppingEmulator = true;
-    if (ownedEmulator) await emulator?.stop();
-    await stopAllChildren(1000);
+    await releaseRun(resources, signal.aborted);
   }
 }
 
