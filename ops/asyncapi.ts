@@ -16,7 +16,7 @@
  * file and fail when the committed one is stale.
  */
 import { deterministicEventId, FANOUT_EVENT_ID_NAMESPACE } from '../client/event-id';
-import { SNS_MAX_MESSAGE_BYTES } from '../client/publisher';
+import { SNS_MAX_MESSAGE_BYTES } from '../client/batching';
 import { dataSchemaUri, MessageAttribute, REQUIRED_ENVELOPE_FIELDS, SPEC_VERSION } from '../contracts/envelope';
 import { FanoutError } from '../contracts/errors';
 import type { ContractVersion } from '../contracts/schema-files';

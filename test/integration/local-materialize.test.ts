@@ -275,7 +275,7 @@ describe('materializeStack on a small template', () => {
       template: {
         Resources: {
           Queue: { Type: 'AWS::SQS::Queue' },
-          Fn: { Type: 'AWS::Lambda::Function', Metadata: { 'aws:asset:path': 'asset.fn' }, Properties: { Handler: 'index.handler', Runtime: 'nodejs22.x' } },
+          Fn: { Type: 'AWS::Lambda::Function', Metadata: { 'aws:asset:path': 'asset.fn' }, Properties: { Handler: 'index.handler', Runtime: 'nodejs24.x' } },
           Mapping: {
             Type: 'AWS::Lambda::EventSourceMapping',
             Properties: { EventSourceArn: { 'Fn::GetAtt': ['Queue', 'Arn'] }, FunctionName: { Ref: 'Fn' }, BatchSize: 5, ...mapping },
