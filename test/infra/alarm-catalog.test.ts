@@ -23,8 +23,8 @@ describe('alarmCatalog', () => {
       AlarmKind.SubscriptionDlqDepth,
     ];
     expect(specs.map((s) => s.id)).toEqual([
-      ...['crm-sync', 'email-marketing', 'billing-sync'].flatMap((c) => consumerKinds.map((k) => `${c}-${k}`)),
-      ...['user-events', 'billing-events'].flatMap((t) => [
+      ...sample.consumers.map((c) => c.name).flatMap((c) => consumerKinds.map((k) => `${c}-${k}`)),
+      ...sample.topics.map((t) => t.name).flatMap((t) => [
         `${t}-filtered-no-attributes`,
         `${t}-filtered-invalid-attributes`,
         `${t}-failed-to-redrive-to-dlq`,
@@ -49,7 +49,15 @@ describe('alarmCatalog', () => {
         severity: 'page',
       });
     }
-    expect(byId.get('user-events-filtered-no-attributes')!.meaning).toMatch(/The subscription of crm-sync selects events by the `type` message attribute/);
+    // Names every subscription of the topic that filters on attributes (crm-sync in the sample; email-marketing filters on the body).
+    const attributeFiltered = sample.consumers.filter((c) => c.topic === 'user-events' && c.filter.scope === 'MessageAttributes').map((c) => c.name);
+    expect(attributeFiltered).toContain('crm-sync');
+    expect(attributeFiltered).not.toContain('email-marketing');
+    expect(byId.get('user-events-filtered-no-attributes')!.meaning).toContain(
+      attributeFiltered.length === 1
+        ? `The subscription of ${attributeFiltered[0]} selects events by the \`type\` message attribute`
+        : `The subscriptions of ${attributeFiltered.join(', ')} select events by the \`type\` message attribute`,
+    );
   });
 
   it('leaves out the attribute-filter alarms of a topic whose subscriptions all filter on the body', () => {

@@ -13,6 +13,7 @@ import { PROJECT_ROOT } from '../../model/project-root';
 import { OutputKey } from '../../model/stack-outputs';
 import { asyncApiInput } from '../../cli/asyncapi';
 import { buildAsyncApi } from '../../ops/asyncapi';
+import { pipeline as samplePipeline } from '../../pipeline';
 import { arnOf, jsonSet, refOf, resourcesByAction, roleStatements, synthesize, type Synthesized } from './synth';
 
 let synth: Synthesized;
@@ -22,8 +23,10 @@ beforeAll(() => {
 });
 afterAll(() => synth?.dispose());
 
-const CONSUMERS = ['crm-sync', 'email-marketing', 'billing-sync'] as const;
-const TOPICS = ['user-events', 'billing-events'] as const;
+// Every consumer and topic of the pipeline synthesized (the project's own, which
+// `fanout new` adds to): each is held to the same properties, and the counts follow.
+const CONSUMERS = samplePipeline.consumers.map((c) => c.name);
+const TOPICS = samplePipeline.topics.map((t) => t.name);
 
 function consumer(name: string) {
   const c = synth.stack.consumers.get(name);

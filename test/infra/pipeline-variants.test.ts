@@ -67,6 +67,8 @@ let synth: Synthesized;
 beforeAll(() => {
   schemasDir = mkdtempSync(join(tmpdir(), 'fanout-schemas-'));
   cpSync(join(PROJECT_ROOT, 'schemas'), schemasDir, { recursive: true });
+  // This variant's own order.placed contract, three versions, whatever the project's schemas/ hold under that name.
+  rmSync(join(schemasDir, 'order.placed'), { recursive: true, force: true });
   mkdirSync(join(schemasDir, 'order.placed'));
   for (const version of [1, 2, 3]) writeFileSync(join(schemasDir, 'order.placed', `v${version}.json`), schema(version));
   synth = synthesize({ definition, schemasDir, env: { account: '210987654321', region: 'eu-west-1' } });

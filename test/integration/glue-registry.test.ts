@@ -33,6 +33,8 @@ function countingGlue() {
 
 const WRITES = ['CreateRegistryCommand', 'CreateSchemaCommand', 'RegisterSchemaVersionCommand', 'UpdateSchemaCommand'];
 
+/** An event type's contract versions, in order. */
+const versionsOf = (eventType: ResolvedPipeline['eventTypes'][number]) => eventType.versions.map((v) => v.version);
 const signedUpV1 = pipeline.eventTypes.find((e) => e.name === 'user.signed-up')!.versions[0]!.schema.examples as unknown[];
 const signedUpV2 = pipeline.eventTypes.find((e) => e.name === 'user.signed-up')!.versions[1]!.schema.examples as unknown[];
 
@@ -46,11 +48,13 @@ describe('Glue schema registry on the emulator', () => {
     const first = await registerContracts(glue, registryName, pipeline, (line) => firstLog.push(line));
     expect(first.changed).toBe(true);
     expect(first.registryCreated).toBe(true);
-    expect(first.schemas.map((s) => [s.eventType, s.created, s.registered])).toEqual([
-      ['user.signed-up', true, [1, 2]],
-      ['user.profile-updated', true, [1]],
-      ['subscription.changed', true, [1]],
+    // Every event type of the pipeline, in its order: the sample's three first, and any `fanout new event` added.
+    expect(pipeline.eventTypes.slice(0, 3).map((e) => [e.name, versionsOf(e)])).toEqual([
+      ['user.signed-up', [1, 2]],
+      ['user.profile-updated', [1]],
+      ['subscription.changed', [1]],
     ]);
+    expect(first.schemas.map((s) => [s.eventType, s.created, s.registered])).toEqual(pipeline.eventTypes.map((e) => [e.name, true, versionsOf(e)]));
     expect(firstLog).toContain('registered user.signed-up v2');
 
     commands.length = 0;
@@ -58,11 +62,7 @@ describe('Glue schema registry on the emulator', () => {
     const second = await registerContracts(glue, registryName, pipeline, (line) => secondLog.push(line));
     expect(second.changed).toBe(false);
     expect(second.registryCreated).toBe(false);
-    expect(second.schemas.map((s) => [s.eventType, s.created, s.registered, s.unchanged])).toEqual([
-      ['user.signed-up', false, [], [1, 2]],
-      ['user.profile-updated', false, [], [1]],
-      ['subscription.changed', false, [], [1]],
-    ]);
+    expect(second.schemas.map((s) => [s.eventType, s.created, s.registered, s.unchanged])).toEqual(pipeline.eventTypes.map((e) => [e.name, false, [], versionsOf(e)]));
     expect(commands.filter((c) => WRITES.includes(c))).toEqual([]);
     expect(secondLog.at(-1)).toBe(`nothing to do: registry ${registryName} already holds every version`);
 
@@ -78,11 +78,9 @@ describe('Glue schema registry on the emulator', () => {
     const v1Only: ResolvedPipeline = { ...pipeline, eventTypes: pipeline.eventTypes.map((e) => ({ ...e, versions: e.versions.slice(0, 1) })) };
     await registerContracts(glue, name, v1Only);
     const report = await registerContracts(glue, name, pipeline);
-    expect(report.schemas.map((s) => [s.eventType, s.registered, s.unchanged])).toEqual([
-      ['user.signed-up', [2], [1]],
-      ['user.profile-updated', [], [1]],
-      ['subscription.changed', [], [1]],
-    ]);
+    // user.signed-up gains v2; every other type (one version in the sample) nothing.
+    expect(report.schemas.map((s) => [s.eventType, s.registered, s.unchanged])).toEqual(pipeline.eventTypes.map((e) => [e.name, versionsOf(e).slice(1), [1]]));
+    expect(report.schemas[0]).toMatchObject({ eventType: 'user.signed-up', registered: [2], unchanged: [1] });
   });
 
   it('refuses to register over a registered version whose file was edited', async () => {
@@ -253,22 +251,30 @@ describe('fanout contracts register', () => {
 
     const first = await run(['--outputs-file', outputsFile]);
     expect(first.code).toBe(0);
+    // Every event type of the pipeline, each version (4 in the sample's three types).
+    const total = pipeline.eventTypes.reduce((n, e) => n + e.versions.length, 0);
     expect(first.out).toEqual([
       `created registry ${registryName}`,
+      ...pipeline.eventTypes.flatMap((e) => [`created schema ${e.name} (${e.compatibility}) with v1`, ...versionsOf(e).slice(1).map((v) => `registered ${e.name} v${v}`)]),
+      `registry ${registryName} (created): ${total} version${total === 1 ? '' : 's'} registered, 0 already there`,
+    ]);
+    expect(first.out.slice(1, 5)).toEqual([
       'created schema user.signed-up (BACKWARD) with v1',
       'registered user.signed-up v2',
       'created schema user.profile-updated (BACKWARD) with v1',
       'created schema subscription.changed (BACKWARD) with v1',
-      `registry ${registryName} (created): 4 versions registered, 0 already there`,
     ]);
 
     const second = await run(['--outputs-file', outputsFile]);
     expect(second.code).toBe(0);
     expect(second.out).toEqual([
+      ...pipeline.eventTypes.map((e) => `${e.name}: ${e.versions.length === 1 ? 'v1' : `v1..v${e.versions.length}`} already registered`),
+      `nothing to do: registry ${registryName} already holds every version`,
+    ]);
+    expect(second.out.slice(0, 3)).toEqual([
       'user.signed-up: v1..v2 already registered',
       'user.profile-updated: v1 already registered',
       'subscription.changed: v1 already registered',
-      `nothing to do: registry ${registryName} already holds every version`,
     ]);
 
     const json = await run(['--registry', registryName, '--json']);

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { costCommand } from '../../cli/cost';
 import { replayCommand, type ReplayResult } from '../../cli/replay';
 import { statusCommand } from '../../cli/status';
+import { loadPipeline } from '../../model/load-pipeline';
 import { OutputKey } from '../../model/stack-outputs';
 import { PROJECT_ROOT } from '../../local/emulator';
 import type { ConsumerStatus } from '../../ops/status';
@@ -27,27 +28,30 @@ afterAll(() => {
   cloudWatch.destroy();
 });
 
+// What the commands read: the project's pipeline (the sample, plus whatever `fanout new` added).
+const pipeline = loadPipeline();
+
 let queues: Record<string, ConsumerQueues>;
 let outputsFile: string;
 let stack: string;
 
 beforeAll(async () => {
-  queues = {
-    'crm-sync': await createConsumerQueues(sqs, false),
-    'email-marketing': await createConsumerQueues(sqs, false),
-    'billing-sync': await createConsumerQueues(sqs, true),
-  };
-  const userTopic = (await sns.send(new CreateTopicCommand({ Name: uniqueName('user-events') }))).TopicArn!;
-  const billingTopic = (await sns.send(new CreateTopicCommand({ Name: `${uniqueName('billing-events')}.fifo`, Attributes: { FifoTopic: 'true', ContentBasedDeduplication: 'true' } }))).TopicArn!;
-  const subscribe = async (topicArn: string, q: ConsumerQueues) =>
-    (await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: q.queueArn, ReturnSubscriptionArn: true }))).SubscriptionArn!;
-  ({ outputsFile, stack } = writeOutputs(queues, {
-    [OutputKey.topicArn('user-events')]: userTopic,
-    [OutputKey.topicArn('billing-events')]: billingTopic,
-    [OutputKey.subscriptionArn('crm-sync')]: await subscribe(userTopic, queues['crm-sync']!),
-    [OutputKey.subscriptionArn('email-marketing')]: await subscribe(userTopic, queues['email-marketing']!),
-    [OutputKey.subscriptionArn('billing-sync')]: await subscribe(billingTopic, queues['billing-sync']!),
-  }));
+  // Every topic and consumer of the pipeline, as the stack would create them.
+  const topicArns: Record<string, string> = {};
+  for (const topic of pipeline.topics) {
+    const created = topic.fifo
+      ? new CreateTopicCommand({ Name: `${uniqueName(topic.name)}.fifo`, Attributes: { FifoTopic: 'true', ContentBasedDeduplication: 'true' } })
+      : new CreateTopicCommand({ Name: uniqueName(topic.name) });
+    topicArns[topic.name] = (await sns.send(created)).TopicArn!;
+  }
+  queues = {};
+  const extra: Record<string, string> = Object.fromEntries(Object.entries(topicArns).map(([name, arn]) => [OutputKey.topicArn(name), arn]));
+  for (const consumer of pipeline.consumers) {
+    const q = await createConsumerQueues(sqs, consumer.fifo);
+    queues[consumer.name] = q;
+    extra[OutputKey.subscriptionArn(consumer.name)] = (await sns.send(new SubscribeCommand({ TopicArn: topicArns[consumer.topic]!, Protocol: 'sqs', Endpoint: q.queueArn, ReturnSubscriptionArn: true }))).SubscriptionArn!;
+  }
+  ({ outputsFile, stack } = writeOutputs(queues, extra));
 });
 
 type StatusJson = { consumers: ConsumerStatus[]; problems: string[] };
@@ -58,7 +62,8 @@ describe('fanout status', () => {
     const io = captureIo();
     expect(await statusCommand({ outputsFile, stack, json: true }, { sqs, cloudWatch, io })).toBe(0);
     const out = io.json<StatusJson>();
-    expect(out.consumers.map((c) => c.consumer)).toEqual(['crm-sync', 'email-marketing', 'billing-sync']);
+    expect(out.consumers.map((c) => c.consumer)).toEqual(pipeline.consumers.map((c) => c.name));
+    expect(out.consumers.map((c) => c.consumer).slice(0, 3)).toEqual(['crm-sync', 'email-marketing', 'billing-sync']);
     const crm = out.consumers[0]!;
     expect(crm).toMatchObject({ visible: 1, inFlight: 0, dlq: 0, subscriptionDlq: 0, oldestMessageAgeSeconds: null });
     expect(crm.alarms).toHaveLength(7);
@@ -88,8 +93,8 @@ describe('fanout cost', () => {
     const text = io.stdout.join('\n');
     expect(text).toMatch(/^Monthly cost at 100,000 events\/day: \$\d+\.\d\d$/m);
     for (const service of ['SNS', 'SQS', 'Lambda', 'DynamoDB', 'X-Ray', 'KMS', 'CloudWatch', 'Glue']) expect(text).toMatch(new RegExp(`^  ${service}\\s+\\$`, 'm'));
-    // 29 alarms: 7 for each of the 3 consumers, 4 for each of the 2 topics.
-    expect(text).toContain('alarms (standard resolution): 29 alarm metrics');
+    // 7 alarms for each consumer, 4 for each topic (29 in the sample: 3 consumers, 2 topics).
+    expect(text).toContain(`alarms (standard resolution): ${7 * pipeline.consumers.length + 4 * pipeline.topics.length} alarm metrics`);
     expect(text).toMatch(/^  All \d together: \$[\d.,]+\/month, saving \$[\d.,]+/m);
     const peak = captureIo();
     expect(await costCommand({ json: true }, { io: peak })).toBe(0);
@@ -107,7 +112,10 @@ describe('fanout replay', () => {
     expect(await replayCommand('billing-events', { outputsFile, stack, from: '2h', json: true }, { sns, io })).toBe(1);
     const results = io.json<{ policy: string; results: ReplayResult[] }>();
     expect(JSON.parse(results.policy)).toMatchObject({ PointType: 'Timestamp' });
-    expect(results.results).toEqual([expect.objectContaining({ consumer: 'billing-sync', status: 'UNSUPPORTED' })]);
+    // One result per subscription of the topic (billing-sync's in the sample).
+    const subscribers = pipeline.consumers.filter((c) => c.topic === 'billing-events').map((c) => c.name);
+    expect(subscribers[0]).toBe('billing-sync');
+    expect(results.results).toEqual(subscribers.map((consumer) => expect.objectContaining({ consumer, status: 'UNSUPPORTED' })));
     expect(results.results[0]!.message).toMatch(/cannot replay SNS archives/);
   });
 

@@ -318,9 +318,11 @@ describe('cost model: inputs and the sample pipeline', () => {
     expect(report).toContain('Monthly cost at 100,000 events/day');
     expect(report).toContain('as of 2025-06-01');
     expect(report).toMatch(/saves \$[0-9.,]+\/month: crm-sync: batching window 0 s → 6 s/);
-    // Three consumers of maximum concurrency 2 each reserve 6, free of charge.
-    expect(e.reservedConcurrency).toBe(6);
-    expect(report).toContain("Reserved concurrency: 6 of the account's Lambda concurrency");
+    // Each consumer reserves its maximum concurrency (the sample's three, 2 each, reserve 6), free of charge.
+    const reserved = sample.consumers.reduce((sum, c) => sum + c.maxConcurrency, 0);
+    expect(sample.consumers.filter((c) => ['crm-sync', 'email-marketing', 'billing-sync'].includes(c.name)).map((c) => c.maxConcurrency)).toEqual([2, 2, 2]);
+    expect(e.reservedConcurrency).toBe(reserved);
+    expect(report).toContain(`Reserved concurrency: ${reserved} of the account's Lambda concurrency`);
     const unreserved = estimateCost({ ...input, pipeline: { ...sample, reserveConcurrency: false } });
     expect(unreserved.reservedConcurrency).toBe(0);
     expect(unreserved.totalMonthlyUsd).toBe(e.totalMonthlyUsd);

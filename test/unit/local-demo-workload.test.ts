@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { FileContractResolver } from '../../contracts/contract-resolver';
 import { compileValidator } from '../../contracts/validation';
 import { PROJECT_ROOT } from '../../local/emulator';
@@ -13,6 +13,7 @@ import { crmSyncHandlers } from '../../lambdas/consumers/crm-sync/sync-contact';
 import { emailMarketingHandlers } from '../../lambdas/consumers/email-marketing/add-subscriber';
 import { loadPipeline, loadPipelineDefinition } from '../../model/load-pipeline';
 import { resolvePipeline, type ResolvedPipeline } from '../../model/pipeline-definition';
+import { camel } from '../../ops/scaffold';
 import {
   contractShape,
   DEMO_SOURCE,
@@ -29,6 +30,17 @@ import {
 const contracts = new FileContractResolver(join(PROJECT_ROOT, 'schemas'));
 const sample = loadPipeline();
 const total = (counts: Readonly<Record<string, number>>) => Object.values(counts).reduce((a, b) => a + b, 0);
+/** The sample's own event types (the project's pipeline may have more: `fanout new event`). */
+const SAMPLE_TYPES = ['user.signed-up', 'user.profile-updated', 'subscription.changed'];
+/** A name the project's pipeline does not have yet: `base`, or `base` numbered if a team took it. */
+const unused = (base: string) => {
+  let name = base;
+  for (let i = 2; sample.eventTypes.some((t) => t.name === name); i++) name = `${base}${i}`;
+  return name;
+};
+/** The brand-new types the planner is tried on below. */
+const NEW_ORDER_TYPE = unused('order.placed');
+const NEW_INVOICE_TYPE = unused('invoice.revised');
 
 /**
  * The sample pipeline plus `extra` event types on user-events, with contracts written
@@ -83,17 +95,27 @@ describe('contractShape', () => {
     expect(contractShape({ properties: { userId: { type: 'string' }, revision: { type: 'integer' } } })).toEqual({});
   });
 
-  it('finds, in the sample contracts, the counter each consumer orders by (its handler\'s sequenceField)', () => {
+  it('finds, in the sample contracts, the counter each consumer orders by (its handler\'s sequenceField)', async () => {
     const port = {} as never;
     const handlers: Record<string, { readonly sequenceField?: string }> = {
       ...crmSyncHandlers(port),
       ...emailMarketingHandlers(port),
       ...billingSyncHandlers(port),
     };
+    // And every other consumer of the pipeline's: its folder's `<name>Handlers` (as `fanout new consumer` writes it).
+    for (const consumer of sample.consumers.filter((c) => !['crm-sync', 'email-marketing', 'billing-sync'].includes(c.name))) {
+      const folder = dirname(join(PROJECT_ROOT, consumer.entry));
+      const factory = `${camel(consumer.name)}Handlers`;
+      const modules = await Promise.all(readdirSync(folder).filter((f) => f.endsWith('.ts') && f !== 'handler.ts' && !f.endsWith('.test.ts')).map((f) => import(join(folder, f)) as Promise<Record<string, unknown>>));
+      const found = modules.filter((m) => typeof m[factory] === 'function');
+      expect(found, `${factory} in ${folder}`).toHaveLength(1);
+      Object.assign(handlers, (found[0]![factory] as (p: never) => object)(port));
+    }
     const shapes = eventTypeShapes(sample);
+    expect(shapes.map((s) => s.type)).toEqual(sample.eventTypes.map((t) => t.name));
     expect(shapes.map((s) => s.type).sort()).toEqual(Object.keys(handlers).sort());
     for (const shape of shapes) expect(shape.sequenceField, shape.type).toBe(handlers[shape.type]!.sequenceField);
-    expect(shapes.map((s) => [s.type, s.subjectField, s.fifo])).toEqual([
+    expect(shapes.filter((s) => SAMPLE_TYPES.includes(s.type)).map((s) => [s.type, s.subjectField, s.fifo])).toEqual([
       ['user.signed-up', 'userId', false],
       ['user.profile-updated', 'userId', false],
       ['subscription.changed', 'accountId', true],
@@ -203,12 +225,18 @@ describe('planWorkload', () => {
   it('publishes out-of-order pairs later event first: by revision for profile updates, by time for sign-ups', () => {
     const pairs = plan.filter((e) => e.kind === DemoKind.OutOfOrder);
     expect(pairs.length % 2).toBe(0);
-    expect(new Set(pairs.map((e) => e.type))).toEqual(new Set(['user.signed-up', 'user.profile-updated']));
+    // Every type of a standard topic (user.signed-up and user.profile-updated in the sample), none of a FIFO one.
+    const shapes = eventTypeShapes(sample);
+    expect(new Set(pairs.map((e) => e.type))).toEqual(new Set(shapes.filter((s) => !s.fifo).map((s) => s.type)));
+    expect(['user.signed-up', 'user.profile-updated'].every((t) => pairs.some((e) => e.type === t))).toBe(true);
+    expect(shapes.find((s) => s.type === 'user.profile-updated')!.sequenceField).toBe('revision');
+    expect(shapes.find((s) => s.type === 'user.signed-up')!.sequenceField).toBeUndefined();
     for (let i = 0; i < pairs.length; i += 2) {
       const [later, earlier] = [pairs[i]!, pairs[i + 1]!];
       expect(later.subject).toBe(earlier.subject);
-      if (later.type === 'user.profile-updated') {
-        expect(later.data.revision).toBe((earlier.data.revision as number) + 1);
+      const counter = shapes.find((s) => s.type === later.type)!.sequenceField;
+      if (counter !== undefined) {
+        expect(later.data[counter]).toBe((earlier.data[counter] as number) + 1);
         expect(earlier.occurredBefore).toBeUndefined();
       } else {
         expect(earlier.occurredBefore).toBe(later.id);
@@ -228,7 +256,7 @@ describe('planWorkload', () => {
 
   it('republishes duplicates of every type with the id and data of an earlier event', () => {
     const duplicates = plan.filter((e) => e.kind === DemoKind.Duplicate);
-    expect(new Set(duplicates.map((e) => e.type)).size).toBe(3);
+    expect(new Set(duplicates.map((e) => e.type))).toEqual(new Set(sample.eventTypes.map((t) => t.name)));
     for (const duplicate of duplicates) {
       const original = plan.find((e) => e.id === duplicate.id && e.kind !== DemoKind.Duplicate)!;
       expect(plan.indexOf(original)).toBeLessThan(plan.indexOf(duplicate));
@@ -239,7 +267,7 @@ describe('planWorkload', () => {
   it('gives each invalid event an entity of its own, so it cannot hold up a FIFO group', () => {
     const invalid = plan.filter((e) => !e.valid);
     const validSubjects = new Set(plan.filter((e) => e.valid).map((e) => e.subject));
-    expect(new Set(invalid.map((e) => e.type)).size).toBe(3);
+    expect(new Set(invalid.map((e) => e.type))).toEqual(new Set(sample.eventTypes.map((t) => t.name)));
     for (const event of invalid) {
       expect(validSubjects.has(event.subject)).toBe(false);
       expect(event.via).toBe('raw');
@@ -250,9 +278,9 @@ describe('planWorkload', () => {
   });
 
   it('exercises an event type added to the pipeline with one version and one example, with no change to the planner', () => {
-    const pipeline = pipelineWith({ 'order.placed': [ORDER_PLACED] });
+    const pipeline = pipelineWith({ [NEW_ORDER_TYPE]: [ORDER_PLACED] });
     const validate = compileValidator(ORDER_PLACED);
-    const orders = planWorkload({ events: 400, seed: 9, runTag: 'test', pipeline }).filter((e) => e.type === 'order.placed');
+    const orders = planWorkload({ events: 400, seed: 9, runTag: 'test', pipeline }).filter((e) => e.type === NEW_ORDER_TYPE);
     const of = (kind: DemoKind) => orders.filter((e) => e.kind === kind);
     for (const kind of [DemoKind.Valid, DemoKind.Duplicate, DemoKind.Invalid, DemoKind.OutOfOrder]) expect(of(kind).length, kind).toBeGreaterThan(0);
     expect(of(DemoKind.OlderVersion)).toEqual([]);
@@ -276,8 +304,8 @@ describe('planWorkload', () => {
       examples: [{ invoiceId: 'inv_1', revision: 1, total: 10 }],
     };
     const v2 = { ...v1, properties: { ...v1.properties, currency: { type: 'string' } }, examples: [{ invoiceId: 'inv_2', revision: 3, total: 10, currency: 'EUR' }] };
-    const pipeline = pipelineWith({ 'invoice.revised': [v1, v2] }, 'billing-events');
-    const invoices = planWorkload({ events: 600, seed: 2, runTag: 'test', pipeline }).filter((e) => e.type === 'invoice.revised');
+    const pipeline = pipelineWith({ [NEW_INVOICE_TYPE]: [v1, v2] }, 'billing-events');
+    const invoices = planWorkload({ events: 600, seed: 2, runTag: 'test', pipeline }).filter((e) => e.type === NEW_INVOICE_TYPE);
     expect(invoices.filter((e) => e.kind === DemoKind.OutOfOrder)).toEqual([]);
     const older = invoices.filter((e) => e.kind === DemoKind.OlderVersion);
     expect(older.length).toBeGreaterThan(0);
@@ -289,9 +317,9 @@ describe('planWorkload', () => {
 
   it('refuses a contract without examples, naming its file', () => {
     const { examples: _none, ...bare } = ORDER_PLACED;
-    const pipeline = pipelineWith({ 'order.placed': [bare] });
+    const pipeline = pipelineWith({ [NEW_ORDER_TYPE]: [bare] });
     expect(() => planWorkload({ events: 100, pipeline })).toThrow(WorkloadPlanError);
-    expect(() => planWorkload({ events: 100, pipeline })).toThrow(/order\.placed.v1\.json has no object in `examples`/);
+    expect(() => planWorkload({ events: 100, pipeline })).toThrow(new RegExp(`${NEW_ORDER_TYPE.replaceAll('.', '\\.')}.v1\\.json has no object in \`examples\``));
   });
 });
 

@@ -108,11 +108,10 @@ describe('resolvePipeline', () => {
   });
   it('keeps downstream records 90 days by default, and refuses a retention shorter than an event can come back', () => {
     const pipeline = resolvePipeline(samplePipeline, SCHEMAS);
-    expect(pipeline.consumers.map((c) => c.downstream)).toEqual([
-      { kind: 'dynamodb', retentionDays: 90 },
-      { kind: 'dynamodb', retentionDays: 90 },
-      { kind: 'dynamodb', retentionDays: 90 },
-    ]);
+    // Every consumer that names no downstream or retention of its own: the sample's three, and any `fanout new consumer` adds.
+    const defaulted = samplePipeline.consumers.filter((c) => c.downstream === undefined && c.downstreamRetentionDays === undefined).map((c) => c.name);
+    expect(defaulted.slice(0, 3)).toEqual(['crm-sync', 'email-marketing', 'billing-sync']);
+    expect(pipeline.consumers.filter((c) => defaulted.includes(c.name)).map((c) => c.downstream)).toEqual(defaulted.map(() => ({ kind: 'dynamodb', retentionDays: 90 })));
     expectFieldError(withChange((d) => (d.consumers[0].downstreamRetentionDays = 20)), 'consumers[0].downstreamRetentionDays', /queue 7 \+ DLQ 14 = 21 days/);
     // billing-events keeps a 7-day archive for replay: 28 days at least.
     expectFieldError(withChange((d) => (d.consumers[2].downstreamRetentionDays = 27)), 'consumers[2].downstreamRetentionDays', /\+ archive 7 = 28 days/);
@@ -137,11 +136,13 @@ describe('resolvePipeline', () => {
       // A 5 s function timeout (30 s visibility): tries that hang until the timeout come back
       // every 30 s, so 120 receives are needed before SQS may move one without a reason.
       expect(derivedMaxReceiveCount(defaults, false, 10, 30)).toBe(120);
-      const standard = resolvePipeline(samplePipeline, SCHEMAS).consumers.filter((c) => !c.fifo);
-      expect(standard.map((c) => [c.retryBudgetSeconds, c.maxReceiveCount])).toEqual([
-        [3600, 49],
-        [3600, 49],
-      ]);
+      // Every standard consumer that sets none of budget, receives or timeouts: the sample's two, and any `fanout new consumer` adds.
+      const defaulted = samplePipeline.consumers
+        .filter((c) => [c.retryBudgetSeconds, c.maxReceiveCount, c.timeoutSeconds, c.visibilityTimeoutSeconds, c.retryBaseDelaySeconds, c.retryMaxDelaySeconds].every((v) => v === undefined))
+        .map((c) => c.name);
+      const standard = resolvePipeline(samplePipeline, SCHEMAS).consumers.filter((c) => !c.fifo && defaulted.includes(c.name));
+      expect(standard.map((c) => c.name).slice(0, 2)).toEqual(['crm-sync', 'email-marketing']);
+      expect(standard.map((c) => [c.retryBudgetSeconds, c.maxReceiveCount])).toEqual(standard.map(() => [3600, 49]));
       expect(billing(samplePipeline)).toMatchObject({ retryBudgetSeconds: 3600, maxReceiveCount: 59 });
       expect(billing(withChange((d) => (d.consumers[2].batchSize = 3))).maxReceiveCount).toBe(52);
     });

@@ -63,10 +63,13 @@ describe('routeEvent', () => {
   });
 
   it('warns of an invalid envelope and of an event type no topic carries', () => {
-    const route = routeEvent(pipeline, { body: JSON.stringify({ type: 'order.placed' }), attributes: { type: { DataType: 'String', StringValue: 'order.placed' } } });
+    // A type the pipeline does not have: order.placed, unless `fanout new event` added it.
+    let uncarried = 'order.placed';
+    for (let i = 2; pipeline.eventTypes.some((e) => e.name === uncarried); i++) uncarried = `order.placed-${i}`;
+    const route = routeEvent(pipeline, { body: JSON.stringify({ type: uncarried }), attributes: { type: { DataType: 'String', StringValue: uncarried } } });
     expect(route.topic).toBeUndefined();
     expect(receivers(route)).toEqual([]);
-    expect(route.warnings).toEqual([expect.stringMatching(/not a valid envelope/), 'no topic of fanout-sample carries event type "order.placed"']);
+    expect(route.warnings).toEqual([expect.stringMatching(/not a valid envelope/), `no topic of fanout-sample carries event type "${uncarried}"`]);
   });
 
   it('warns when a consumer would receive an event it has no handler for', () => {
@@ -124,6 +127,15 @@ describe('fanout route', () => {
 
   it('prints the route as JSON with --json', async () => {
     const { out } = await run({ json: true });
-    expect(JSON.parse(out)).toMatchObject({ eventType: 'user.signed-up', topic: 'user-events', consumers: [{ consumer: 'crm-sync', receives: true }, { receives: false }, { receives: false }] });
+    // One entry per consumer of the pipeline, in its order: of the sample's, crm-sync alone takes an opted-out sign-up.
+    const body = signUp(false);
+    const route = routeEvent(pipeline, { body, attributes: wireContractAttributes(body) });
+    const expected = pipeline.consumers.map((c) => ({ consumer: c.name, receives: route.consumers.find((r) => r.consumer === c.name)!.receives }));
+    expect(expected.filter((c) => ['crm-sync', 'email-marketing', 'billing-sync'].includes(c.consumer))).toEqual([
+      { consumer: 'crm-sync', receives: true },
+      { consumer: 'email-marketing', receives: false },
+      { consumer: 'billing-sync', receives: false },
+    ]);
+    expect(JSON.parse(out)).toMatchObject({ eventType: 'user.signed-up', topic: 'user-events', consumers: expected });
   });
 });

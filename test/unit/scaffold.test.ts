@@ -79,11 +79,23 @@ describe('fanout new refuses before writing anything', () => {
     throw new Error('must not regenerate');
   };
   const root = '/nonexistent-project-root';
+  // The project's pipeline, which `fanout new` may already have added to: the new names
+  // below are ones it does not have yet (order.placed and order-sync unless taken).
+  const project = loadPipeline();
+  const unused = (base: string, taken: readonly string[]) => {
+    let name = base;
+    for (let i = 2; taken.includes(name); i++) name = `${base}${i}`;
+    return name;
+  };
+  const newType = unused('order.placed', project.eventTypes.map((e) => e.name));
+  const newConsumer = unused('order-sync', project.consumers.map((c) => c.name));
+  const newTopic = unused('orders', project.topics.map((t) => t.name));
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
   it.each([
     ['Order.Placed', { topic: 'user-events' }, /is not an event type name/],
     ['user.signed-up', { topic: 'user-events' }, /already has event type "user.signed-up"/],
-    ['order.placed', { topic: 'orders' }, /--topic: no topic "orders" in pipeline.ts \(topics: user-events, billing-events\)/],
+    [newType, { topic: newTopic }, new RegExp(escape(`--topic: no topic "${newTopic}" in pipeline.ts (topics: ${project.topics.map((t) => t.name).join(', ')})`))],
   ])('new event %s', async (type, options, message) => {
     const { io: cmdIo, lines } = io();
     expect(await newEventCommand(type, options, { io: cmdIo, root, pipeline: loadPipeline(), regenerate: nothing })).toBe(2);
@@ -92,9 +104,9 @@ describe('fanout new refuses before writing anything', () => {
 
   it.each([
     ['crm-sync', { topic: 'user-events', types: 'user.signed-up' }, /already has consumer "crm-sync"/],
-    ['order-sync', { topic: 'user-events', types: 'order.placed' }, /no event type "order.placed" in pipeline.ts; add it first with `npx fanout new event order.placed --topic user-events`/],
-    ['order-sync', { topic: 'user-events', types: 'subscription.changed' }, /"subscription.changed" is published to "billing-events", not to "user-events"/],
-    ['order-sync', { topic: 'user-events', types: 'user.signed-up', team: 'orders' }, /--team and --contact go together/],
+    [newConsumer, { topic: 'user-events', types: newType }, new RegExp(escape(`no event type "${newType}" in pipeline.ts; add it first with \`npx fanout new event ${newType} --topic user-events\``))],
+    [newConsumer, { topic: 'user-events', types: 'subscription.changed' }, /"subscription.changed" is published to "billing-events", not to "user-events"/],
+    [newConsumer, { topic: 'user-events', types: 'user.signed-up', team: 'orders' }, /--team and --contact go together/],
   ])('new consumer %s %j', async (name, options, message) => {
     const { io: cmdIo, lines } = io();
     expect(await newConsumerCommand(name, options, { io: cmdIo, root, pipeline: loadPipeline(), regenerate: nothing })).toBe(2);
