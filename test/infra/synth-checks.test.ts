@@ -47,6 +47,9 @@ function withEdit<T>(path: string, edit: (text: string) => string, body: () => T
   }
 }
 
+/** An event type the pipeline does not have (a team may already have added order.placed). */
+const UNKNOWN_TYPE = ['order.placed', 'order.shipped', 'invoice.issued'].find((name) => !samplePipeline.eventTypes.some((e) => e.name === name))!;
+
 const emailMarketingTypes = "eventTypes: ['user.signed-up'],\n      // Selected on the body";
 
 describe('synth fails with one line naming the file and the field', () => {
@@ -61,10 +64,10 @@ describe('synth fails with one line naming the file and the field', () => {
   it('when an event type has no schema', () => {
     const result = withEdit(
       'pipeline.ts',
-      (t) => t.replace(/(\n  eventTypes: \[\n)/, "$1    { name: 'order.placed', topic: 'user-events', peakEventsPerSecond: 1, latencySlaP95Seconds: 60 },\n"),
+      (t) => t.replace(/(\n  eventTypes: \[\n)/, `$1    { name: '${UNKNOWN_TYPE}', topic: 'user-events', peakEventsPerSecond: 1, latencySlaP95Seconds: 60 },\n`),
       synth,
     );
-    expect(result.stderr).toBe('schemas/order.placed/v1.json: eventTypes[0].contract: event type\'s contract "order.placed" has no schema: create it (npx fanout new event writes one)');
+    expect(result.stderr).toBe(`schemas/${UNKNOWN_TYPE}/v1.json: eventTypes[0].contract: event type's contract "${UNKNOWN_TYPE}" has no schema: create it (npx fanout new event writes one)`);
     expect(result.status).toBe(1);
   });
 

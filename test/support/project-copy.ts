@@ -5,9 +5,9 @@
  * node_modules and the emulator's .venv linked, not copied.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, type Dirent } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { PROJECT_ROOT } from '../../model/project-root';
 
 /** A copy of the project; `remove()` deletes it. */
@@ -18,12 +18,25 @@ export interface ProjectCopy {
   remove(): void;
 }
 
+/** What git tracks or would track; every file but the generated and installed ones where the project is no git checkout. */
+function projectFiles(): string[] {
+  try {
+    return execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\0')
+      .filter(Boolean);
+  } catch {
+    const skipped = new Set(['node_modules', '.venv', 'cdk.out', '.fanout', '.git']);
+    return (readdirSync(PROJECT_ROOT, { recursive: true, withFileTypes: true }) as Dirent[])
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(PROJECT_ROOT, join(entry.parentPath, entry.name)))
+      .filter((file) => !skipped.has(file.split(sep)[0]!));
+  }
+}
+
 /** Copies the project into a new temporary directory. */
 export function copyProject(): ProjectCopy {
   const root = mkdtempSync(join(tmpdir(), 'fanout-project-'));
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: PROJECT_ROOT, encoding: 'utf8' })
-    .split('\0')
-    .filter((file) => file !== '' && existsSync(join(PROJECT_ROOT, file)));
+  const files = projectFiles().filter((file) => existsSync(join(PROJECT_ROOT, file)));
   for (const file of files) {
     mkdirSync(dirname(join(root, file)), { recursive: true });
     cpSync(join(PROJECT_ROOT, file), join(root, file));
