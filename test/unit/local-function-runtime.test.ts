@@ -151,6 +151,8 @@ describe('LocalFunction: crashes', () => {
     expect(log()).toMatch(new RegExp(`^${ISO} REPORT RequestId: ${requestId}\\t.*\\tStatus: error\\tError Type: Runtime\\.ExitError$`, 'm'));
 
     expect(await fn.invoke(batch('ok'))).toMatchObject({ ok: true });
+    // The pid line travels on the log stream, apart from the invocation's answer: wait for it.
+    await until(() => pids().length === 2);
     expect(new Set(pids()).size).toBe(2);
   });
 
@@ -167,6 +169,7 @@ describe('LocalFunction: crashes', () => {
     expect(log()).toContain(`RequestId: ${problems[0]!.requestId} Error: Runtime exited with error: signal: killed`);
 
     expect(await fn.invoke(batch('ok'))).toMatchObject({ ok: true });
+    await until(() => pids().length >= 2);
     expect(pids()).toHaveLength(2);
     expect(pids()[1]).not.toBe(pids()[0]);
   });
