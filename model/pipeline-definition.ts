@@ -233,6 +233,12 @@ export const PIPELINE_DEFAULTS = {
    * must outlive every way its event can come back (see {@link minimumDownstreamRetentionDays}).
    */
   downstreamRetentionDays: 90,
+  /**
+   * How long SQS reuses a data key of the topic's KMS key before asking KMS again, on every
+   * consumer queue and DLQ, seconds: an hour instead of AWS's 5 minutes, twelve times fewer
+   * KMS calls (`fanout cost` prices it). Messages stay encrypted with the same key.
+   */
+  queueKmsDataKeyReuseSeconds: 3600,
 } as const;
 
 /**

@@ -65,12 +65,21 @@ export interface StackDesign {
   readonly alarmMetrics: number;
   /** CloudWatch dashboards (AWS::CloudWatch::Dashboard). */
   readonly dashboards: number;
+  /**
+   * The shortest KmsDataKeyReusePeriodSeconds among the stack's queues (AWS's 300 for a
+   * queue that sets none): the cost's default for that setting, so the stack is priced as built.
+   * @default absent: {@link DEFAULT_COST_SETTINGS}'s
+   */
+  readonly kmsDataKeyReusePeriodSeconds?: number;
 }
 
 /** A CloudFormation template, as far as {@link designFromTemplate} reads it. */
 export interface TemplateLike {
   readonly Resources?: Readonly<Record<string, { readonly Type: string; readonly Properties?: Readonly<Record<string, unknown>> }>>;
 }
+
+/** SQS's data key reuse period for a queue that sets none, seconds. */
+const AWS_KMS_DATA_KEY_REUSE_SECONDS = 300;
 
 /** Counts the billed parts of a synthesized stack's template. Pure. */
 export function designFromTemplate(template: TemplateLike): StackDesign {
@@ -81,7 +90,16 @@ export function designFromTemplate(template: TemplateLike): StackDesign {
     const metrics = alarm.Properties?.Metrics as readonly { readonly MetricStat?: unknown }[] | undefined;
     return sum + (metrics ? metrics.filter((m) => m.MetricStat !== undefined).length : 1);
   }, 0);
-  return { kmsKeys: ofType('AWS::KMS::Key').length, alarmMetrics, dashboards: ofType('AWS::CloudWatch::Dashboard').length };
+  const reusePeriods = ofType('AWS::SQS::Queue').map((queue) => {
+    const period = queue.Properties?.KmsDataKeyReusePeriodSeconds;
+    return typeof period === 'number' ? period : AWS_KMS_DATA_KEY_REUSE_SECONDS;
+  });
+  return {
+    kmsKeys: ofType('AWS::KMS::Key').length,
+    alarmMetrics,
+    dashboards: ofType('AWS::CloudWatch::Dashboard').length,
+    ...(reusePeriods.length > 0 && { kmsDataKeyReusePeriodSeconds: Math.min(...reusePeriods) }),
+  };
 }
 
 /** Deployment settings the cost depends on that are not in the pipeline definition. */
@@ -424,7 +442,8 @@ function checkCostInput(input: CostInput, settings: CostSettings, a: CostAssumpt
  * @throws CostInputError when the volume, the design or an assumption is out of range
  */
 export function pricingContext(input: CostInput): PricingContext {
-  const settings: CostSettings = { ...DEFAULT_COST_SETTINGS, ...input.settings };
+  const built = input.design.kmsDataKeyReusePeriodSeconds;
+  const settings: CostSettings = { ...DEFAULT_COST_SETTINGS, ...(built !== undefined && { kmsDataKeyReusePeriodSeconds: built }), ...input.settings };
   const assumptions: CostAssumptions = { ...DEFAULT_COST_ASSUMPTIONS, ...input.assumptions };
   checkCostInput(input, settings, assumptions);
   const events = eventsPerType(input.pipeline, input.volume);

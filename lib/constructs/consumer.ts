@@ -222,7 +222,12 @@ export class Consumer extends Construct {
 
     const stack = Stack.of(this);
     const topic = props.topic;
-    const encryption = { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: topic.key, enforceSSL: true } as const;
+    const encryption = {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: topic.key,
+      dataKeyReuse: Duration.seconds(PIPELINE_DEFAULTS.queueKmsDataKeyReuseSeconds),
+      enforceSSL: true,
+    } as const;
     const fifoProps = fifo ? { fifo: true } : {};
     // aws-cdk-lib validates 1,024 to 1,048,576 bytes, so the L2 prop takes 1 MiB as it is.
     const sizeProps = { maxMessageSizeBytes: MAX_MESSAGE_SIZE_BYTES } as const;

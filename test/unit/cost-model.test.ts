@@ -317,7 +317,10 @@ describe('cost model: inputs and the sample pipeline', () => {
     const report = formatCostReport(e, recommendCheaperSettings(input, e));
     expect(report).toContain('Monthly cost at 100,000 events/day');
     expect(report).toContain('as of 2025-06-01');
-    expect(report).toMatch(/saves \$[0-9.,]+\/month: crm-sync: batching window 0 s → 6 s/);
+    expect(report).toMatch(/saves \$[0-9.,]+\/month: X-Ray sampling 1\/s \+ 5% → 0\/s \+ 1%/);
+    // The sample ships with the batching windows the model recommends: none is proposed again.
+    expect(sample.consumers.find((c) => c.name === 'crm-sync')!.batchingWindowSeconds).toBe(6);
+    expect(report).not.toMatch(/batching window 0 s → 6 s/);
     // Each consumer reserves its maximum concurrency (the sample's three, 2 each, reserve 6), free of charge.
     const reserved = sample.consumers.reduce((sum, c) => sum + c.maxConcurrency, 0);
     expect(sample.consumers.filter((c) => ['crm-sync', 'email-marketing', 'billing-sync'].includes(c.name)).map((c) => c.maxConcurrency)).toEqual([2, 2, 2]);
@@ -330,7 +333,8 @@ describe('cost model: inputs and the sample pipeline', () => {
   });
 
   it('prices the sample’s recommendations together: they overlap, so together saves less than the sum and more than any one', () => {
-    const sample = resolvePipeline(samplePipeline, SCHEMAS_DIR);
+    // The sample before it took the model's advice on batching windows: the windows are what overlaps with trace sampling.
+    const sample = resolvePipeline({ ...samplePipeline, consumers: samplePipeline.consumers.map(({ batchingWindowSeconds: _window, ...c }) => c) }, SCHEMAS_DIR);
     const input: CostInput = { pipeline: sample, volume: { kind: 'per-day', eventsPerDay: 100_000 }, design: { kmsKeys: 3, alarmMetrics: 29, dashboards: 1 } };
     const e = estimateCost(input);
     const recommendations = recommendCheaperSettings(input, e);
@@ -458,18 +462,25 @@ describe('cost model: the synthesized design', () => {
         A2: { Type: 'AWS::CloudWatch::Alarm', Properties: { Metrics: [{ Id: 'm1', MetricStat: {} }, { Id: 'm2', MetricStat: {} }, { Id: 'e1', Expression: 'm1 + m2' }] } },
         D: { Type: 'AWS::CloudWatch::Dashboard' },
         Q: { Type: 'AWS::SQS::Queue' },
+        Q2: { Type: 'AWS::SQS::Queue', Properties: { KmsDataKeyReusePeriodSeconds: 3600 } },
       },
     };
-    expect(designFromTemplate(template)).toEqual({ kmsKeys: 2, alarmMetrics: 3, dashboards: 1 });
+    // A queue that sets no reuse period has AWS's 300 s: the shortest prices the stack.
+    expect(designFromTemplate(template)).toEqual({ kmsKeys: 2, alarmMetrics: 3, dashboards: 1, kmsDataKeyReusePeriodSeconds: 300 });
+    const { Q: _plain, ...allSet } = template.Resources;
+    expect(designFromTemplate({ Resources: allSet }).kmsDataKeyReusePeriodSeconds).toBe(3600);
+    expect(designFromTemplate({ Resources: {} }).kmsDataKeyReusePeriodSeconds).toBeUndefined();
   });
 
   it("prices the sample stack as synthesized: each topic's key and the alarm topic's, every catalog alarm, one dashboard", () => {
     const sample = resolvePipeline(samplePipeline, SCHEMAS_DIR);
     const synthesized = synthesizedDesign(samplePipeline);
     // 2 event topics (user-events, billing-events), each with its own key, plus the alarm topic's key.
-    expect(synthesized).toEqual({ kmsKeys: sample.topics.length + 1, alarmMetrics: alarmCatalog(sample).length, dashboards: 1 });
+    // Every queue reuses its data keys for an hour, and the estimate prices that, not AWS's 300 s.
+    expect(synthesized).toEqual({ kmsKeys: sample.topics.length + 1, alarmMetrics: alarmCatalog(sample).length, dashboards: 1, kmsDataKeyReusePeriodSeconds: 3600 });
     expect(synthesized.kmsKeys).toBe(3);
     const e = estimateCost({ pipeline: sample, volume: { kind: 'per-day', eventsPerDay: 100_000 }, design: synthesized });
+    expect(e.settings.kmsDataKeyReusePeriodSeconds).toBe(3600);
     expect(line(e, 'customer-managed keys (event topics and their queues, the alarm topic)').monthlyUsd).toBeCloseTo(3, 9);
   }, 60_000);
 });
