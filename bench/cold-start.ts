@@ -1,5 +1,6 @@
 /**
- * Cold start of the consumer bundles: size (KB) and import time against a bare handler.
+ * Cold start of the consumer bundles: size (KB) and import time against a bare handler
+ * and against a plain Powertools consumer doing crm-sync's job (bench/peer/handler.ts).
  *
  * Each consumer is bundled with esbuild directly, with the options the stack gives
  * NodejsFunction (lib/consumer-bundling.ts: CONSUMER_BUNDLING, translated by
@@ -7,38 +8,33 @@
  * createRequire banner, no externals, so the AWS SDK is inside, and the size levers:
  * aliases and no legal comments), next to a bare handler bundled the same way and, for
  * comparison, the same consumer bundled without the levers (CONSUMER_BUNDLING minus its
- * esbuildArgs: what it was before them). Import time is measured in a fresh Node process
+ * esbuildArgs: what it was before them) and the peer, bundled the same way. Import time is measured in a fresh Node process
  * per run (what a cold start pays before the first invocation: parsing and evaluating the
  * module, which builds clients, the persistence layer and the resolver at module scope),
- * alternating all bundles in the same run; medians over RUNS runs and the ratio to the
- * bare handler are printed. Then what each lever saves on its own (the bundle rebuilt
+ * alternating all bundles in the same run; medians over RUNS runs and the ratios to the
+ * bare handler and of crm-sync to the peer are printed. Then what each lever saves on its own (the bundle rebuilt
  * without it), and the bundle's largest parts by package.
  *
  * Run alone: `npx tsx bench/cold-start.ts` (or `npm run bench cold-start`); BENCH_RUNS=n
  * for more runs.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { gzipSync } from 'node:zlib';
-import { build, type Metafile } from 'esbuild';
-import { CONSUMER_BUNDLE_ALIASES, CONSUMER_BUNDLING, consumerEsbuildOptions } from '../lib/consumer-bundling';
+import type { Metafile } from 'esbuild';
+import { CONSUMER_BUNDLE_ALIASES, CONSUMER_BUNDLING } from '../lib/consumer-bundling';
 import { ConsumerEnv } from '../contracts/consumer-environment';
 import { loadPipeline } from '../model/load-pipeline';
 import { recordFigure } from './scorecard';
+import { bundle, median, PEER_ENTRY, PEER_NAME, peerEnvironment, ROOT, type Bundle, type BundlingOptions } from './support/bundles';
 
-// The bundling options' type, taken from the shipped object rather than imported from
-// aws-cdk-lib: only lib/, bin/app.ts and test/ import the CDK.
-type BundlingOptions = typeof CONSUMER_BUNDLING;
-
-const ROOT = resolve(import.meta.dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const TARGET_KB = 450;
 
 // Dummy values: importing a handler builds its runtime from the environment but calls nothing.
-const HANDLER_ENV = {
+const CONSUMER_ENV = {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
@@ -54,16 +50,12 @@ const HANDLER_ENV = {
   POWERTOOLS_SERVICE_NAME: 'bench',
   POWERTOOLS_METRICS_NAMESPACE: 'Fanout/bench',
 };
+const HANDLER_ENV = { ...CONSUMER_ENV, ...peerEnvironment(CONSUMER_ENV) };
+
+/** The consumer whose job bench/peer/handler.ts does. */
+const PEER_JOB = 'crm-sync';
 
 const BARE_HANDLER = `export const handler = async (event) => ({ batchItemFailures: [] });\n`;
-
-interface Bundle {
-  readonly name: string;
-  readonly file: string;
-  readonly bytes: number;
-  readonly gzipBytes: number;
-  readonly metafile: Metafile;
-}
 
 /** CONSUMER_BUNDLING without its size levers (aliases, legal comments): the bundling before them. */
 const WITHOUT_LEVERS: BundlingOptions = { ...CONSUMER_BUNDLING, esbuildArgs: {} };
@@ -79,19 +71,6 @@ function withoutLever(lever: string): BundlingOptions {
   return { ...CONSUMER_BUNDLING, esbuildArgs: { ...args, '--alias': aliases.filter((entry) => !entry.startsWith(`${lever}=`)) } };
 }
 
-async function bundle(name: string, entry: string, outDir: string, bundling: BundlingOptions = CONSUMER_BUNDLING): Promise<Bundle> {
-  const outfile = join(outDir, name, 'index.mjs');
-  const result = await build({
-    ...consumerEsbuildOptions(ROOT, bundling),
-    entryPoints: [entry],
-    outfile,
-    metafile: true,
-    logLevel: 'error',
-  });
-  const code = readFileSync(outfile);
-  return { name, file: outfile, bytes: code.length, gzipBytes: gzipSync(code).length, metafile: result.metafile! };
-}
-
 /** Milliseconds to import `file` in a fresh Node process. */
 function importTimeMs(file: string): number {
   const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
@@ -101,12 +80,6 @@ function importTimeMs(file: string): number {
   });
   if (result.status !== 0) throw new Error(`importing ${file} failed: ${result.stderr}`);
   return Number(result.stdout);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** The biggest packages in a bundle, KB. */
@@ -138,7 +111,8 @@ async function main(): Promise<void> {
       consumers.push(await bundle(consumer.name, join(ROOT, consumer.entry), outDir));
       before.push(await bundle(`${consumer.name} (before)`, join(ROOT, consumer.entry), outDir, WITHOUT_LEVERS));
     }
-    const all = [bare, ...consumers, ...before];
+    const peer = await bundle(PEER_NAME, PEER_ENTRY, outDir);
+    const all = [bare, ...consumers, peer, ...before];
 
     const times = new Map<string, number[]>(all.map((b) => [b.name, []]));
     // Warm the file cache once, so the first measured run is not a disk read.
@@ -170,6 +144,16 @@ async function main(): Promise<void> {
     const first = loadPipeline().consumers[0]!;
     const reference = consumers[0]!;
     const referenceMs = median(times.get(reference.name)!);
+    const peerMs = median(times.get(peer.name)!);
+    // The peer does crm-sync's job, so that is the consumer compared with it.
+    const peerOf = consumers.find((c) => c.name === PEER_JOB);
+    const peerOfMs = peerOf && median(times.get(peerOf.name)!);
+    console.log(
+      peerOf
+        ? `\n${PEER_JOB} against the ${PEER_NAME} (the same job with Powertools, ajv and the same clients, bundled the same way): ` +
+            `${(peerOf.bytes / peer.bytes).toFixed(2)}x its size, ${(peerOfMs! / peerMs).toFixed(2)}x its import time`
+        : `\nno consumer named ${PEER_JOB} in the pipeline: the ${PEER_NAME} has nothing to be compared with`,
+    );
     recordFigure({
       id: 'bundle-kb',
       label: `consumer bundle (${reference.name})`,
@@ -188,11 +172,14 @@ async function main(): Promise<void> {
     });
     recordFigure({
       id: 'import-vs-powertools-peer',
-      label: `whole-process import of ${reference.name}, times a plain Powertools consumer's`,
-      value: null,
+      label: `whole-process import of ${PEER_JOB}, times a plain Powertools consumer's`,
+      value: peerOfMs === undefined ? null : peerOfMs / peerMs,
       unit: 'x',
+      baseline: { label: 'plain Powertools peer import ms', value: peerMs },
       target: { op: '<=', value: 0.85 },
-      note: 'the peer consumer is not built in bench/ yet',
+      note: peerOf
+        ? `peer bundle ${kb(peer.bytes)} KB (${kb(peer.gzipBytes)} KB gzip), ${PEER_JOB} ${kb(peerOf.bytes)} KB; ${PEER_JOB} imports in ${peerOfMs!.toFixed(1)} ms`
+        : `the pipeline has no consumer named ${PEER_JOB}, whose job the peer does`,
     });
     console.log(`\nWhat each lever saves on ${first.name} (bundle rebuilt without it, KB):`);
     for (const lever of [...Object.keys(CONSUMER_BUNDLE_ALIASES), '--legal-comments']) {
