@@ -66,6 +66,12 @@ export interface ConsumerObservations {
   readonly retried: number;
   /** Timeouts, crashes and init failures of its environments (its `LocalFunction.stats`). @default none */
   readonly invocations?: InvocationCounts;
+  /**
+   * Attempts that failed and left the event for a retry, epoch ms, by event id (the
+   * consumer's own log, see {@link failedAttemptsInLog}): what tells an effect applied
+   * after a retry from one applied at its first attempt. @default none known
+   */
+  readonly failedAttempts?: ReadonlyMap<string, readonly number[]>;
 }
 
 /** The ids behind any count that is not as it should be. */
@@ -124,6 +130,12 @@ export interface RunReport {
   readonly consumers: Readonly<Record<string, ConsumerReport>>;
   /** From each event's envelope `time` to its effect being recorded downstream. */
   readonly latencyMs: LatencySummary;
+  /**
+   * The same latencies apart by attempt: effects applied at their first attempt, and
+   * effects applied after a failed one (see {@link effectLatencyRecords}). Always set by
+   * {@link buildReport}; optional so that reports written before it was measured still read.
+   */
+  readonly latencyByAttemptMs?: { readonly firstTry: LatencySummary; readonly retried: LatencySummary };
 }
 
 /** Nearest-rank percentile of unsorted values; 0 for none. */
@@ -200,14 +212,24 @@ export function buildReport(
 ): RunReport {
   const consumers: Record<string, ConsumerReport> = {};
   for (const target of targets) consumers[target.name] = reconcileConsumer(publications, target, observations.get(target.name)!);
-  const latencies = effectLatencies(
+  const records = effectLatencyRecords(
     publications,
-    targets.map((target) => observations.get(target.name)!),
+    new Map(targets.map((target) => [target.name, observations.get(target.name)!])),
   );
+  const summary = (latencies: readonly number[]): LatencySummary => ({
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    samples: latencies.length,
+  });
   return {
     published: publications.length,
     consumers,
-    latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), samples: latencies.length },
+    latencyMs: summary(records.map((r) => r.latencyMs)),
+    latencyByAttemptMs: {
+      firstTry: summary(records.filter((r) => !r.retried).map((r) => r.latencyMs)),
+      retried: summary(records.filter((r) => r.retried).map((r) => r.latencyMs)),
+    },
   };
 }
 
@@ -240,20 +262,67 @@ export const REPORT_COLUMNS = [
   ['duplicateEffects', 'dup. effects'],
 ] as const;
 
+/** One effect's end-to-end latency, and whether it took more than one attempt. */
+export interface EffectLatency {
+  readonly consumer: string;
+  readonly eventId: string;
+  /** From the envelope time to the effect being recorded downstream, ms. */
+  readonly latencyMs: number;
+  /** When the downstream recorded it, epoch ms. */
+  readonly appliedAtMs: number;
+  /** An attempt of this consumer failed with this event before its effect was recorded. */
+  readonly retried: boolean;
+}
+
 /**
- * End-to-end latencies, ms: from each event's envelope time to each consumer's effect,
- * for this run's events (buildReport's percentiles and the HTML histogram use the same).
+ * Every effect of this run's events, with its end-to-end latency from the envelope time,
+ * per consumer (buildReport's percentiles and the HTML report's charts use the same).
+ *
+ * An effect counts as retried when one of the consumer's attempts failed with its event
+ * at or before the moment the effect was recorded: the effect is then the work of a later
+ * attempt, after the backoff. A failure logged after the effect (a call that failed once
+ * its write had committed) leaves it a first-try effect: that is when it was applied.
+ * The records of a batch that crashed or timed out carry no failure line of their own,
+ * so an effect applied on their redelivery counts as first-try.
  */
-export function effectLatencies(publications: readonly PublicationRecord[], observations: Iterable<ConsumerObservations>): number[] {
+export function effectLatencyRecords(publications: readonly PublicationRecord[], observations: ReadonlyMap<string, ConsumerObservations>): EffectLatency[] {
   const eventTime = new Map(publications.map((p) => [p.event.id, p.eventTimeMs]));
-  const latencies: number[] = [];
-  for (const observed of observations) {
-    for (const [id, effect] of observed.effects) {
-      const time = eventTime.get(id);
-      if (time !== undefined) latencies.push(Math.max(0, effect.appliedAtMs - time));
+  const records: EffectLatency[] = [];
+  for (const [consumer, observed] of observations) {
+    for (const [eventId, effect] of observed.effects) {
+      const time = eventTime.get(eventId);
+      if (time === undefined) continue;
+      const retried = (observed.failedAttempts?.get(eventId) ?? []).some((failedAtMs) => failedAtMs <= effect.appliedAtMs);
+      records.push({ consumer, eventId, latencyMs: Math.max(0, effect.appliedAtMs - time), appliedAtMs: effect.appliedAtMs, retried });
     }
   }
-  return latencies;
+  return records;
+}
+
+/**
+ * The attempts a consumer's log says failed and left their event for a retry, epoch ms by
+ * event id: the kit logs each with its `event_id` and `destination: "retry"` (a
+ * transient failure, or a DLQ send that failed). Lines that are not the kit's JSON are
+ * skipped, as CloudWatch Logs Insights would.
+ */
+export function failedAttemptsInLog(log: string): Map<string, number[]> {
+  const attempts = new Map<string, number[]>();
+  for (const line of log.split('\n')) {
+    if (!line.startsWith('{') || !line.includes('"destination":"retry"')) continue;
+    let document: { event_id?: unknown; destination?: unknown; timestamp?: unknown };
+    try {
+      document = JSON.parse(line) as typeof document;
+    } catch {
+      continue;
+    }
+    if (document.destination !== 'retry' || typeof document.event_id !== 'string' || typeof document.timestamp !== 'string') continue;
+    const at = Date.parse(document.timestamp);
+    if (Number.isNaN(at)) continue;
+    const list = attempts.get(document.event_id) ?? [];
+    list.push(at);
+    attempts.set(document.event_id, list);
+  }
+  return attempts;
 }
 
 /**

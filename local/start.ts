@@ -21,7 +21,7 @@
  * Exit codes: 0 every event accounted for; 1 the run found lost or duplicated effects,
  * or a consumer could not run; 2 set-up failed (emulator, synth, port); 130 interrupted.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -41,7 +41,7 @@ import { FunctionStartError } from './function-runtime';
 import { createEmulatorClients, destroyClients, emulatorClientSettings, LOCAL_MAX_CONCURRENCY, materializeStack, type EmulatorClients, type MaterializedStack } from './materialize';
 import { queueDepth } from '../ops/adapters/sqs-dead-letters';
 import { formatInvocationProblem, ProgressLine } from './progress';
-import { buildReport, describeNotes, describeProblems, renderReport, reportIsClean, type RunReport } from './report';
+import { buildReport, describeNotes, describeProblems, effectLatencyRecords, failedAttemptsInLog, renderReport, reportIsClean, type RunReport } from './report';
 import { liveChildPids, spawnedPids, stopAllChildren } from './processes';
 import { sleep } from './event-source-poller';
 import { synthesize, type SynthesizedStack } from './synth';
@@ -382,7 +382,13 @@ function watchQueues(consumers: readonly RunningConsumer[], sqs: EmulatorClients
       );
       watch.backlog = depths.reduce((sum, d) => sum + d.queue, 0);
       watch.deadLettered = depths.reduce((sum, d) => sum + d.dlq, 0);
-      samples.push({ atMs: Date.now(), depths: Object.fromEntries(depths.map((d) => [d.name, d.queue])) });
+      // The HTML report's timelines: retries and dead letters as they happen, per consumer.
+      samples.push({
+        atMs: Date.now(),
+        depths: Object.fromEntries(depths.map((d) => [d.name, d.queue])),
+        retried: Object.fromEntries(consumers.map((c) => [c.name, c.poller.stats.redelivered])),
+        deadLettered: Object.fromEntries(depths.map((d) => [d.name, d.dlq])),
+      });
       return depths;
     },
   };
@@ -530,6 +536,15 @@ async function drainQueues(run: RunContext, consumers: readonly RunningConsumer[
   return drained;
 }
 
+/** A consumer's log so far; empty when it cannot be read (the report then knows no failed attempts). */
+function readLog(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** Publications of each kind, per event type: what the run's JSON report lists as its workload. */
 function workloadCounts(published: readonly PublicationRecord[]): Record<string, Record<string, number>> {
   const counts: Record<string, Record<string, number>> = {};
@@ -563,7 +578,14 @@ async function reportRun(
   const { workload, published, publishFailures, backlogAtLastPublication } = publication;
   // The run's events only: the tables may hold earlier runs' effects (--endpoint).
   const runIds = new Set(published.map((p) => p.event.id));
-  const observations = await observeConsumers(consumers, clients, runIds);
+  // What tells an effect applied after a retry from a first-try one is in each
+  // consumer's own log (the kit logs every attempt it leaves for a retry, with its event).
+  const observations = new Map(
+    [...(await observeConsumers(consumers, clients, runIds))].map(([name, observed]) => {
+      const logFile = consumers.find((c) => c.name === name)?.logFile;
+      return [name, { ...observed, failedAttempts: logFile ? failedAttemptsInLog(readLog(logFile)) : new Map<string, number[]>() }];
+    }),
+  );
   const report = buildReport(
     published,
     consumers.map((c) => c.target),
@@ -572,6 +594,21 @@ async function reportRun(
   const lastEffectAt = Math.max(workload.startedAtMs, ...[...observations.values()].flatMap((o) => [...o.effects.values()].map((e) => e.appliedAtMs)));
   const endToEndSeconds = (lastEffectAt - workload.startedAtMs) / 1000;
   const throughput = endToEndSeconds > 0 ? report.published / endToEndSeconds : 0;
+  const firstTries = effectLatencyRecords(published, observations).filter((r) => !r.retried);
+  const publishSeconds = (workload.finishedAtMs - workload.startedAtMs) / 1000;
+  const cause = throughputCause({
+    offeredRate: options.rate,
+    throughput,
+    lastEffectAfterPublishingSeconds: (lastEffectAt - workload.finishedAtMs) / 1000,
+    ...(firstTries.length > 0 && {
+      lastFirstTryEffectAfterPublishingSeconds: (Math.max(...firstTries.map((r) => r.appliedAtMs)) - workload.finishedAtMs) / 1000,
+    }),
+    // A run published in under a second says nothing about the rate publishing could reach.
+    ...(publishSeconds >= 1 && { publishedPerSecond: report.published / publishSeconds }),
+    backlogAtLastPublication,
+    retried: consumers.reduce((sum, c) => sum + c.poller.stats.redelivered, 0),
+    crashedOrTimedOut: consumers.reduce((sum, c) => sum + c.function.stats.crashes + c.function.stats.timeouts, 0),
+  });
   const fullReport = {
     ...report,
     run: {
@@ -583,6 +620,7 @@ async function reportRun(
       publishSeconds: Number(((workload.finishedAtMs - workload.startedAtMs) / 1000).toFixed(2)),
       endToEndSeconds: Number(endToEndSeconds.toFixed(2)),
       throughputEventsPerSecond: Number(throughput.toFixed(1)),
+      throughputCause: cause,
       drained,
       publishFailures,
       workload: workloadCounts(published),
@@ -606,14 +644,7 @@ async function reportRun(
   say(renderReport(report));
   say(
     `throughput ${report.published} events in ${endToEndSeconds.toFixed(1)} s from first publication to last effect: ${throughput.toFixed(1)} events/s ` +
-      `(offered ${options.rate}/s; ${throughputCause({
-        offeredRate: options.rate,
-        throughput,
-        lastEffectAfterPublishingSeconds: (lastEffectAt - workload.finishedAtMs) / 1000,
-        backlogAtLastPublication,
-        retried: consumers.reduce((sum, c) => sum + c.poller.stats.redelivered, 0),
-        crashedOrTimedOut: consumers.reduce((sum, c) => sum + c.function.stats.crashes + c.function.stats.timeouts, 0),
-      })})`,
+      `(offered ${options.rate}/s; ${cause})`,
   );
   // The report counts them (its "invocations:" line); Lambda's own lines for each are in the log.
   const troubled = consumers.filter((c) => c.function.stats.crashes + c.function.stats.timeouts + c.function.stats.initFailures > 0);
@@ -626,8 +657,8 @@ async function reportRun(
     say(`report     ${options.report}`);
   }
   if (options.html) {
-    writeHtmlReport(options.html, fullReport, published, observations, watch.samples);
-    say(`report     ${options.html}`);
+    const { jsonFile } = writeHtmlReport(options.html, fullReport, published, observations, watch.samples, { ...(options.report && { jsonFile: options.report }) });
+    say(`report     ${options.html}${options.report ? '' : ` (its JSON: ${jsonFile})`}`);
   }
   // What SNS takes and delivers to nobody leaves no trace in the report's counts: say so.
   const unrouted = published.filter(
@@ -788,33 +819,62 @@ export interface ThroughputFacts {
   readonly throughput: number;
   /** From the last publication to the last effect, seconds. */
   readonly lastEffectAfterPublishingSeconds: number;
+  /**
+   * From the last publication to the last effect applied at its first attempt, seconds
+   * (negative when it came before). @default unknown: every effect taken for a first try
+   */
+  readonly lastFirstTryEffectAfterPublishingSeconds?: number;
+  /** The rate publishing itself reached, events per second. @default unknown: the offered rate */
+  readonly publishedPerSecond?: number;
   /** Deliveries that were retries. */
   readonly retried: number;
   /** Invocations that crashed or timed out. */
   readonly crashedOrTimedOut: number;
-  /** Messages still queued when the last event was published. @default 0 */
+  /** Messages still queued when the last event was published (in flight and waiting out a backoff included). @default 0 */
   readonly backlogAtLastPublication?: number;
 }
 
+/** Seconds after the last publication within which an effect is the pipeline's own latency, not a tail. */
+const TAIL_SECONDS = 5;
+
 /**
- * Why the throughput is what it is, in words that blame only what is to blame: a tail of
- * crashed batches waits out the visibility timeout and a tail of retries waits out the
- * backoff, neither of which is the emulator's doing; only a run that kept up with neither
- * fault and still fell behind the offered rate met the emulator's ceiling.
+ * What bounded the run's throughput, in words that blame only what is to blame: the
+ * emulator (publishing, or the consumers, fell behind), the offered rate (the pipeline
+ * kept up), or a tail after publishing: retried events waiting out their backoff, or
+ * crashed batches waiting out the visibility timeout.
+ *
+ * The effects applied at their first attempt tell a tail of retries from a backlog: when
+ * they kept pace with publishing and only retried effects came later, the tail is the
+ * backoff, however many messages were queued when publishing ended (a message waiting
+ * out its backoff is in flight, so it counts as queued too).
  */
 export function throughputCause(facts: ThroughputFacts): string {
+  const tail = facts.lastEffectAfterPublishingSeconds;
+  const firstTryTail = facts.lastFirstTryEffectAfterPublishingSeconds;
+  const behind = facts.throughput < facts.offeredRate * 0.9;
+  if (behind && facts.publishedPerSecond !== undefined && facts.publishedPerSecond < facts.offeredRate * 0.9) {
+    return `publishing itself reached only ${facts.publishedPerSecond.toFixed(1)}/s: the ceiling is the single-threaded emulator, not Fanout`;
+  }
+  // Only retried effects came after the first tries had caught up: the tail is the backoff.
+  if (behind && facts.retried > 0 && firstTryTail !== undefined && firstTryTail <= TAIL_SECONDS && tail > Math.max(0, firstTryTail) + 1) {
+    return `the last effects waited out the retry backoff of ${facts.retried} retried deliveries: that is the backoff, not the emulator`;
+  }
   // A drain of a few seconds after the last publication is the pipeline's own latency.
-  const longTail = facts.lastEffectAfterPublishingSeconds > 5;
+  const longTail = tail > TAIL_SECONDS;
   // More than ~5 s of the offered rate still queued when publishing ended: the consumers,
   // and so the emulator they wait on, fell behind, whatever retries there were too.
-  if (longTail && (facts.backlogAtLastPublication ?? 0) > facts.offeredRate * 5) {
+  if (longTail && (facts.backlogAtLastPublication ?? 0) > facts.offeredRate * TAIL_SECONDS) {
     return `${facts.backlogAtLastPublication} messages were still queued when publishing ended: the ceiling is the single-threaded emulator, not Fanout`;
   }
   if (longTail && facts.crashedOrTimedOut > 0) {
     return `the last effects waited out the visibility timeout of ${facts.crashedOrTimedOut} crashed or timed-out batch(es): that is the fault, not the emulator`;
   }
   if (longTail && facts.retried > 0) return `the last effects waited out the retry backoff of ${facts.retried} retried deliveries: that is the backoff, not the emulator`;
-  if (facts.throughput < facts.offeredRate * 0.9) return 'the ceiling is the single-threaded emulator, not Fanout';
+  // Every effect came within moments of its publication, but a short run is mostly that moment.
+  if (behind && firstTryTail !== undefined && !longTail) {
+    return `the offered rate bounded it: the pipeline kept up, and the last effect's own ${tail.toFixed(1)} s after the last publication weighs on a short run`;
+  }
+  if (behind) return 'the ceiling is the single-threaded emulator, not Fanout';
   return 'it kept up with the offered rate';
 }
 
@@ -846,7 +906,7 @@ export function startCommand(): Command {
     .option('--events <n>', 'events to publish (duplicates and invalid ones included)', positiveInteger, 1000)
     .option('--rate <per-second>', `publishing rate; the emulator sustains about ${DEFAULT_RATE}/s for three consumers`, positiveNumber, DEFAULT_RATE)
     .option('--report <file>', 'write the report as JSON')
-    .option('--html <file>', 'write an HTML report (latency histogram, queue depth over time)')
+    .option('--html <file>', 'write an HTML report (latency percentiles, per-consumer timelines, queue depth), linking the JSON report (written beside it unless --report)')
     .option('--keep-running', 'leave the emulator and consumers running after the report; Ctrl-C stops them', false)
     .option('--port <port>', 'port for the emulator (default: a free one)', positiveInteger)
     .option('--endpoint <url>', 'use an emulator already running there (moto, LocalStack) instead of starting one')

@@ -3,6 +3,8 @@ import { createEnvelope, envelopeAttributes } from '../../contracts/envelope';
 import type { PlannedEvent, PublicationRecord } from '../../local/demo-workload';
 import {
   buildReport,
+  effectLatencyRecords,
+  failedAttemptsInLog,
   describeInvocations,
   describeNotes,
   describeProblems,
@@ -225,5 +227,34 @@ describe('percentile', () => {
     expect(percentile(values, 99)).toBe(99);
     expect(percentile([7], 99)).toBe(7);
     expect(percentile([], 50)).toBe(0);
+  });
+});
+
+describe('first try apart from retried', () => {
+  const log = [
+    'START RequestId: 1 Version: $LATEST',
+    JSON.stringify({ level: 'WARN', message: 'transient failure: will retry with backoff', timestamp: '1970-01-01T00:00:01.050Z', event_id: 'a', destination: 'retry' }),
+    JSON.stringify({ level: 'INFO', message: 'event applied', timestamp: '1970-01-01T00:00:01.100Z', event_id: 'b' }),
+    // A call that failed after its write committed: logged after the effect.
+    JSON.stringify({ level: 'WARN', message: 'transient failure: will retry with backoff', timestamp: '1970-01-01T00:00:01.400Z', event_id: 'b', destination: 'retry' }),
+    JSON.stringify({ level: 'ERROR', message: 'permanent failure: sent to the DLQ', timestamp: '1970-01-01T00:00:01.500Z', event_id: 'c', destination: 'dlq' }),
+    '{"not json',
+  ].join('\n');
+
+  it('reads the attempts the kit left for a retry from its log, by event', () => {
+    expect(failedAttemptsInLog(log)).toEqual(new Map([['a', [1_050]], ['b', [1_400]]]));
+  });
+
+  it('counts an effect as retried only when an attempt failed before it was recorded', () => {
+    const observations = new Map([
+      ['crm', observed({ effects: new Map([['a', { applications: 1, appliedAtMs: 3_000 }], ['b', { applications: 1, appliedAtMs: 1_300 }]]), failedAttempts: failedAttemptsInLog(log) })],
+    ]);
+    expect(effectLatencyRecords(publications, observations)).toEqual([
+      { consumer: 'crm', eventId: 'a', latencyMs: 2_000, appliedAtMs: 3_000, retried: true },
+      { consumer: 'crm', eventId: 'b', latencyMs: 300, appliedAtMs: 1_300, retried: false },
+    ]);
+    const report = buildReport(publications, [crm], observations);
+    expect(report.latencyByAttemptMs).toEqual({ firstTry: { p50: 300, p95: 300, p99: 300, samples: 1 }, retried: { p50: 2_000, p95: 2_000, p99: 2_000, samples: 1 } });
+    expect(report.latencyMs.samples).toBe(2);
   });
 });
