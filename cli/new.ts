@@ -86,7 +86,8 @@ function writeScaffold(root: string, files: readonly ScaffoldFile[], array: 'eve
 export function regenerateDerivedFiles(root: string, io: CommandIo): void {
   const tsx = join(root, 'node_modules', '.bin', 'tsx');
   const steps: [string, string[]][] = [
-    ['contracts/event-types.generated.ts', [join(root, 'scripts', 'generate-types.ts')]],
+    // Writes the precompiled validators too (contracts/validators.generated.cjs).
+    ['contracts/event-types.generated.ts and validators.generated.cjs', [join(root, 'scripts', 'generate-types.ts')]],
     ['asyncapi.json', [join(root, 'bin', 'fanout.ts'), 'asyncapi']],
     ['RUNBOOK.md', [join(root, 'bin', 'fanout.ts'), 'runbook']],
   ];

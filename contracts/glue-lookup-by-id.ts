@@ -22,7 +22,7 @@ export class GlueContractLookup extends GlueContractResolver {
       if (!eventType || response.VersionNumber === undefined) {
         throw new InvalidContractDefinitionError(`schema version ${schemaVersionId}: Glue returned no schema ARN or version number`);
       }
-      return toResolvedContract(eventType, Number(response.VersionNumber), response);
+      return toResolvedContract(eventType, Number(response.VersionNumber), response, this.precompiled);
     });
   }
 }

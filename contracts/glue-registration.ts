@@ -24,6 +24,7 @@ import { isAwsError } from './aws-errors';
 import type { CompatibilityMode } from './compatibility-mode';
 import { PermanentError, TransientError } from './errors';
 import { glueFailure, isGlueNotFound, sendGlueCommand } from './glue-registry';
+import { canonicalJson } from './schema-fingerprint';
 import type { ContractVersion } from './schema-files';
 
 /**
@@ -82,19 +83,6 @@ export interface RegistrablePipeline {
     readonly compatibility: CompatibilityMode;
     readonly versions: readonly ContractVersion[];
   }[];
-}
-
-/** Key-order-independent form of a JSON value, so a registry that re-serializes a definition still compares equal. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    return `{${Object.keys(record)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 function sameDefinition(registered: string | undefined, file: ContractVersion): boolean {

@@ -18,7 +18,8 @@ import { GetSchemaCommand, GetSchemaVersionCommand, type GetSchemaResponse, type
 import { awsErrorName, describeAwsError, isAwsError, isRetryableAwsError } from './aws-errors';
 import type { ContractResolver, ResolvedContract } from './contract-resolver';
 import { FanoutError, PermanentError, TransientError, UnknownContractError, isPermanent } from './errors';
-import { compileValidator } from './validation';
+import { PRECOMPILED_CONTRACTS, precompiledValidator, type PrecompiledContracts } from './precompiled-validators';
+import type { DataValidator } from './violations';
 
 /** The registry holds a definition Fanout cannot use (not JSON, not a JSON Schema ajv can compile). */
 export class InvalidContractDefinitionError extends PermanentError {
@@ -132,6 +133,13 @@ export interface GlueContractResolverOptions {
   readonly latestVersionTtlMs?: number;
   /** The clock, for tests. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Validators precompiled from schemas/, used for a registered version whose definition
+   * is the schema one was compiled from; any other version is compiled with ajv, loaded
+   * then. `{}` compiles every version (a baseline for benchmarks).
+   * @default PRECOMPILED_CONTRACTS, the contract versions this build was made with
+   */
+  readonly precompiled?: PrecompiledContracts;
 }
 
 const DEFAULT_MAX_ENTRIES = 100;
@@ -147,7 +155,7 @@ const STALE_RETRY_MS = 10_000;
  * Resolves contracts from the Glue Schema Registry: one schema per event type
  * (schema name = event type name), versions numbered 1, 2, ...
  *
- * Answers are cached in a bounded LRU, validators are compiled once per version, and
+ * Answers are cached in a bounded LRU, validators are precompiled or compiled once per version, and
  * concurrent lookups of one key share one Glue call. A contract version, by number or by
  * id, is immutable once registered (Glue never reuses a number or an id), so it is kept
  * until evicted, never expired: a warm consumer asks Glue once per version for its whole
@@ -164,6 +172,8 @@ export class GlueContractResolver implements ContractResolver {
   private readonly latestVersionTtlMs: number;
   private readonly now: () => number;
   private readonly cache = new Map<string, CacheEntry>();
+  /** The precompiled validators {@link toResolvedContract} may use. */
+  protected readonly precompiled: PrecompiledContracts;
 
   constructor(options: GlueContractResolverOptions) {
     this.glue = options.glue;
@@ -171,6 +181,7 @@ export class GlueContractResolver implements ContractResolver {
     this.maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
     this.latestVersionTtlMs = options.latestVersionTtlMs ?? DEFAULT_LATEST_VERSION_TTL_MS;
     this.now = options.now ?? Date.now;
+    this.precompiled = options.precompiled ?? PRECOMPILED_CONTRACTS;
     if (!Number.isInteger(this.maxEntries) || this.maxEntries < 0) throw new RangeError(`maxEntries must be a whole number >= 0, got ${this.maxEntries}`);
     if (!(this.latestVersionTtlMs >= 0)) throw new RangeError(`latestVersionTtlMs must be >= 0, got ${this.latestVersionTtlMs}`);
   }
@@ -192,7 +203,7 @@ export class GlueContractResolver implements ContractResolver {
         }),
         `contract ${eventType} v${version} in registry ${this.registryName}`,
       );
-      return toResolvedContract(eventType, version, response);
+      return toResolvedContract(eventType, version, response, this.precompiled);
     });
   }
 
@@ -269,12 +280,20 @@ export class GlueContractResolver implements ContractResolver {
 }
 
 /**
- * A GetSchemaVersion answer as a contract with its compiled validator.
+ * A GetSchemaVersion answer as a contract with its validator: the precompiled one when
+ * the definition is the schema it was compiled from, otherwise compiled with ajv, which
+ * is loaded only then (see {@link compileRegistered}).
+ * @param precompiled the validators precompiled from schemas/ @default PRECOMPILED_CONTRACTS
  * @throws TransientError while Glue is still checking the version (PENDING)
  * @throws UnknownContractError when the version is not AVAILABLE
  * @throws InvalidContractDefinitionError when the definition is not a JSON Schema ajv can compile
  */
-export function toResolvedContract(eventType: string, version: number, response: GetSchemaVersionResponse): ResolvedContract {
+export async function toResolvedContract(
+  eventType: string,
+  version: number,
+  response: GetSchemaVersionResponse,
+  precompiled: PrecompiledContracts = PRECOMPILED_CONTRACTS,
+): Promise<ResolvedContract> {
   const what = `contract ${eventType} v${version}`;
   // Glue checks compatibility after accepting a version: PENDING turns into AVAILABLE or FAILURE.
   if (response.Status === 'PENDING') throw new TransientError(`${what} is still being checked by the schema registry`);
@@ -293,9 +312,20 @@ export function toResolvedContract(eventType: string, version: number, response:
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
     throw new InvalidContractDefinitionError(`${what}: the registered definition is not a JSON Schema object`);
   }
+  const definition = schema as Record<string, unknown>;
+  const validate = precompiledValidator(eventType, version, definition, precompiled) ?? (await compileRegistered(what, definition));
+  return { eventType, version, schema: definition, validate };
+}
+
+/**
+ * Compiles a definition no validator was precompiled from (a version registered after
+ * this build). ajv is imported here, on first use, not with this module: a consumer
+ * whose events all have precompiled validators never loads or runs its compiler.
+ */
+async function compileRegistered(what: string, schema: Record<string, unknown>): Promise<DataValidator> {
+  const { compileValidator } = await import('./validation');
   try {
-    const compiled = schema as Record<string, unknown>;
-    return { eventType, version, schema: compiled, validate: compileValidator(compiled) };
+    return compileValidator(schema);
   } catch (cause) {
     throw new InvalidContractDefinitionError(`${what}: the registered definition is not a valid JSON Schema: ${(cause as Error).message}`, { cause });
   }

@@ -8,13 +8,14 @@
  * invalid in 2020-12; `unevaluatedProperties`, `prefixItems`, `dependentRequired`,
  * `minContains` are ignored by draft-07), so a schema is never run under the other draft.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv } from 'ajv';
 // With the extension: ajv has no `exports` map, so plain Node ESM resolves a subpath only
 // as written; tsx, vitest and esbuild accept it either way.
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type AjvCore from 'ajv/dist/core';
 import addFormatsModule from 'ajv-formats';
-import { PermanentError, type ContractViolation } from './errors';
+import { PermanentError } from './errors';
+import { toDataValidator, type DataValidator } from './violations';
 
 // ajv-formats is CommonJS; under ESM its default export arrives wrapped or not
 // depending on the loader (tsx, vitest, esbuild), so take whichever is callable.
@@ -66,48 +67,31 @@ export function schemaDraftOf(schema: unknown): SchemaDraft {
   throw new UnsupportedSchemaDraftError(declared);
 }
 
-/** Checks data against one schema; returns every violation (empty when valid). */
-export type DataValidator = (data: unknown) => readonly ContractViolation[];
+// Re-exported: tools and tests have always taken it from here.
+export type { DataValidator } from './violations';
 
-function createAjv(draft: SchemaDraft): AjvCore {
+/** What {@link createContractAjv} may add to the options every contract is compiled with. */
+export interface ContractAjvOptions {
+  /**
+   * Keep each compiled function's source, for ajv's standalone code generation
+   * (scripts/generate-validators.ts). Off at run time: ajv then need not keep it.
+   * @default false
+   */
+  readonly standaloneSource?: boolean;
+}
+
+/**
+ * The ajv instance a contract of `draft` is compiled with: the one place its options are
+ * chosen, so the validators precompiled from schemas/ and those compiled at run time for
+ * a version registered later behave alike.
+ */
+export function createContractAjv(draft: SchemaDraft, options: ContractAjvOptions = {}): AjvCore {
   // strict off: contracts carry annotations (examples, descriptions) ajv need not know.
-  const options = { allErrors: true, strict: false };
-  const ajv = draft === SchemaDraft.Draft2020_12 ? new Ajv2020(options) : new Ajv(options);
+  // `lines` only lays the standalone code out one statement a line, for review.
+  const ajvOptions = { allErrors: true, strict: false, ...(options.standaloneSource === true && { code: { source: true, lines: true } }) };
+  const ajv = draft === SchemaDraft.Draft2020_12 ? new Ajv2020(ajvOptions) : new Ajv(ajvOptions);
   addFormats(ajv);
   return ajv;
-}
-
-/** One JSON pointer reference token (RFC 6901), for names appended to a path. */
-function pointerToken(name: unknown): string {
-  return String(name).replaceAll('~', '~0').replaceAll('/', '~1');
-}
-
-// Keywords that reject a member the contract does not declare, and the member they name:
-// the violation points at the member itself, so it reads the same whichever draft closed the object.
-function extraMember(error: ErrorObject): string | undefined {
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'additionalProperties':
-      return pointerToken(params.additionalProperty);
-    case 'unevaluatedProperties':
-      return pointerToken(params.unevaluatedProperty);
-    case 'unevaluatedItems':
-    case 'items':
-      // `limit` is how many items were evaluated (or how many positions prefixItems
-      // declares, for 2020-12 `items: false`): the first item beyond them is not allowed.
-      // A schema-valued `items` reports its own keyword's errors instead, without `limit`.
-      return typeof params.limit === 'number' ? String(params.limit) : undefined;
-    default:
-      return undefined;
-  }
-}
-
-function toViolation(error: ErrorObject): ContractViolation {
-  const missing = error.keyword === 'required' ? `/${String((error.params as { missingProperty: string }).missingProperty)}` : '';
-  const extra = extraMember(error);
-  const path = `${error.instancePath}${missing}${extra === undefined ? '' : `/${extra}`}`;
-  const message = extra !== undefined ? 'is not allowed by the contract' : error.keyword === 'required' ? 'is required' : (error.message ?? 'is invalid');
-  return { path, rule: error.keyword, message };
 }
 
 /**
@@ -119,13 +103,15 @@ export function compileValidator(schema: Record<string, unknown>): DataValidator
   const draft = schemaDraftOf(schema);
   // One ajv per schema: every contract version carries its own `$id`, and one shared
   // instance would refuse a second schema with the same id (e.g. after a cache refresh).
-  const validate: ValidateFunction = createAjv(draft).compile(withoutMetaSchema(schema));
-  return (data) => (validate(data) ? [] : (validate.errors ?? []).map(toViolation));
+  return toDataValidator(createContractAjv(draft).compile(schemaForAjv(schema)));
 }
 
-// The draft is chosen from `$schema` above; left in, ajv 8 would look the draft-07 URI
-// up as an unknown meta-schema (its own id for draft-07 differs by the trailing `#`).
-function withoutMetaSchema(schema: Record<string, unknown>): Record<string, unknown> {
+/**
+ * A contract as given to ajv's `compile`: without `$schema`. The draft is chosen from
+ * `$schema` by {@link schemaDraftOf}; left in, ajv 8 would look the draft-07 URI up as an
+ * unknown meta-schema (its own id for draft-07 differs by the trailing `#`).
+ */
+export function schemaForAjv(schema: Record<string, unknown>): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = schema;
   return rest;
 }

@@ -8,12 +8,16 @@
  *
  * test/unit/generated-types.test.ts regenerates in memory and fails when the committed
  * file is stale.
+ *
+ * It writes the precompiled validators too (scripts/generate-validators.ts), so the one
+ * command that follows a contract change (and that `fanout new` runs) keeps both current.
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
 import { listContractFolders, loadContractVersions } from '../contracts/schema-files';
+import { GENERATED_VALIDATORS_FILE, GENERATED_VALIDATORS_TYPES, GENERATED_VALIDATORS_TYPES_FILE, generateValidators } from './generate-validators';
 import { pascal } from '../model/stack-outputs';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -92,6 +96,9 @@ async function main(): Promise<void> {
   const text = await generateEventTypes();
   writeFileSync(GENERATED_TYPES_FILE, text);
   console.log(`wrote ${GENERATED_TYPES_FILE}`);
+  writeFileSync(GENERATED_VALIDATORS_FILE, generateValidators(DEFAULT_SCHEMAS_DIR));
+  writeFileSync(GENERATED_VALIDATORS_TYPES_FILE, GENERATED_VALIDATORS_TYPES);
+  console.log(`wrote ${GENERATED_VALIDATORS_FILE}`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -25,9 +25,16 @@ import { pipeline as samplePipeline } from '../../pipeline';
  * would add (the smallest, the event-stream alias, is ~19 KB), so a lever that stops
  * working fails here; issue 12 is where the bundle is meant to shrink. Contracts in JSON
  * Schema 2020-12 (issue 10) brought Ajv2020's vocabularies and meta-schemas along:
- * +17 KB, 598 KB. Precompiled validators (issue 12) are what takes ajv out again.
+ * +17 KB, 598 KB. Precompiled validators (issue 12) add their standalone code and
+ * ajv-formats' format functions (~22 KB, 621 KB) while ajv stays in the bundle for
+ * versions registered after the deploy, reached through a dynamic import: esbuild keeps
+ * it in the one file NodejsFunction writes, but never evaluates it on the cold path.
+ * Measured side by side (issue 12), that is what cut the import's CPU time (121 → 86 ms
+ * and 118 → 102 ms in two runs, medians of 11 fresh processes); the first call's likewise;
+ * taking ajv's bytes out as well (code splitting, or ajv as an installed node module)
+ * cut no more, so the bytes stay and the budget is 621 KB plus a small margin.
  */
-const BUDGET_KB = 600;
+const BUDGET_KB = 625;
 
 const ENTRY = join(PROJECT_ROOT, samplePipeline.consumers[0]!.entry);
 const outDir = mkdtempSync(join(tmpdir(), 'fanout-bundling-'));
@@ -127,6 +134,23 @@ describe('size levers', () => {
   it('carries the contract resolver, not contract registration (CLI and ops only: it is never imported, not merely tree-shaken)', () => {
     expect(inputs).toContain('contracts/glue-registry.ts');
     expect(inputs).not.toContain('contracts/glue-registration.ts');
+  });
+
+  it('ajv is reached only through the resolver’s dynamic import: the precompiled validators need none of its compiler', () => {
+    expect(importersOf('contracts/validation.ts')).toEqual(['contracts/glue-registry.ts (dynamic-import)']);
+    expect(importersOf('contracts/validators.generated.cjs')).toEqual(['contracts/precompiled-validators.ts (import-statement)']);
+    const ajv = /node_modules\/(ajv|ajv-formats)\//;
+    const intoAjv = Object.entries(metafile.inputs)
+      .filter(([input]) => !ajv.test(input))
+      .flatMap(([from, { imports }]) => imports.filter((imported) => ajv.test(imported.path)).map((imported) => ({ from, to: imported.path.replace(/^.*node_modules\//, '') })));
+    expect(intoAjv.length).toBeGreaterThan(0);
+    for (const { from, to } of intoAjv) {
+      // validation.ts is the compiler, loaded lazily (above); the standalone code needs
+      // only ajv's small run-time helpers and ajv-formats' format functions.
+      if (from === 'contracts/validation.ts') continue;
+      expect(from).toBe('contracts/validators.generated.cjs');
+      expect(to).toMatch(/^ajv\/dist\/runtime\/|^ajv-formats\/dist\/formats\.js$/);
+    }
   });
 
   it('event streams are reached only through the protocol layer’s dynamic import', () => {
