@@ -35,9 +35,6 @@ export const pipeline: PipelineDefinition = {
       description: 'Upserts every user into the CRM as a contact; never applies an older profile change over a newer one.',
       topic: 'user-events',
       eventTypes: ['user.signed-up', 'user.profile-updated'],
-      // Waits up to 6 s to fill a batch: at most 10% of its 60 s latency objective, for
-      // fewer, fuller invocations and receives (what `fanout cost` recommends; FIFO billing-sync cannot).
-      batchingWindowSeconds: 6,
       entry: 'lambdas/consumers/crm-sync/handler.ts',
       owner: { team: 'crm-integrations', contact: 'crm-integrations-oncall@example.com' },
     },
@@ -48,7 +45,6 @@ export const pipeline: PipelineDefinition = {
       eventTypes: ['user.signed-up'],
       // Selected on the body, so v1 events (which have no consent flag) are never sent.
       filter: { scope: 'MessageBody', policy: { type: ['user.signed-up'], data: { marketingOptIn: [true] } } },
-      batchingWindowSeconds: 6,
       entry: 'lambdas/consumers/email-marketing/handler.ts',
       owner: { team: 'growth', contact: 'growth-oncall@example.com' },
     },

@@ -317,10 +317,7 @@ describe('cost model: inputs and the sample pipeline', () => {
     const report = formatCostReport(e, recommendCheaperSettings(input, e));
     expect(report).toContain('Monthly cost at 100,000 events/day');
     expect(report).toContain('as of 2025-06-01');
-    expect(report).toMatch(/saves \$[0-9.,]+\/month: X-Ray sampling 1\/s \+ 5% → 0\/s \+ 1%/);
-    // The sample ships with the batching windows the model recommends: none is proposed again.
-    expect(sample.consumers.find((c) => c.name === 'crm-sync')!.batchingWindowSeconds).toBe(6);
-    expect(report).not.toMatch(/batching window 0 s → 6 s/);
+    expect(report).toMatch(/saves \$[0-9.,]+\/month: crm-sync: batching window 0 s → 6 s/);
     // Each consumer reserves its maximum concurrency (the sample's three, 2 each, reserve 6), free of charge.
     const reserved = sample.consumers.reduce((sum, c) => sum + c.maxConcurrency, 0);
     expect(sample.consumers.filter((c) => ['crm-sync', 'email-marketing', 'billing-sync'].includes(c.name)).map((c) => c.maxConcurrency)).toEqual([2, 2, 2]);
@@ -333,8 +330,7 @@ describe('cost model: inputs and the sample pipeline', () => {
   });
 
   it('prices the sample’s recommendations together: they overlap, so together saves less than the sum and more than any one', () => {
-    // The sample before it took the model's advice on batching windows: the windows are what overlaps with trace sampling.
-    const sample = resolvePipeline({ ...samplePipeline, consumers: samplePipeline.consumers.map(({ batchingWindowSeconds: _window, ...c }) => c) }, SCHEMAS_DIR);
+    const sample = resolvePipeline(samplePipeline, SCHEMAS_DIR);
     const input: CostInput = { pipeline: sample, volume: { kind: 'per-day', eventsPerDay: 100_000 }, design: { kmsKeys: 3, alarmMetrics: 29, dashboards: 1 } };
     const e = estimateCost(input);
     const recommendations = recommendCheaperSettings(input, e);

@@ -6,13 +6,8 @@ import { pipeline as samplePipeline } from '../../pipeline';
 
 const SCHEMAS = join(import.meta.dirname, '../../schemas');
 
-/**
- * The sample changed for one test. The rules are shown on the sample without its
- * batching windows, so the timings stay round: 6 x the 30 s function timeout = 180 s.
- */
 function withChange(change: (d: { -readonly [K in keyof PipelineDefinition]: any }) => void): PipelineDefinition {
   const copy = structuredClone(samplePipeline) as any;
-  for (const consumer of copy.consumers) delete consumer.batchingWindowSeconds;
   change(copy);
   return copy;
 }
@@ -35,9 +30,7 @@ describe('resolvePipeline', () => {
     const crm = pipeline.consumers.find((c) => c.name === 'crm-sync')!;
     expect(crm.retryBudgetSeconds).toBe(3600);
     expect(crm.maxReceiveCount).toBe(49);
-    // 6 x the 30 s function timeout + its 6 s batching window, as AWS advises for SQS event sources.
-    expect(crm.batchingWindowSeconds).toBe(6);
-    expect(crm.visibilityTimeoutSeconds).toBe(186);
+    expect(crm.visibilityTimeoutSeconds).toBe(180);
     expect(crm.filter).toEqual({ scope: 'MessageAttributes', policy: { type: ['user.signed-up', 'user.profile-updated'] } });
     expect(crm.peakEventsPerSecond).toBe(70);
     expect(crm.latencySlaP95Seconds).toBe(60);
