@@ -60,7 +60,12 @@ export interface SynthOptions {
 }
 
 /** What the app is built from: a change in any of these means a new synthesis. */
-const INPUTS = ['bin', 'lib', 'lambdas', 'contracts', 'schemas', 'cdk.json', 'cdk.context.json', 'package-lock.json', 'tsconfig.json'];
+/**
+ * What a synthesis is built from: every folder and file the app (bin/app.ts) imports or
+ * reads, so a change to any of them synthesizes again. test/unit/local-synth-inputs.test.ts
+ * walks the app's imports and fails when one falls outside this list.
+ */
+export const SYNTH_INPUTS = ['bin', 'lib', 'model', 'pipeline.ts', 'lambdas', 'contracts', 'schemas', 'cdk.json', 'cdk.context.json', 'package-lock.json', 'tsconfig.json'];
 
 function hashInputs(projectRoot: string, extra: string): string {
   const hash = createHash('sha256').update(extra);
@@ -73,7 +78,7 @@ function hashInputs(projectRoot: string, extra: string): string {
       hash.update(relative(projectRoot, path)).update('\0').update(readFileSync(path)).update('\0');
     }
   };
-  for (const input of INPUTS) visit(join(projectRoot, input));
+  for (const input of SYNTH_INPUTS) visit(join(projectRoot, input));
   return hash.digest('hex');
 }
 
