@@ -30,9 +30,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { createTable } from '../test/support/dynamodb-tables';
 import { ConsumerEnv } from '../contracts/consumer-environment';
 import { createEnvelope, envelopeAttributes, type CloudEvent } from '../contracts/envelope';
 import { registerContracts } from '../contracts/glue-registration';
@@ -249,17 +250,6 @@ async function startSession(subject: Subject, invoker: string, eventFile: string
   }
 }
 
-async function createTable(dynamodb: DynamoDBClient, name: string, keys: readonly string[]): Promise<void> {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: keys.map((key) => ({ AttributeName: key, AttributeType: 'S' })),
-      KeySchema: keys.map((key, index) => ({ AttributeName: key, KeyType: index === 0 ? 'HASH' : 'RANGE' })),
-    }),
-  );
-  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: name });
-}
 
 /**
  * A consumer's world, as the stack declares it: queue and DLQ, the idempotency table

@@ -8,12 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import {
-  CreateTableCommand,
   DynamoDBClient,
   GetItemCommand,
   UpdateTimeToLiveCommand,
   ScanCommand,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { GetSchemaVersionCommand, GlueClient } from '@aws-sdk/client-glue';
 import {
@@ -27,6 +25,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { inject } from 'vitest';
+import { createTable } from '../support/dynamodb-tables';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
 import { createEnvelope, envelopeAttributes, type CloudEvent } from '../../contracts/envelope';
 import { loadContractVersions } from '../../contracts/schema-files';
@@ -85,17 +84,6 @@ export interface WorldOptions {
   readonly extraEnv?: Record<string, string>;
 }
 
-async function createTable(dynamodb: DynamoDBClient, name: string, keys: readonly string[]): Promise<void> {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: keys.map((key) => ({ AttributeName: key, AttributeType: 'S' })),
-      KeySchema: keys.map((key, index) => ({ AttributeName: key, KeyType: index === 0 ? 'HASH' : 'RANGE' })),
-    }),
-  );
-  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: name });
-}
 
 /** Creates a consumer's queue, DLQ, idempotency table and downstream table. */
 export async function createConsumerWorld(clients: Clients, options: WorldOptions): Promise<ConsumerWorld> {
