@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../local/emulator';
 import { DemoKind, planWorkload } from '../../local/demo-workload';
 import type { RunReport } from '../../local/report';
+import { loadPipeline } from '../../model/load-pipeline';
 import { startLocalRun, type LocalRun } from '../support/local-run';
 
 const EVENTS = 120;
@@ -165,7 +166,17 @@ describe('npm start', () => {
       expect(report.published).toBe(EVENTS);
       expect(report.run.publishFailures).toBe(0);
       expect(report.run.drained).toBe(true);
-      expect(Object.keys(report.consumers).sort()).toEqual(Object.keys(expected).sort());
+      // Every consumer of the pipeline reports; the sample's three are held to the figures
+      // worked out above, any a team added to the invariants every consumer keeps.
+      expect(Object.keys(report.consumers).sort()).toEqual(loadPipeline().consumers.map((c) => c.name).sort());
+      expect(Object.keys(expected).every((name) => name in report.consumers)).toBe(true);
+      for (const [name, c] of Object.entries(report.consumers).filter(([name]) => !(name in expected))) {
+        expect(c.lost, name).toBe(0);
+        expect(c.duplicateEffects, name).toBe(0);
+        expect(c.problems.unexpected, name).toEqual([]);
+        expect(c.problems.validDeadLettered, name).toEqual([]);
+        expect(c.applied + c.staleSkipped + c.deadLettered, name).toBe(c.expected);
+      }
       for (const [name, want] of Object.entries(expected)) {
         const c = report.consumers[name]!;
         expect(c.expected, name).toBe(want.all);

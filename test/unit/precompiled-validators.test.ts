@@ -50,14 +50,18 @@ describe('precompiled contract validators', () => {
   it.each(CONTRACTS.map((c) => [`${c.eventType} v${c.version}`, c] as const))('%s reports what ajv compiling the schema at run time reports, violation for violation', (_name, { eventType, version, schema }) => {
     const precompiled = precompiledValidator(eventType, version, schema)!;
     const compiled = compileValidator(schema);
-    let violations = 0;
+    const violatedPaths = new Set<string>();
     for (const data of probes(schema)) {
       const expected = compiled(data);
-      violations += expected.length;
+      for (const violation of expected) violatedPaths.add(violation.path);
       expect(precompiled(data), JSON.stringify(data)).toEqual(expected);
     }
-    // The probes reach the contract's rules, not only its happy path.
-    expect(violations).toBeGreaterThan(50);
+    // The probes reach every property's rules, not only the happy path: each property is
+    // reported broken by some probe (whatever the contract's size; a fixed count would
+    // hold the sample's contracts only).
+    const properties = Object.keys((schema.properties as Record<string, unknown> | undefined) ?? {});
+    expect(properties.length).toBeGreaterThan(0);
+    expect(properties.filter((name) => !violatedPaths.has(`/${name}`))).toEqual([]);
   });
 
   it('stand in only for the schema they were compiled from, written in any key order', () => {
