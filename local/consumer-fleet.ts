@@ -17,6 +17,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ConsumerEnv } from '../contracts/consumer-environment';
 import { ChaosEnv } from '../lambdas/downstream/chaos';
 import { KitMetric } from '../lambdas/kit/telemetry';
+import { emulatorEndpointEnvironment } from './emulator';
 import { EventSourcePoller } from './event-source-poller';
 import { buildEnvironmentRuntime, LocalFunction, type FunctionStartError, type InvocationProblem } from './function-runtime';
 import type { LocalFunctionSpec, MaterializedStack } from './materialize';
@@ -55,6 +56,8 @@ export interface RunningConsumer {
 export interface ConsumerFleetOptions {
   readonly stack: MaterializedStack;
   readonly endpoint: string;
+  /** Where DynamoDB is served, when not at `endpoint`. @default endpoint */
+  readonly dynamodbEndpoint?: string;
   readonly sqs: SQSClient;
   /** Where the consumers' logs go (one file each, truncated at start). */
   readonly logDir: string;
@@ -75,7 +78,7 @@ export interface ConsumerFleetOptions {
 }
 
 /** The variables the Lambda service sets in every execution environment, for a local one. */
-export function lambdaServiceEnvironment(spec: LocalFunctionSpec, stack: MaterializedStack, endpoint: string): Record<string, string> {
+export function lambdaServiceEnvironment(spec: LocalFunctionSpec, stack: MaterializedStack, endpoint: string, dynamodbEndpoint = endpoint): Record<string, string> {
   const date = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
   return {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
@@ -83,7 +86,7 @@ export function lambdaServiceEnvironment(spec: LocalFunctionSpec, stack: Materia
     TZ: 'UTC',
     AWS_REGION: stack.region,
     AWS_DEFAULT_REGION: stack.region,
-    AWS_ENDPOINT_URL: endpoint,
+    ...emulatorEndpointEnvironment({ endpoint, dynamodbEndpoint }),
     // The emulator accepts any credentials; the SDK only needs some to sign with.
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -112,7 +115,7 @@ export function lambdaServiceEnvironment(spec: LocalFunctionSpec, stack: Materia
  * @throws FunctionStartError when a consumer's code fails to initialize repeatedly
  */
 export async function startConsumers(options: ConsumerFleetOptions): Promise<RunningConsumer[]> {
-  const { stack, endpoint } = options;
+  const { stack, endpoint, dynamodbEndpoint = endpoint } = options;
   const runtime = buildEnvironmentRuntime(options.runtimeDir);
   mkdirSync(options.logDir, { recursive: true });
   const consumers: RunningConsumer[] = [];
@@ -138,7 +141,7 @@ export async function startConsumers(options: ConsumerFleetOptions): Promise<Run
         functionName: spec.functionName,
         assetFile: spec.assetFile,
         handlerExport: spec.handlerExport,
-        environment: { ...lambdaServiceEnvironment(spec, stack, endpoint), ...spec.environment, ...chaos, ...options.environmentOverrides?.[name] },
+        environment: { ...lambdaServiceEnvironment(spec, stack, endpoint, dynamodbEndpoint), ...spec.environment, ...chaos, ...options.environmentOverrides?.[name] },
         timeoutMs: spec.timeoutSeconds * 1000,
         memoryMiB: spec.memoryMiB,
         region: stack.region,

@@ -94,8 +94,18 @@ export async function freePort(): Promise<number> {
 export interface Emulator {
   /** e.g. `http://127.0.0.1:49152`; give it to SDK clients as `endpoint` or `AWS_ENDPOINT_URL`. */
   readonly endpoint: string;
-  /** The emulator's process id, when this process started it (for leak checks). */
+  /**
+   * Where DynamoDB is served: {@link endpoint}, or a process of its own (`dynamodbProcess`).
+   * Give it to DynamoDB clients as `endpoint`, or as `AWS_ENDPOINT_URL_DYNAMODB`.
+   */
+  readonly dynamodbEndpoint: string;
+  /**
+   * The process serving {@link endpoint}, when this process started it (to freeze the
+   * broker in a fault test).
+   */
   readonly pid?: number;
+  /** Every process of the emulator, when this process started it (for leak checks). */
+  readonly pids?: readonly number[];
   /** Clears all state (`POST /moto-api/reset`). */
   reset(): Promise<void>;
   /** Stops the process and waits for it to exit. Safe to call twice. */
@@ -106,6 +116,17 @@ export interface Emulator {
    * of a stream of connection errors).
    */
   readonly exited?: Promise<string>;
+}
+
+/**
+ * The variables that point an AWS SDK (any language's, and the AWS CLI) at the emulator:
+ * `AWS_ENDPOINT_URL`, and `AWS_ENDPOINT_URL_DYNAMODB` when DynamoDB has a process of its own.
+ */
+export function emulatorEndpointEnvironment(emulator: Pick<Emulator, 'endpoint' | 'dynamodbEndpoint'>): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: emulator.endpoint,
+    ...(emulator.dynamodbEndpoint !== emulator.endpoint && { AWS_ENDPOINT_URL_DYNAMODB: emulator.dynamodbEndpoint }),
+  };
 }
 
 async function waitUntilAnswering(endpoint: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
@@ -129,19 +150,31 @@ async function waitUntilAnswering(endpoint: string, child: ChildProcess, output:
 export interface StartEmulatorOptions {
   /** @default a free loopback port */
   readonly port?: number;
+  /**
+   * Serve DynamoDB from a second process, on a free port ({@link Emulator.dynamodbEndpoint}).
+   * moto is one Python process, so one core: under the sample's load about half of its
+   * time went to DynamoDB's expression parsing and validation. Two processes put both
+   * cores to work. Each process holds only its own services' state: clients must send
+   * DynamoDB calls to `dynamodbEndpoint`, everything else to `endpoint`.
+   * @default false
+   */
+  readonly dynamodbProcess?: boolean;
   /** How long to wait for it to answer. @default 30000 */
   readonly startTimeoutMs?: number;
   /** @default silent */
   readonly log?: (line: string) => void;
 }
 
-/**
- * Installs (first time) and starts moto on loopback.
- * @throws EmulatorError when the port is taken, the process dies, or it does not answer in time
- */
-export async function startEmulator(options: StartEmulatorOptions = {}): Promise<Emulator> {
-  ensureEmulatorInstalled(options.log);
-  const port = options.port ?? (await freePort());
+/** One moto process. */
+interface MotoProcess {
+  readonly endpoint: string;
+  readonly pid?: number;
+  readonly exited: Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Starts one moto process on `port` and waits until it answers; stops it if it does not. */
+async function startMotoProcess(port: number, startTimeoutMs: number): Promise<MotoProcess> {
   const endpoint = `http://127.0.0.1:${port}`;
   let output = '';
   const child = spawn(VENV_PYTHON, [EMULATOR_SERVER, '-H', '127.0.0.1', '-p', String(port)], {
@@ -178,7 +211,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   };
 
   try {
-    await waitUntilAnswering(endpoint, child, () => output, options.startTimeoutMs ?? 30_000);
+    await waitUntilAnswering(endpoint, child, () => output, startTimeoutMs);
   } catch (error) {
     await stop();
     if (/Address already in use/i.test(output)) {
@@ -186,15 +219,51 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     }
     throw error;
   }
-  options.log?.(`emulator (moto ${MOTO_VERSION}) listening on ${endpoint}`);
   return {
     endpoint,
     ...(child.pid !== undefined && { pid: child.pid }),
     exited: exited.then((how) => `${how}; its last output: ${output.trim().split('\n').slice(-3).join(' ') || '(none)'}`),
-    async reset() {
-      const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
-      if (!response.ok) throw new EmulatorError(`reset failed: HTTP ${response.status}`);
-    },
     stop,
+  };
+}
+
+/**
+ * Installs (first time) and starts moto on loopback: one process, or two with
+ * `dynamodbProcess` (started side by side; if either fails, neither is left running).
+ * @throws EmulatorError when the port is taken, the process dies, or it does not answer in time
+ */
+export async function startEmulator(options: StartEmulatorOptions = {}): Promise<Emulator> {
+  ensureEmulatorInstalled(options.log);
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
+  const starts = [startMotoProcess(options.port ?? (await freePort()), timeoutMs)];
+  if (options.dynamodbProcess) starts.push(freePort().then((port) => startMotoProcess(port, timeoutMs)));
+  const settled = await Promise.allSettled(starts);
+  const processes = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(processes.map((p) => p.stop()));
+    throw failed.reason;
+  }
+  const [main, dynamodb = main] = processes as [MotoProcess, MotoProcess?];
+  options.log?.(
+    `emulator (moto ${MOTO_VERSION}) listening on ${main.endpoint}${dynamodb === main ? '' : `, DynamoDB on ${dynamodb.endpoint}`}`,
+  );
+  const pids = processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid]));
+  return {
+    endpoint: main.endpoint,
+    dynamodbEndpoint: dynamodb.endpoint,
+    ...(main.pid !== undefined && { pid: main.pid }),
+    ...(pids.length > 0 && { pids }),
+    // Whichever process ends first ends the emulator.
+    exited: Promise.race(processes.map((p, i) => p.exited.then((how) => (i === 0 ? how : `the DynamoDB process: ${how}`)))),
+    async reset() {
+      for (const p of processes) {
+        const response = await fetch(`${p.endpoint}/moto-api/reset`, { method: 'POST' });
+        if (!response.ok) throw new EmulatorError(`reset failed: HTTP ${response.status}`);
+      }
+    },
+    async stop() {
+      await Promise.all(processes.map((p) => p.stop()));
+    },
   };
 }

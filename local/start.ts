@@ -33,7 +33,7 @@ import { createPublisherSnsClient, publisherForPipeline } from '../client/publis
 import { loadPipeline } from '../model/load-pipeline';
 import type { ResolvedPipeline } from '../model/pipeline-definition';
 import { OutputKey } from '../model/stack-outputs';
-import { EmulatorError, MOTO_VERSION, PROJECT_ROOT, startEmulator, type Emulator } from './emulator';
+import { EmulatorError, emulatorEndpointEnvironment, MOTO_VERSION, PROJECT_ROOT, startEmulator, type Emulator } from './emulator';
 import { observeConsumers, startConsumers, stopConsumers, type ChaosPlan, type RunningConsumer } from './consumer-fleet';
 import { DEMO_SOURCE, planWorkload, publishWorkload, type PublicationRecord, type WorkloadResult } from './demo-workload';
 import { KitMetric } from '../lambdas/kit/telemetry';
@@ -85,6 +85,11 @@ export interface LocalRunOptions {
   readonly port?: number;
   /** Use this emulator instead of starting one. */
   readonly endpoint?: string;
+  /**
+   * Serve every service from one emulator process, as before DynamoDB got its own (the
+   * bench runs both side by side). @default false: DynamoDB in a second process
+   */
+  readonly oneEmulatorProcess?: boolean;
   /** With --endpoint: clear the emulator's state first (moto only). */
   readonly reset: boolean;
   readonly region: string;
@@ -143,7 +148,9 @@ async function connectEmulator(options: LocalRunOptions, say: (line: string) => 
     const log = (line: string) => {
       if (!line.startsWith('emulator (')) say(`emulator   ${line}`);
     };
-    return { emulator: await startEmulator({ ...(options.port !== undefined && { port: options.port }), log }), owned: true };
+    // DynamoDB in a process of its own, so both cores work (see startEmulator).
+    const dynamodbProcess = !options.oneEmulatorProcess;
+    return { emulator: await startEmulator({ ...(options.port !== undefined && { port: options.port }), dynamodbProcess, log }), owned: true };
   }
   const endpoint = options.endpoint.replace(/\/+$/, '');
   try {
@@ -158,6 +165,7 @@ async function connectEmulator(options: LocalRunOptions, say: (line: string) => 
   return {
     emulator: {
       endpoint,
+      dynamodbEndpoint: endpoint,
       reset: async () => {
         await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
       },
@@ -270,7 +278,10 @@ async function connectAndSynthesize(run: RunContext): Promise<{ emulator: Emulat
     resources.emulatorLost = new EmulatorError(`the emulator exited during the run (${how})`);
     run.abort(resources.emulatorLost);
   });
-  say(`emulator   ${resources.ownedEmulator ? `moto ${MOTO_VERSION}` : 'given'} at ${emulator.endpoint}`);
+  say(
+    `emulator   ${resources.ownedEmulator ? `moto ${MOTO_VERSION}` : 'given'} at ${emulator.endpoint}` +
+      (emulator.dynamodbEndpoint === emulator.endpoint ? '' : `, DynamoDB in a process of its own at ${emulator.dynamodbEndpoint}`),
+  );
   say(`synth      ${shown(synthesized.templateFile)} (${synthesized.cached ? 'reused: nothing it is built from changed' : `synthesized in ${seconds(Date.now() - run.startedAt)}`})`);
   checkAborted(run.signal);
   return { emulator, owned: resources.ownedEmulator, synthesized };
@@ -278,7 +289,7 @@ async function connectAndSynthesize(run: RunContext): Promise<{ emulator: Emulat
 
 /** Phase 2: what the template declares, created on the emulator; the outputs written for the CLI. */
 async function createStack(run: RunContext, emulator: Emulator, synthesized: SynthesizedStack): Promise<{ clients: EmulatorClients; stack: MaterializedStack; outputsFile: string }> {
-  const clients = createEmulatorClients(emulator.endpoint, synthesized.region);
+  const clients = createEmulatorClients(emulator.endpoint, synthesized.region, emulator.dynamodbEndpoint);
   run.resources.clients = clients;
   const materializeStarted = Date.now();
   const stack = await materializeStack({
@@ -332,6 +343,7 @@ async function startFleet(
   resources.consumers = await startConsumers({
     stack,
     endpoint: emulator.endpoint,
+    dynamodbEndpoint: emulator.dynamodbEndpoint,
     sqs: clients.sqs,
     logDir,
     runtimeDir: join(FANOUT_DIR, 'runtime'),
@@ -614,8 +626,9 @@ async function reportRun(
     run: {
       emulator: fleet.owned ? `moto ${MOTO_VERSION}` : 'given by --endpoint',
       endpoint: emulator.endpoint,
+      dynamodbEndpoint: emulator.dynamodbEndpoint,
       // Every process the run started; all are stopped when it ends.
-      processes: [...(fleet.owned && emulator.pid !== undefined ? [emulator.pid] : []), ...spawnedPids()],
+      processes: [...(fleet.owned ? (emulator.pids ?? []) : []), ...spawnedPids()],
       offeredRatePerSecond: options.rate,
       publishSeconds: Number(((workload.finishedAtMs - workload.startedAtMs) / 1000).toFixed(2)),
       endToEndSeconds: Number(endToEndSeconds.toFixed(2)),
@@ -710,7 +723,7 @@ async function keepServing(
   say('');
   say('The pipeline keeps running. Publish to it from another terminal:');
   say(
-    `  export AWS_ENDPOINT_URL=${fleet.emulator.endpoint} AWS_REGION=${fleet.stack.region} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local FANOUT_OUTPUTS_FILE=${shown(fleet.outputsFile)}`,
+    `  export ${Object.entries(emulatorEndpointEnvironment(fleet.emulator)).map(([name, value]) => `${name}=${value}`).join(' ')} AWS_REGION=${fleet.stack.region} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local FANOUT_OUTPUTS_FILE=${shown(fleet.outputsFile)}`,
   );
   if (example) say(`  echo '${example.data}' | npx fanout publish ${example.type} --data -`);
   say(`  npx fanout status; npx fanout dlq ${fleet.consumers[0]?.name ?? '<consumer>'}`);
@@ -853,7 +866,7 @@ export function throughputCause(facts: ThroughputFacts): string {
   const firstTryTail = facts.lastFirstTryEffectAfterPublishingSeconds;
   const behind = facts.throughput < facts.offeredRate * 0.9;
   if (behind && facts.publishedPerSecond !== undefined && facts.publishedPerSecond < facts.offeredRate * 0.9) {
-    return `publishing itself reached only ${facts.publishedPerSecond.toFixed(1)}/s: the ceiling is the single-threaded emulator, not Fanout`;
+    return `publishing itself reached only ${facts.publishedPerSecond.toFixed(1)}/s: the ceiling is the emulator, not Fanout`;
   }
   // Only retried effects came after the first tries had caught up: the tail is the backoff.
   if (behind && facts.retried > 0 && firstTryTail !== undefined && firstTryTail <= TAIL_SECONDS && tail > Math.max(0, firstTryTail) + 1) {
@@ -864,7 +877,7 @@ export function throughputCause(facts: ThroughputFacts): string {
   // More than ~5 s of the offered rate still queued when publishing ended: the consumers,
   // and so the emulator they wait on, fell behind, whatever retries there were too.
   if (longTail && (facts.backlogAtLastPublication ?? 0) > facts.offeredRate * TAIL_SECONDS) {
-    return `${facts.backlogAtLastPublication} messages were still queued when publishing ended: the ceiling is the single-threaded emulator, not Fanout`;
+    return `${facts.backlogAtLastPublication} messages were still queued when publishing ended: the ceiling is the emulator, not Fanout`;
   }
   if (longTail && facts.crashedOrTimedOut > 0) {
     return `the last effects waited out the visibility timeout of ${facts.crashedOrTimedOut} crashed or timed-out batch(es): that is the fault, not the emulator`;
@@ -874,7 +887,7 @@ export function throughputCause(facts: ThroughputFacts): string {
   if (behind && firstTryTail !== undefined && !longTail) {
     return `the offered rate bounded it: the pipeline kept up, and the last effect's own ${tail.toFixed(1)} s after the last publication weighs on a short run`;
   }
-  if (behind) return 'the ceiling is the single-threaded emulator, not Fanout';
+  if (behind) return 'the ceiling is the emulator, not Fanout';
   return 'it kept up with the offered rate';
 }
 
@@ -908,8 +921,9 @@ export function startCommand(): Command {
     .option('--report <file>', 'write the report as JSON')
     .option('--html <file>', 'write an HTML report (latency percentiles, per-consumer timelines, queue depth), linking the JSON report (written beside it unless --report)')
     .option('--keep-running', 'leave the emulator and consumers running after the report; Ctrl-C stops them', false)
-    .option('--port <port>', 'port for the emulator (default: a free one)', positiveInteger)
+    .option('--port <port>', "port for the emulator (default: a free one; DynamoDB's own process always takes a free one)", positiveInteger)
     .option('--endpoint <url>', 'use an emulator already running there (moto, LocalStack) instead of starting one')
+    .option('--one-emulator-process', 'serve DynamoDB from the same emulator process as every other service (default: a process of its own, so two cores work)', false)
     .option('--reset', 'with --endpoint: clear the emulator first (moto only)', false)
     .option('--region <region>', 'region to synthesize for and emulate', 'us-east-1')
     .option('--resynth', 'synthesize even if nothing the app is built from changed', false)
@@ -958,6 +972,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     keepRunning: boolean;
     port?: number;
     endpoint?: string;
+    oneEmulatorProcess: boolean;
     reset: boolean;
     region: string;
     resynth: boolean;
@@ -969,6 +984,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   }>();
   if (raw.port !== undefined && raw.endpoint !== undefined) {
     process.stderr.write('fanout: --port and --endpoint exclude each other: --port is for the emulator this run starts\n');
+    return 2;
+  }
+  if (raw.oneEmulatorProcess && raw.endpoint !== undefined) {
+    process.stderr.write('fanout: --one-emulator-process and --endpoint exclude each other: the emulator at --endpoint serves every service\n');
     return 2;
   }
   const controller = new AbortController();
@@ -1003,6 +1022,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         keepRunning: raw.keepRunning,
         ...(raw.port !== undefined && { port: raw.port }),
         ...(raw.endpoint !== undefined && { endpoint: raw.endpoint }),
+        oneEmulatorProcess: raw.oneEmulatorProcess,
         reset: raw.reset,
         region: raw.region,
         resynth: raw.resynth,

@@ -20,14 +20,18 @@ export function emulatorClientSettings(endpoint: string, region: string) {
   return { endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 3 };
 }
 
-/** Creates every client the materializer needs. Call {@link destroyClients} when done. */
-export function createEmulatorClients(endpoint: string, region: string): EmulatorClients {
-  // The long timeouts of the local world: the poller's long polls, a loaded single-threaded emulator.
+/**
+ * Creates every client the materializer needs. Call {@link destroyClients} when done.
+ * @param dynamodbEndpoint where DynamoDB is served, when not at `endpoint` (an emulator
+ *   with a DynamoDB process of its own)
+ */
+export function createEmulatorClients(endpoint: string, region: string, dynamodbEndpoint = endpoint): EmulatorClients {
+  // The long timeouts of the local world: the poller's long polls, a loaded emulator.
   const settings = withSdkTimeouts(emulatorClientSettings(endpoint, region), SDK_TIMEOUTS.local);
   return {
     sns: new SNSClient(settings),
     sqs: new SQSClient(settings),
-    dynamodb: new DynamoDBClient(settings),
+    dynamodb: new DynamoDBClient(withSdkTimeouts(emulatorClientSettings(dynamodbEndpoint, region), SDK_TIMEOUTS.local)),
     glue: new GlueClient(settings),
     cloudwatch: new CloudWatchClient(settings),
   };

@@ -7,7 +7,7 @@
  * moto, which serves requests on threads without a lock, let two win now and then
  * (local/emulator_server.py serves DynamoDB one request at a time).
  */
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, TransactionCanceledException, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, TransactionCanceledException, TransactWriteItemsCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPkSkTable, emulatorClientConfig, uniqueName } from '../support/aws';
@@ -109,6 +109,50 @@ describe('the emulator isolates DynamoDB writes', () => {
       created: await value(ranged, key('created')),
       otherTable: await value(table, { pk: { S: 'rollback-other-table' } }),
     }).toEqual({ updated: 'before', replaced: 'before', deleted: 'before', created: 'absent', otherTable: 'absent' });
+  });
+});
+
+/*
+ * The emulator parses each distinct UpdateExpression once and copies the parsed tree for
+ * every validation (local/emulator_server.py, 9): one update must never see another's
+ * names, values or outcome through the shared tree.
+ */
+describe('the emulator keeps each update expression apart from the last', () => {
+  const EXPRESSION = 'SET #field = :value ADD hits :one';
+
+  it('applies one expression with different names and values to each item as given', async () => {
+    const writes = [
+      { pk: 'parsed-once-a', field: 'colour', value: 'red' },
+      { pk: 'parsed-once-b', field: 'size', value: 'large' },
+      { pk: 'parsed-once-a', field: 'size', value: 'small' },
+    ];
+    for (const w of writes) {
+      await dynamodb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { pk: { S: w.pk } },
+          UpdateExpression: EXPRESSION,
+          ExpressionAttributeNames: { '#field': w.field },
+          ExpressionAttributeValues: { ':value': { S: w.value }, ':one': { N: '1' } },
+        }),
+      );
+    }
+    const item = async (pk: string) => (await dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: pk } }, ConsistentRead: true }))).Item;
+    expect(await item('parsed-once-a')).toEqual({ pk: { S: 'parsed-once-a' }, colour: { S: 'red' }, size: { S: 'small' }, hits: { N: '2' } });
+    expect(await item('parsed-once-b')).toEqual({ pk: { S: 'parsed-once-b' }, size: { S: 'large' }, hits: { N: '1' } });
+  });
+
+  it('refuses an expression every time it is wrong, not only the first, and still applies it when right', async () => {
+    const update = (values: Record<string, { S: string } | { N: string }>) =>
+      dynamodb.send(
+        new UpdateItemCommand({ TableName: table, Key: { pk: { S: 'parsed-once-c' } }, UpdateExpression: EXPRESSION, ExpressionAttributeNames: { '#field': 'colour' }, ExpressionAttributeValues: values }),
+      );
+    // ADD of a string to a number: DynamoDB refuses the update and writes nothing.
+    await update({ ':value': { S: 'blue' }, ':one': { N: '1' } });
+    for (let i = 0; i < 2; i++) await expect(update({ ':value': { S: 'green' }, ':one': { S: 'one' } })).rejects.toThrow(/incorrect data type/);
+    await update({ ':value': { S: 'grey' }, ':one': { N: '1' } });
+    const stored = await dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'parsed-once-c' } }, ConsistentRead: true }));
+    expect(stored.Item).toEqual({ pk: { S: 'parsed-once-c' }, colour: { S: 'grey' }, hits: { N: '2' } });
   });
 });
 

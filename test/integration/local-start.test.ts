@@ -114,11 +114,12 @@ const CONSUMER_RUNTIME = join(PROJECT_ROOT, '.fanout', 'runtime', 'consumer-proc
 async function interruptMidRun(via: 'tsx' | 'node', signal: NodeJS.Signals): Promise<Run> {
   const run = start(['--events', '2000', '--rate', '20'], via);
   await until(() => /published \d+\/2000/.test(run.output()), 90_000, 'publishing to start');
-  const port = /at http:\/\/127\.0\.0\.1:(\d+)/.exec(run.output())![1]!;
+  // Both emulator processes: every service but DynamoDB, and DynamoDB's own.
+  const ports = /at http:\/\/127\.0\.0\.1:(\d+), DynamoDB in a process of its own at http:\/\/127\.0\.0\.1:(\d+)/.exec(run.output())!.slice(1);
   const tree = descendants(run.child.pid!);
-  const emulator = tree.filter((p) => p.args.includes(`-p ${port}`)).map((p) => p.pid);
+  const emulator = tree.filter((p) => ports.some((port) => p.args.includes(`-p ${port}`))).map((p) => p.pid);
   const environments = tree.filter((p) => p.args.includes(CONSUMER_RUNTIME)).map((p) => p.pid);
-  expect(emulator).toHaveLength(1);
+  expect(emulator).toHaveLength(2);
   expect(environments.length).toBeGreaterThanOrEqual(3);
   process.kill(-run.child.pid!, signal);
   const code = await run.exited;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { ConsumerEnv } from '../../contracts/consumer-environment';
-import { startConsumers, stopConsumers } from '../../local/consumer-fleet';
+import { lambdaServiceEnvironment, startConsumers, stopConsumers } from '../../local/consumer-fleet';
 import { InvocationProblemKind, type InvocationProblem } from '../../local/function-runtime';
 import type { MaterializedStack } from '../../local/materialize';
 import { liveChildPids } from '../../local/processes';
@@ -97,6 +97,21 @@ function stackWith(assetFile: string): MaterializedStack {
     notes: [],
   };
 }
+
+describe('lambdaServiceEnvironment', () => {
+  const stack = stackWith(join(scratch, 'index.mjs'));
+  const spec = stack.functions[0]!;
+
+  it('points the SDK at the emulator, and its DynamoDB calls at the DynamoDB process when there is one', () => {
+    expect(lambdaServiceEnvironment(spec, stack, 'http://127.0.0.1:1', 'http://127.0.0.1:2')).toMatchObject({
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:1',
+      AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:2',
+    });
+    const oneProcess = lambdaServiceEnvironment(spec, stack, 'http://127.0.0.1:1');
+    expect(oneProcess.AWS_ENDPOINT_URL).toBe('http://127.0.0.1:1');
+    expect(oneProcess).not.toHaveProperty('AWS_ENDPOINT_URL_DYNAMODB');
+  });
+});
 
 describe('startConsumers', () => {
   it('tells onInvocationProblem of a consumer whose environment died mid-batch, and runs the next batch in a fresh one', async () => {

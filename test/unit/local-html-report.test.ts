@@ -56,7 +56,7 @@ describe('writeHtmlReport', () => {
     // The run is linked, not dumped.
     expect(html).not.toContain('"offeredRatePerSecond"');
     expect(html).toContain('the last effects waited out the retry backoff of 10 retried deliveries: that is the backoff, not the emulator');
-    expect(html).not.toMatch(/ceiling is the single-threaded emulator/);
+    expect(html).not.toMatch(/ceiling is the emulator/);
     expect(html).toContain('aria-label="queue depth over time"');
     expect(html.match(/<svg class="chart timeline"/g)).toHaveLength(2);
     expect(html).toContain('<svg class="chart latency" data-scale="log"');

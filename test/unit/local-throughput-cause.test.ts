@@ -18,12 +18,12 @@ describe('what the throughput line blames', () => {
 
   it('names the emulator for a tail of backlog left when publishing ended, retries or not', () => {
     expect(throughputCause({ ...base, throughput: 4.6, lastEffectAfterPublishingSeconds: 155, retried: 36, backlogAtLastPublication: 640 })).toBe(
-      '640 messages were still queued when publishing ended: the ceiling is the single-threaded emulator, not Fanout',
+      '640 messages were still queued when publishing ended: the ceiling is the emulator, not Fanout',
     );
   });
 
   it('names the emulator only when the run fell behind without such a tail', () => {
-    expect(throughputCause({ ...base, throughput: 12, retried: 3 })).toBe('the ceiling is the single-threaded emulator, not Fanout');
+    expect(throughputCause({ ...base, throughput: 12, retried: 3 })).toBe('the ceiling is the emulator, not Fanout');
     expect(throughputCause({ ...base, throughput: 14.9, retried: 3 })).toBe('it kept up with the offered rate');
   });
 });
@@ -44,13 +44,13 @@ describe('what bounded a run whose tail was retry backoff', () => {
 
   it('still names the emulator when the first tries themselves trailed far behind publishing', () => {
     expect(throughputCause({ ...run, lastFirstTryEffectAfterPublishingSeconds: 7.5 })).toBe(
-      '90 messages were still queued when publishing ended: the ceiling is the single-threaded emulator, not Fanout',
+      '90 messages were still queued when publishing ended: the ceiling is the emulator, not Fanout',
     );
   });
 
   it('names the emulator when publishing itself fell behind the offered rate', () => {
     expect(throughputCause({ ...run, publishedPerSecond: 9.1, lastFirstTryEffectAfterPublishingSeconds: 0.6 })).toBe(
-      'publishing itself reached only 9.1/s: the ceiling is the single-threaded emulator, not Fanout',
+      'publishing itself reached only 9.1/s: the ceiling is the emulator, not Fanout',
     );
   });
 
