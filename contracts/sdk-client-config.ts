@@ -43,7 +43,7 @@ export interface SdkTimeouts {
  *   some operator calls (CloudWatch GetMetricData, CloudFormation DescribeStacks, SQS
  *   receives with a 1 s long poll) are slower than a publish.
  * - `local` (the materializer and the local runner's event-source poller, against a
- *   single-threaded emulator): long polls of up to 20 s (WaitTimeSeconds) must not be cut
+ *   emulator, one Python process per core at most): long polls of up to 20 s (WaitTimeSeconds) must not be cut
  *   short, and creating a stack's resources may queue behind other work: 30 s per request,
  *   5 s to connect to a process on this machine.
  */

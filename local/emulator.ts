@@ -2,7 +2,8 @@
  * The local AWS emulator: moto in server mode, pinned, in a project-local virtualenv.
  *
  * `ensureEmulatorInstalled` creates `.venv` and installs moto on first use;
- * `startEmulator` runs it on a free loopback port and waits until it answers.
+ * `startEmulator` runs it on a free loopback port and waits until it answers: one
+ * process, or two with DynamoDB in the second (`npm start`'s, so both cores work).
  * Tests, the local runner and the CLI all start it through here, so there is one
  * way to get an emulator and one way to stop it.
  */

@@ -87,7 +87,7 @@ export interface PollerOptions {
   /**
    * FIFO queues are short-polled with this pause between empty receives, milliseconds.
    * moto's long poll busy-loops while the visible messages all belong to message
-   * groups in flight, which would starve the single-threaded emulator. The pause
+   * groups in flight, which would starve the emulator's (GIL-bound) process. The pause
    * doubles with each empty receive, up to 1 s, and resets when messages arrive.
    * @default 100
    */

@@ -59,7 +59,7 @@ export interface LocalFunctionSpec {
 /**
  * Most batches one mapping runs at once locally. Lambda starts an SQS mapping with 5
  * pollers and scales up only under sustained load; a template without ScalingConfig
- * would otherwise mean 1000 polling loops against the single-threaded emulator.
+ * would otherwise mean 1000 polling loops against the emulator's Python processes.
  */
 export const LOCAL_MAX_CONCURRENCY = 5;
 

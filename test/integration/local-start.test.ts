@@ -138,7 +138,7 @@ describe('npm start', () => {
       const code = await run.exited;
       expect(code, run.output()).toBe(0);
       const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport & {
-        run: { processes: number[]; drained: boolean; publishFailures: number; consumers: Record<string, { invocations: number }> };
+        run: { processes: number[]; drained: boolean; throughputEventsPerSecond: number; sustainedEventsPerSecond: number; publishSeconds: number; publishFailures: number; consumers: Record<string, { invocations: number }> };
       };
 
       // What each consumer should get, from the sample pipeline's filters worked out by
@@ -167,6 +167,10 @@ describe('npm start', () => {
       expect(report.published).toBe(EVENTS);
       expect(report.run.publishFailures).toBe(0);
       expect(report.run.drained).toBe(true);
+      // The rate first tries kept: never below the end-to-end figure (which also waits out
+      // retries' backoff), never above the rate the events were published at.
+      expect(report.run.sustainedEventsPerSecond).toBeGreaterThanOrEqual(report.run.throughputEventsPerSecond);
+      expect(report.run.sustainedEventsPerSecond).toBeLessThanOrEqual(Number((report.published / report.run.publishSeconds).toFixed(1)) + 0.1);
       // Every consumer of the pipeline reports; the sample's three are held to the figures
       // worked out above, any a team added to the invariants every consumer keeps.
       expect(Object.keys(report.consumers).sort()).toEqual(loadPipeline().consumers.map((c) => c.name).sort());
