@@ -927,7 +927,7 @@ export function startCommand(): Command {
         'each consumer run from its cdk.out asset, a demo workload published through it, and a report of what happened.',
     )
     .option('--events <n>', 'events to publish (duplicates and invalid ones included)', positiveInteger, 1000)
-    .option('--rate <per-second>', `publishing rate; the emulator sustains about ${DEFAULT_RATE}/s for three consumers`, positiveNumber, DEFAULT_RATE)
+    .option('--rate <per-second>', "publishing rate; the emulator keeps up with about 20/s for three consumers", positiveNumber, DEFAULT_RATE)
     .option('--report <file>', 'write the report as JSON')
     .option('--html <file>', 'write an HTML report (latency percentiles, per-consumer timelines, queue depth), linking the JSON report (written beside it unless --report)')
     .option('--keep-running', 'leave the emulator and consumers running after the report; Ctrl-C stops them', false)
