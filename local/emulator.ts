@@ -236,8 +236,14 @@ async function startMotoProcess(port: number, startTimeoutMs: number): Promise<M
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<Emulator> {
   ensureEmulatorInstalled(options.log);
   const timeoutMs = options.startTimeoutMs ?? 30_000;
-  const starts = [startMotoProcess(options.port ?? (await freePort()), timeoutMs)];
-  if (options.dynamodbProcess) starts.push(freePort().then((port) => startMotoProcess(port, timeoutMs)));
+  const port = options.port ?? (await freePort());
+  const starts = [startMotoProcess(port, timeoutMs)];
+  if (options.dynamodbProcess) {
+    // A free port, but not the one just handed to the first process (freed again until it binds).
+    let dynamodbPort = await freePort();
+    while (dynamodbPort === port) dynamodbPort = await freePort();
+    starts.push(startMotoProcess(dynamodbPort, timeoutMs));
+  }
   const settled = await Promise.allSettled(starts);
   const processes = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
