@@ -43,9 +43,13 @@ async function until<T>(probe: () => Promise<T | undefined> | T | undefined, tim
 beforeAll(async () => {
   run = startLocalRun(['--events', '6', '--keep-running'], 'node');
   // The run prints how to reach it once the pipeline keeps running.
-  const endpoint = await until(() => /export AWS_ENDPOINT_URL=(\S+)/.exec(run!.output())?.[1], 240_000, 'the pipeline to keep running');
+  const exported = await until(() => /export (AWS_ENDPOINT_URL=.*)$/m.exec(run!.output())?.[1], 240_000, 'the pipeline to keep running');
+  // Every variable of the line, as a shell that pastes it would set them: DynamoDB has an
+  // emulator process of its own, named by AWS_ENDPOINT_URL_DYNAMODB.
+  const variables = Object.fromEntries(exported.split(' ').map((pair) => pair.split('=') as [string, string]));
+  const endpoint = variables.AWS_ENDPOINT_URL!;
   sns = new SNSClient({ endpoint, region: REGION, credentials });
-  dynamodb = new DynamoDBClient({ endpoint, region: REGION, credentials });
+  dynamodb = new DynamoDBClient({ endpoint: variables.AWS_ENDPOINT_URL_DYNAMODB ?? endpoint, region: REGION, credentials });
   topicArns = ((await sns.send(new ListTopicsCommand({}))).Topics ?? []).map((t) => t.TopicArn!);
   tables = (await dynamodb.send(new ListTablesCommand({}))).TableNames ?? [];
 }, 300_000);
