@@ -7,10 +7,10 @@
  * moto, which serves requests on threads without a lock, let two win now and then
  * (local/emulator_server.py serves DynamoDB one request at a time).
  */
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, TransactionCanceledException, TransactWriteItemsCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, TransactionCanceledException, TransactWriteItemsCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPkSkTable, emulatorClientConfig, uniqueName } from '../support/aws';
+import { createPkSkTable, createPkTable, emulatorClientConfig, uniqueName } from '../support/aws';
 
 /**
  * Rounds per case. Against plain moto 5.2.5 with 300 rounds, the transaction case (the
@@ -27,14 +27,7 @@ const table = uniqueName('isolation');
 
 beforeAll(async () => {
   dynamodb = new DynamoDBClient({ ...emulatorClientConfig(), maxAttempts: 1 });
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    }),
-  );
+  await createPkTable(dynamodb, table);
 });
 afterAll(() => dynamodb?.destroy());
 

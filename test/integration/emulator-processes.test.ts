@@ -3,11 +3,11 @@
  * work): each process serves its own services' state, the variables the consumers get
  * send every SDK call to the right one, and the pair starts, resets, dies and stops as one.
  */
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorEndpointEnvironment, startEmulator, type Emulator } from '../../local/emulator';
-import { TEST_REGION, uniqueName } from '../support/aws';
+import { createPkTable, TEST_REGION, uniqueName } from '../support/aws';
 
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
@@ -26,17 +26,6 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-async function createTable(dynamodb: DynamoDBClient, name: string): Promise<void> {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    }),
-  );
 }
 
 /**
@@ -84,7 +73,7 @@ describe('an emulator with DynamoDB in a process of its own', () => {
   it('serves DynamoDB from its own process and every other service from the first, reached through those variables', async () => {
     const table = uniqueName('own-process');
     const queue = uniqueName('first-process');
-    await createTable(dynamodb, table);
+    await createPkTable(dynamodb, table);
     await sqs.send(new CreateQueueCommand({ QueueName: queue }));
 
     const onDynamoDbProcess = new DynamoDBClient({ endpoint: emulator.dynamodbEndpoint, region: TEST_REGION, credentials });
@@ -105,7 +94,7 @@ describe('an emulator with DynamoDB in a process of its own', () => {
   it('clears both processes on reset', async () => {
     const table = uniqueName('reset');
     const queue = uniqueName('reset');
-    await createTable(dynamodb, table);
+    await createPkTable(dynamodb, table);
     await sqs.send(new CreateQueueCommand({ QueueName: queue }));
     await emulator.reset();
     expect((await dynamodb.send(new ListTablesCommand({}))).TableNames ?? []).not.toContain(table);

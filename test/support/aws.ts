@@ -23,6 +23,18 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
+/** Creates an on-demand table keyed `pk` (partition, a string) alone. */
+export async function createPkTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    }),
+  );
+}
+
 /** Creates an on-demand table keyed `pk` (partition) and `sk` (sort), both strings: the downstream tables' shape. */
 export async function createPkSkTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
   await dynamodb.send(
